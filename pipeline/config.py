@@ -1,0 +1,46 @@
+"""Paths and settings in one place. Nothing here reads files or logs at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LEXICON_DIR = PROJECT_ROOT / "lexicons"
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+PROCESSED_DIR = DATA_DIR / "processed"
+LABELS_DIR = DATA_DIR / "labels"
+MODELS_DIR = PROJECT_ROOT / "models"
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+FORMULATIONS_FILE = "formulations.csv"
+TAXONOMY_FILE = "taxonomy.yaml"
+STOPWORD_FILES = ("stopwords_general.txt", "stopwords_party.txt")
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes a run's results. Frozen so it can be hashed into cache keys."""
+
+    lexicon_dir: Path = LEXICON_DIR
+    labels_dir: Path = LABELS_DIR
+    models_dir: Path = MODELS_DIR
+    segmenter: str = "jieba"
+    taxonomy: str = "four"
+    # ingest limits: refuse, with a reason, rather than exhaust memory
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_docx_uncompressed: int = 300 * 1024 * 1024
+    max_docx_ratio: float = 200.0
+    max_paragraph_chars: int = 3000
+    max_tree_depth: int = 64
+    # classification
+    uncertain_below: float = 0.5
+    # keyword tables
+    top_keywords: int = 200
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
