@@ -108,6 +108,150 @@ def run(
 
 # --------------------------------------------------------------------------- segment / terms / lexicon
 # (owner: segment + terms work)
+def _read_input_lines(path: Path) -> list[str]:
+    from pipeline.errors import InputError
+
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}", "check the path") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path} is not UTF-8 (byte {err.start})", "convert it to UTF-8 or ingest it with `dangjian ingest`") from None
+    return text.splitlines()
+
+
+@app.command()
+def segment(
+    file: Annotated[Path, typer.Argument(help="UTF-8 text file (with or without BOM); '-' reads stdin.")],
+    segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter.")] = SegmenterChoice.jieba,
+    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+    hmm: Annotated[bool, typer.Option(help="jieba: use the HMM for unknown words.")] = True,
+):
+    """Print the tokens of each input line joined by single spaces (one output line per input line)."""
+    from pipeline.lexicon import load_lexicon
+    from pipeline.segment import make_segmenter
+
+    try:
+        lines = sys.stdin.read().lstrip("\ufeff").splitlines() if str(file) == "-" else _read_input_lines(file)
+        seg = make_segmenter(segmenter.value, load_lexicon(lexicon_dir), hmm=hmm).initialize()
+        out = [" ".join(seg.lcut(line)) for line in lines]
+    except DangjianError as err:
+        _fail(err)
+    typer.echo("\n".join(out) + ("\n" if out else ""), nl=False)
+
+
+@app.command()
+def kwic(
+    term: Annotated[str, typer.Argument(help="A formulation (its lexicon aliases match too) or any literal string.")],
+    window: Annotated[int, typer.Option("--window", "-w", min=1, help="Characters of context on each side.")] = 20,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
+    limit: Annotated[int, typer.Option(help="Print at most this many lines (0 = all).")] = 0,
+    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+):
+    """Concordance: every occurrence of TERM with document, year and context."""
+    from pipeline.errors import InputError
+    from pipeline.lexicon import load_lexicon
+    from pipeline.store import read_csv
+    from pipeline.terms import kwic as kwic_table
+
+    try:
+        paths = {name: out_dir / f"{name}.csv" for name in ("paragraphs", "documents")}
+        for path in paths.values():
+            if not path.is_file():
+                raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
+        table = kwic_table(read_csv(paths["paragraphs"]), read_csv(paths["documents"]), term,
+                           window=window, lexicon=load_lexicon(lexicon_dir))
+    except DangjianError as err:
+        _fail(err)
+    if table.empty:
+        typer.echo(f"No occurrence of {term} in {out_dir}.")
+        return
+    shown = table if limit <= 0 else table.head(limit)
+    for row in shown.itertuples(index=False):
+        year = row.year if row.year not in (None, "") else "----"
+        typer.echo(f"{row.doc_id}  {year}  {row.left:>{window}}【{row.match}】{row.right}")
+    typer.echo(f"{len(table)} occurrence(s) in {table['doc_id'].nunique()} document(s).")
+
+
+@lexicon_app.command("check")
+def lexicon_check(
+    directory: Annotated[Path, typer.Option("--dir", help="Lexicon folder.")] = Path("lexicons"),
+):
+    """Validate the lexicon files; print file:line for each problem and exit 1 if any."""
+    from pipeline.lexicon import check_lexicon, load_lexicon, load_stopwords
+
+    problems = check_lexicon(directory)
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"Error: {len(problems)} problem(s) in {directory}", err=True)
+        raise typer.Exit(1)
+    lex = load_lexicon(directory)
+    levels = {lvl: sum(e.level == lvl for e in lex.entries) for lvl in ("national", "local")}
+    typer.echo(f"OK: {len(lex)} formulations ({levels['national']} national, {levels['local']} local), "
+               f"{sum(len(e.aliases) for e in lex.entries)} aliases, {len(load_stopwords(directory))} stopwords.")
+
+
+@lexicon_app.command("candidates")
+def lexicon_candidates(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with candidates.csv from a run.")] = Path("data/processed"),
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Show this many.")] = 50,
+    method: Annotated[Optional[str], typer.Option(help="Only this method (pattern, quoted, pmi, or e.g. pattern+quoted).")] = None,
+):
+    """Print the candidate new formulations found by the last run, best first."""
+    from pipeline.errors import InputError
+    from pipeline.store import read_csv
+
+    path = out_dir / "candidates.csv"
+    try:
+        if not path.is_file():
+            raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
+        table = read_csv(path)
+    except DangjianError as err:
+        _fail(err)
+    if method:
+        table = table[table["method"].str.split("+").apply(lambda ms: method in ms or method == "+".join(ms))]
+    if table.empty:
+        typer.echo("No candidates.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=f"Candidate formulations ({min(top, len(table))} of {len(table)}) — accept one with `dangjian lexicon add TERM --category ...`")
+    for col, kw in (("#", {"justify": "right"}), ("term", {"style": "bold"}), ("method", {}), ("score", {"justify": "right"}),
+                    ("docs", {"justify": "right"}), ("years", {}), ("example", {"overflow": "fold"})):
+        grid.add_column(col, **kw)
+    for rank, row in enumerate(table.head(top).itertuples(index=False), start=1):
+        try:
+            score = f"{float(row.score):.2f}"
+        except ValueError:
+            score = str(row.score)
+        grid.add_row(str(rank), row.term, row.method, score, str(row.doc_freq), row.years, row.example)
+    Console(width=max(120, Console().width)).print(grid)
+
+
+@lexicon_app.command("add")
+def lexicon_add(
+    term: Annotated[str, typer.Argument(help="The formulation to add, e.g. 两服务一改进.")],
+    category: Annotated[str, typer.Option(help="One of 政治/思想/组织/作风/纪律/制度/综合.")],
+    expansion: Annotated[str, typer.Option(help="What it stands for, in your own words.")] = "",
+    aliases: Annotated[str, typer.Option(help="Variants separated by |, e.g. '四强|四强党支部'.")] = "",
+    first_year: Annotated[Optional[int], typer.Option(help="Year first proposed (4 digits).")] = None,
+    level: Annotated[str, typer.Option(help="national or local.")] = "local",
+    directory: Annotated[Path, typer.Option("--dir", help="Lexicon folder.")] = Path("lexicons"),
+):
+    """Append a formulation to lexicons/formulations.csv (validated; refuses duplicates)."""
+    from pipeline.lexicon import add_entry
+
+    try:
+        entry = add_entry(term, category, aliases=[a for a in aliases.split("|") if a.strip()], expansion=expansion,
+                          first_year=first_year, level=level, lexicon_dir=directory)
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
+
 
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label

@@ -1,0 +1,863 @@
+"""Paragraph classification: training data, sklearn Pipeline, evaluation, prediction, persistence.
+
+One sklearn ``Pipeline`` goes from raw input (list of str, Series, or a DataFrame with ``text``
+and optional ``heading``) to calibrated class probabilities, so the vectorizers only ever see
+training folds in cross-validation. ``ParagraphClassifier`` wraps it sklearn-style and adds the
+taxonomy (four-way, or six-way by splitting each four-way probability with the six-way keyword
+rule), ``explain`` and safe persistence (skops with an explicit trusted-type list).
+
+The engine uses::
+
+    clf = get_classifier(taxonomy, labels_dir, models_dir)   # once per worker
+    proba = clf.predict_proba(df_with_text_and_heading)      # DataFrame of p_<label>
+    flags = uncertain(proba, threshold)                      # bool Series
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+
+from pipeline.errors import InputError, LabelError, ModelError, TaxonomyError
+
+MODEL_FORMAT_VERSION = 1
+DEFAULT_MODEL = "char_word_lex_lr"
+SEED = 0
+TEXT, HEADING = "text", "heading"
+_CJK_OR_WORD = re.compile(r"[\w\u3400-\u9fff]")
+
+# --------------------------------------------------------------------------- input handling
+
+
+def as_frame(X) -> pd.DataFrame:
+    """Coerce classifier input to a DataFrame with string columns ``text`` and ``heading``.
+
+    Accepts a DataFrame (needs ``text``; ``heading`` optional), a Series, or any iterable of str.
+    Missing values become ''. The original index is kept.
+    """
+    if isinstance(X, pd.DataFrame):
+        if TEXT not in X.columns:
+            raise InputError("input has no `text` column", "add a column named text (one paragraph per row)")
+        text = X[TEXT]
+        heading = X[HEADING] if HEADING in X.columns else pd.Series("", index=X.index)
+        index = X.index
+    else:
+        if isinstance(X, str):
+            raise InputError("expected a list of paragraphs, got one string", "wrap it in a list: [text]")
+        text = X if isinstance(X, pd.Series) else pd.Series(list(X), dtype=object)
+        index = text.index
+        heading = pd.Series("", index=index)
+    out = pd.DataFrame(
+        {TEXT: text.fillna("").astype(str).to_numpy(), HEADING: heading.fillna("").astype(str).to_numpy()},
+        index=index,
+    )
+    return out
+
+
+class TextFrame(BaseEstimator, TransformerMixin):
+    """First pipeline step: any accepted input -> DataFrame[text, heading]."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return as_frame(X)
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+_SEGMENTER_LOCK = threading.Lock()
+_SEGMENTERS: dict = {}
+
+
+def _segmenter():
+    """The project's jieba segmenter with the formulation lexicon as user dictionary, built once
+    per process (an own instance, never the global ``jieba.dt``). Falls back to rjieba when the
+    segment module or lexicon is unavailable."""
+    seg = _SEGMENTERS.get("default")
+    if seg is not None:
+        return seg
+    with _SEGMENTER_LOCK:
+        seg = _SEGMENTERS.get("default")
+        if seg is None:
+            seg = _build_segmenter()
+            _SEGMENTERS["default"] = seg
+    return seg
+
+
+def _build_segmenter():
+    try:
+        from pipeline.lexicon import load_lexicon
+        from pipeline.segment import make_segmenter
+
+        return make_segmenter("jieba", load_lexicon())
+    except Exception:  # noqa: BLE001 - segment/lexicon may be missing in a partial checkout
+        import rjieba
+
+        class _Rjieba:
+            def lcut(self, text):
+                return rjieba.cut(text)
+
+        return _Rjieba()
+
+
+def segment_tokens(text: str) -> list[str]:
+    """Word tokens of ``text`` for TfidfVectorizer(tokenizer=segment_tokens, token_pattern=None).
+
+    A named top-level function (picklable, persisted by reference). Punctuation, spaces and digits
+    are dropped: numbers and dates are leakage, not topic.
+    """
+    return [t for t in _segmenter().lcut(text) if _CJK_OR_WORD.search(t) and not t.isdigit()]
+
+
+_DIGITS = re.compile(r"[0-9０-９]+")
+
+
+def char_preprocess(text: str) -> str:
+    """Preprocessor of the char n-gram vectorizer: digit runs -> '0' so years and dates do not
+    become features (a named function, not a lambda, so the model can be saved)."""
+    return _DIGITS.sub("0", text)
+
+
+# --------------------------------------------------------------------------- lexicon features
+
+_AUTOMATA: dict = {}
+
+
+def _automaton(surfaces: dict):
+    import ahocorasick
+
+    key = hashlib.sha1(json.dumps(sorted(surfaces.items()), ensure_ascii=False).encode()).hexdigest()
+    auto = _AUTOMATA.get(key)
+    if auto is None:
+        auto = ahocorasick.Automaton()
+        for surface, cat in surfaces.items():
+            auto.add_word(surface, (len(surface), cat))
+        auto.make_automaton()
+        _AUTOMATA[key] = auto
+    return auto
+
+
+def _lexicon_surfaces(lexicon_dir=None) -> dict[str, str]:
+    """surface form -> 'lex:<category>' from the formulation lexicon ({} if unavailable)."""
+    try:
+        from pipeline.lexicon import load_lexicon
+
+        lex = load_lexicon(lexicon_dir)
+        term_cat = {e.term: e.category for e in lex.entries}
+        return {s: f"lex:{term_cat.get(t, '综合')}" for s, t in lex.surface_forms().items() if s}
+    except Exception:  # noqa: BLE001 - optional feature source
+        return {}
+
+
+class LexiconCounts(BaseEstimator, TransformerMixin):
+    """Counts of lexicon formulations per category (政治/思想/组织/...) and of taxonomy keywords
+    per label, as log1p counts. Surfaces are copied into the model at ``fit`` (``surfaces_``), so
+    a saved model does not change when the lexicon files do."""
+
+    def __init__(self, keywords: dict | None = None, use_lexicon: bool = True, lexicon_dir=None):
+        self.keywords = keywords
+        self.use_lexicon = use_lexicon
+        self.lexicon_dir = lexicon_dir
+
+    def fit(self, X, y=None):
+        surfaces: dict[str, str] = {}
+        if self.use_lexicon:
+            surfaces.update(_lexicon_surfaces(self.lexicon_dir))
+        for label, words in (self.keywords or {}).items():
+            for w in words:
+                surfaces.setdefault(w, f"kw:{label}")
+        self.surfaces_ = dict(sorted(surfaces.items()))
+        self.categories_ = sorted(set(self.surfaces_.values()))
+        return self
+
+    def transform(self, X):
+        from scipy import sparse
+
+        texts = X.tolist() if hasattr(X, "tolist") else list(X)
+        n, k = len(texts), len(self.categories_)
+        if not self.surfaces_ or not k:
+            return sparse.csr_matrix((n, max(k, 1)))
+        auto = _automaton(self.surfaces_)
+        col = {c: i for i, c in enumerate(self.categories_)}
+        rows, cols = [], []
+        for i, t in enumerate(texts):
+            for _end, (_len, cat) in auto.iter_long(t):
+                rows.append(i)
+                cols.append(col[cat])
+        m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, k))
+        m.sum_duplicates()
+        m.data = np.log1p(m.data)
+        return m
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.categories_, dtype=object)
+
+
+# --------------------------------------------------------------------------- keyword rule
+
+
+def keyword_counts(texts: Sequence[str], keywords: dict[str, Sequence[str]], labels: Sequence[str]) -> np.ndarray:
+    """(n, len(labels)) matrix of keyword hits per label (leftmost-longest, non-overlapping)."""
+    surfaces = {}
+    for lab in labels:
+        for w in keywords.get(lab, ()):
+            surfaces.setdefault(w, lab)
+    out = np.zeros((len(texts), len(labels)))
+    if not surfaces:
+        return out
+    auto = _automaton(surfaces)
+    col = {lab: i for i, lab in enumerate(labels)}
+    for i, t in enumerate(texts):
+        for _end, (_len, lab) in auto.iter_long(t):
+            out[i, col[lab]] += 1
+    return out
+
+
+class KeywordRule(BaseEstimator, ClassifierMixin):
+    """Baseline: the label whose taxonomy keywords occur most; 其他 when none occurs.
+
+    ``predict_proba`` is the smoothed share of hits (not calibrated)."""
+
+    def __init__(self, keywords: dict | None = None, other: str = "其他", alpha: float = 0.5):
+        self.keywords = keywords
+        self.other = other
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        self.classes_ = np.array(sorted(set(y)), dtype=object)
+        return self
+
+    def predict_proba(self, X):
+        texts = as_frame(X)[TEXT].tolist()
+        labels = list(self.classes_)
+        counts = keyword_counts(texts, self.keywords or {}, labels)
+        other = labels.index(self.other) if self.other in labels else None
+        if other is not None:
+            counts[counts.sum(axis=1) == 0, other] = 1.0
+        counts = counts + self.alpha
+        return counts / counts.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+# --------------------------------------------------------------------------- candidate models
+
+CANDIDATES = {
+    "keyword": "keyword rule from the taxonomy keywords (baseline)",
+    "char_lr": "char 1-3-gram TF-IDF -> LogisticRegression",
+    "char_word_lex_lr": "char 1-3-grams + segmenter words + lexicon/keyword counts (+ heading) -> LogisticRegression",
+    "char_word_lex_svm": "same features -> LinearSVC, sigmoid-calibrated (CalibratedClassifierCV)",
+}
+
+
+def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float = 10.0, lexicon_dir=None):
+    """The sklearn Pipeline of one candidate (unfitted)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    if model == "keyword":
+        return Pipeline([("frame", TextFrame()), ("clf", KeywordRule(keywords=keywords))])
+    if model not in CANDIDATES:
+        raise ModelError(f"unknown model {model!r}", f"use one of: {', '.join(CANDIDATES)}")
+
+    char = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, preprocessor=char_preprocess, dtype=np.float32
+    )
+    branches = [("char", char, TEXT)]
+    if model != "char_lr":
+        word = TfidfVectorizer(
+            tokenizer=segment_tokens, token_pattern=None, lowercase=False, min_df=2, sublinear_tf=True, dtype=np.float32
+        )
+        branches += [("word", word, TEXT), ("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT)]
+        if use_heading:
+            head = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, preprocessor=char_preprocess, dtype=np.float32)
+            branches.append(("heading", head, HEADING))
+    features = ColumnTransformer(branches, remainder="drop", sparse_threshold=1.0)
+    if model.endswith("_svm"):
+        clf = CalibratedClassifierCV(LinearSVC(C=C / 10, random_state=SEED), method="sigmoid", cv=5)
+    else:
+        clf = LogisticRegression(C=C, max_iter=5000)
+    return Pipeline([("frame", TextFrame()), ("features", features), ("clf", clf)])
+
+
+# --------------------------------------------------------------------------- the classifier
+
+
+def _rollup_targets(y, taxonomy) -> np.ndarray:
+    """Training targets on the four-way level: six-way labels roll up, four-way stay."""
+    from pipeline.taxonomy import load_taxonomy
+
+    six_rollup = dict(taxonomy.rollup)
+    if taxonomy.name == "four":
+        try:  # a label file may carry six-way labels; roll them up
+            six_rollup = {**dict(load_taxonomy("six", Path(taxonomy.source).parent).rollup), **six_rollup}
+        except TaxonomyError:
+            pass
+    base = set(taxonomy.base_labels)
+    out = []
+    for lab in y:
+        lab = str(lab)
+        up = lab if lab in base else six_rollup.get(lab)
+        if up is None or up not in base:
+            raise LabelError(f"label {lab!r} is not in the {taxonomy.name!r} taxonomy", f"use one of: {', '.join(taxonomy.labels)}")
+        out.append(up)
+    return np.asarray(out, dtype=object)
+
+
+class ParagraphClassifier(BaseEstimator, ClassifierMixin):
+    """Paragraph -> category, sklearn-style.
+
+    ``taxonomy='four'`` predicts the four classes directly. ``taxonomy='six'`` trains the same
+    four-way model (the labelled set is four-way) and splits each four-way probability among its
+    six-way children in proportion to the children's keyword hits (+``split_alpha``); six-way
+    accuracy is therefore not measured, only the four-way part is.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        taxonomy: str = "four",
+        use_heading: str | bool = "auto",
+        C: float = 10.0,
+        lexicon_dir=None,
+        split_alpha: float = 0.5,
+    ):
+        self.model = model
+        self.taxonomy = taxonomy
+        self.use_heading = use_heading
+        self.C = C
+        self.lexicon_dir = lexicon_dir
+        self.split_alpha = split_alpha
+
+    # -- fitting
+    def fit(self, X, y):
+        from pipeline.taxonomy import load_taxonomy
+
+        tax = load_taxonomy(getattr(self.taxonomy, "value", self.taxonomy), self.lexicon_dir)
+        four = load_taxonomy("four", self.lexicon_dir)
+        frame = as_frame(X)
+        y4 = _rollup_targets(list(y), tax)
+        if len(frame) != len(y4):
+            raise LabelError(f"{len(frame)} paragraphs but {len(y4)} labels", "pass one label per paragraph")
+        if len(set(y4)) < 2:
+            raise LabelError("need at least two classes to train", "add labelled paragraphs of other classes")
+        use_heading = self.use_heading
+        if use_heading == "auto":
+            use_heading = bool((frame[HEADING].str.len() > 0).mean() >= 0.3)
+        self.use_heading_ = bool(use_heading)
+        self.labels_ = list(tax.labels)
+        self.base_labels_ = [lab for lab in four.labels if lab in set(y4)]
+        self.rollup_ = dict(tax.rollup)
+        self.keywords_ = {lab: list(ws) for lab, ws in tax.keywords.items()}
+        base_keywords = {lab: list(ws) for lab, ws in four.keywords.items()}
+        self.pipeline_ = build_pipeline(
+            self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir
+        )
+        self.pipeline_.fit(frame, y4)
+        self.classes_ = np.asarray(self.labels_, dtype=object)
+        return self
+
+    # -- prediction
+    def _base_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """(n, len(base_labels_)) probabilities on the four-way level, columns in base_labels_ order."""
+        p = self.pipeline_.predict_proba(frame)
+        order = [list(self.pipeline_.classes_).index(lab) for lab in self.base_labels_]
+        return p[:, order]
+
+    def _proba_array(self, frame: pd.DataFrame) -> np.ndarray:
+        base = self._base_proba(frame)
+        if len(self.labels_) == len(self.base_labels_) and all(self.rollup_[lab] == lab for lab in self.labels_):
+            order = [self.base_labels_.index(lab) for lab in self.labels_]
+            return base[:, order]
+        # six-way: split each base probability among its children by keyword hits
+        counts = keyword_counts(frame[TEXT].tolist(), self.keywords_, self.labels_)
+        out = np.zeros((len(frame), len(self.labels_)))
+        for j, b in enumerate(self.base_labels_):
+            kids = [i for i, lab in enumerate(self.labels_) if self.rollup_[lab] == b]
+            share = counts[:, kids] + self.split_alpha
+            share /= share.sum(axis=1, keepdims=True)
+            out[:, kids] = base[:, [j]] * share
+        return out
+
+    def predict_proba(self, X) -> pd.DataFrame:
+        """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""
+        frame = as_frame(X)
+        if len(frame) == 0:
+            return pd.DataFrame({f"p_{lab}": pd.Series(dtype=float) for lab in self.labels_}, index=frame.index)
+        p = self._proba_array(frame)
+        return pd.DataFrame(p, columns=[f"p_{lab}" for lab in self.labels_], index=frame.index)
+
+    def predict(self, X) -> np.ndarray:
+        p = self.predict_proba(X)
+        return labels_from_proba(p).to_numpy()
+
+    # -- explanation
+    def feature_names_(self) -> np.ndarray:
+        steps = self.pipeline_.named_steps
+        if "features" not in steps:
+            return np.asarray([], dtype=object)
+        return steps["features"].get_feature_names_out()
+
+    def coef_matrix(self) -> np.ndarray | None:
+        """(n_base_classes, n_features) weights in pipeline_.classes_ order (calibrated SVMs:
+        mean over the calibration folds); None for the keyword rule."""
+        clf = self.pipeline_.named_steps["clf"]
+        if hasattr(clf, "coef_"):
+            coef = np.asarray(clf.coef_)
+        elif hasattr(clf, "calibrated_classifiers_"):
+            coef = np.mean([np.asarray(c.estimator.coef_) for c in clf.calibrated_classifiers_], axis=0)
+        else:
+            return None
+        if coef.shape[0] == 1:  # binary
+            coef = np.vstack([-coef, coef])
+        return coef
+
+    def top_features(self, n: int = 20) -> dict[str, list[tuple[str, float]]]:
+        """Highest-weighted features per four-way class (for leakage checks)."""
+        coef = self.coef_matrix()
+        if coef is None:
+            return {lab: [(w, 1.0) for w in self.keywords_.get(lab, [])[:n]] for lab in self.base_labels_}
+        names = self.feature_names_()
+        out = {}
+        for i, lab in enumerate(self.pipeline_.classes_):
+            idx = np.argsort(-coef[i], kind="stable")[:n]
+            out[str(lab)] = [(str(names[j]), float(coef[i, j])) for j in idx]
+        return out
+
+    def explain(self, X, top: int = 5) -> list[str]:
+        """For each paragraph, the ``top`` features that pushed it towards its predicted label,
+        as 'feature(+weight); ...' (weight = tf-idf value x class coefficient, centred across
+        classes). Six-way children also show the keywords that chose them."""
+        frame = as_frame(X)
+        if len(frame) == 0:
+            return []
+        proba = self.predict_proba(frame)
+        labels = labels_from_proba(proba).tolist()
+        base_classes = list(self.pipeline_.classes_)
+        coef = self.coef_matrix()
+        out = []
+        if coef is not None:
+            centred = coef - coef.mean(axis=0, keepdims=True)
+            names = self.feature_names_()
+            steps = self.pipeline_.named_steps
+            Xf = steps["features"].transform(steps["frame"].transform(frame)).tocsr()
+        for r, lab in enumerate(labels):
+            base = self.rollup_.get(lab, lab)
+            parts = []
+            if coef is not None:
+                row = Xf.getrow(r)
+                contrib = row.data * centred[base_classes.index(base), row.indices]
+                order = np.argsort(-contrib, kind="stable")[:top]
+                parts = [f"{names[row.indices[k]]}({contrib[k]:+.2f})" for k in order if contrib[k] > 0]
+            else:
+                kws = self.keywords_.get(base, [])
+                parts = [w for w in kws if w in frame[TEXT].iat[r]][:top]
+            if lab != base:
+                hits = [w for w in self.keywords_.get(lab, []) if w in frame[TEXT].iat[r]][:3]
+                parts.append(f"[{lab}: {'、'.join(hits) if hits else 'no keyword, prior split'}]")
+            out.append("; ".join(parts))
+        return out
+
+
+def labels_from_proba(proba: pd.DataFrame) -> pd.Series:
+    """argmax label of a ``p_<label>`` DataFrame (ties -> first column, deterministic)."""
+    cols = [c for c in proba.columns if c.startswith("p_")]
+    if not len(proba):
+        return pd.Series([], dtype=object, index=proba.index)
+    idx = np.argmax(proba[cols].to_numpy(), axis=1)
+    return pd.Series(np.asarray([c[2:] for c in cols], dtype=object)[idx], index=proba.index, name="label")
+
+
+def uncertain(proba: pd.DataFrame, threshold: float = 0.5) -> pd.Series:
+    """True where the top class probability is below ``threshold``."""
+    cols = [c for c in proba.columns if c.startswith("p_")]
+    if not len(proba):
+        return pd.Series([], dtype=bool, index=proba.index, name="uncertain")
+    return pd.Series(proba[cols].to_numpy().max(axis=1) < threshold, index=proba.index, name="uncertain")
+
+
+# --------------------------------------------------------------------------- labelled data
+
+LABEL_COLUMNS = ("doc", "para_id", "text", "label", "note")
+
+
+def label_files(labels_dir) -> list[Path]:
+    labels_dir = Path(labels_dir)
+    return sorted(p for p in labels_dir.glob("*.csv") if p.is_file() and not p.name.startswith("."))
+
+
+def read_labelled_csv(path, *, require_label: bool = True) -> pd.DataFrame:
+    """One labelled CSV -> DataFrame (all str). Raises InputError on unreadable/empty/no text."""
+    from pipeline.store import read_csv
+
+    path = Path(path)
+    try:
+        df = read_csv(path)
+    except FileNotFoundError as err:
+        raise InputError(f"{path} does not exist", "check the path") from err
+    except pd.errors.EmptyDataError as err:
+        raise InputError(f"{path} is empty", "give a CSV with a header row and a `text` column") from err
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise InputError(f"{path} is not a readable UTF-8 CSV: {err}", "save it as CSV UTF-8") from err
+    df.columns = [str(c).strip() for c in df.columns]
+    if TEXT not in df.columns:
+        raise InputError(f"{path} has no `text` column (columns: {', '.join(df.columns)})", "add a column named text")
+    if require_label and "label" not in df.columns:
+        raise InputError(f"{path} has no `label` column", "add a column named label")
+    if df.empty:
+        raise InputError(f"{path} has no rows", "give at least one paragraph")
+    return df
+
+
+def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.DataFrame:
+    """All CSVs in ``labels_dir`` -> one DataFrame with text, label (+doc, heading, label6 if
+    present); rows with empty text or label are dropped; duplicates by text keep the last
+    (files read in name order, so later imports correct earlier labels)."""
+    from pipeline.taxonomy import load_taxonomy
+
+    files = label_files(labels_dir)
+    if not files:
+        raise LabelError(f"no labelled CSVs in {labels_dir}", "add data/labels/*.csv or pass --labels DIR")
+    tax4 = load_taxonomy("four", lexicon_dir)
+    try:
+        tax6 = load_taxonomy("six", lexicon_dir)
+        allowed = set(tax4.labels) | set(tax6.labels)
+    except TaxonomyError:
+        tax6, allowed = None, set(tax4.labels)
+    frames = []
+    for path in files:
+        df = read_labelled_csv(path)
+        df["text"] = df["text"].str.strip()
+        df["label"] = df["label"].str.strip()
+        df = df[(df["text"] != "") & (df["label"] != "")]
+        bad = sorted(set(df["label"]) - allowed)
+        if bad:
+            raise LabelError(f"{path.name}: labels outside the taxonomy: {', '.join(bad)}", f"use one of: {', '.join(tax4.labels)}")
+        df = df.assign(source=path.name)
+        frames.append(df)
+    data = pd.concat(frames, ignore_index=True)
+    if "label6" in data.columns:
+        data["label6"] = data["label6"].fillna("")
+    if tax6 is not None:  # six-way labels in `label` roll up; keep them as label6
+        six_only = data["label"].isin(set(tax6.labels) - set(tax4.labels))
+        if six_only.any():
+            if "label6" not in data.columns:
+                data["label6"] = ""
+            data.loc[six_only, "label6"] = data.loc[six_only, "label"]
+            data.loc[six_only, "label"] = data.loc[six_only, "label"].map(dict(tax6.rollup))
+    for col in ("doc", HEADING):
+        if col not in data.columns:
+            data[col] = ""
+    data = data.drop_duplicates(subset="text", keep="last").reset_index(drop=True)
+    return data
+
+
+def labels_hash(labels_dir) -> str:
+    """sha256 over the names and bytes of every labelled CSV (what the model was trained on)."""
+    h = hashlib.sha256()
+    for p in label_files(labels_dir):
+        h.update(p.name.encode())
+        h.update(b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def features_hash(lexicon_dir=None) -> str:
+    """sha256 of the files that shape the features (taxonomy keywords, formulation lexicon)."""
+    from pipeline.config import LEXICON_DIR
+
+    base = Path(lexicon_dir) if lexicon_dir is not None else LEXICON_DIR
+    h = hashlib.sha256()
+    for name in ("taxonomy.yaml", "formulations.csv"):
+        p = base / name
+        h.update(name.encode())
+        h.update(p.read_bytes() if p.is_file() else b"-")
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class Evaluation:
+    labels: list[str]
+    report: pd.DataFrame  # per class precision, recall, f1, support
+    macro_f1: float
+    accuracy: float
+    confusion: pd.DataFrame  # rows gold, columns predicted
+    n: int
+
+    def text(self) -> str:
+        lines = [f"n = {self.n}   accuracy = {self.accuracy:.3f}   macro-F1 = {self.macro_f1:.3f}", ""]
+        lines.append(self.report.to_string(float_format=lambda v: f"{v:.3f}"))
+        lines += ["", "confusion matrix (rows = gold, columns = predicted):", self.confusion.to_string()]
+        return "\n".join(lines) + "\n"
+
+
+def evaluate_predictions(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> Evaluation:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    gold, pred = list(map(str, gold)), list(map(str, pred))
+    if labels is None:
+        labels = sorted(set(gold) | set(pred))
+    labels = [lab for lab in labels if lab in set(gold) | set(pred)]
+    p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
+    report = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=labels)
+    gold_labels = [lab for lab in labels if lab in set(gold)]
+    macro = f1_score(gold, pred, labels=gold_labels, average="macro", zero_division=0)
+    cm = pd.DataFrame(confusion_matrix(gold, pred, labels=labels), index=labels, columns=labels)
+    return Evaluation(list(labels), report, float(macro), float(accuracy_score(gold, pred)), cm, len(gold))
+
+
+def heldout_split(data: pd.DataFrame, test_size: float = 0.2, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified split grouped by ``doc`` (paragraphs of one document never straddle).
+    Returns (train_idx, test_idx). Rows without a doc are their own group."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = _groups(data)
+    n_splits = max(2, int(round(1 / test_size)))
+    sgkf = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    train_idx, test_idx = next(sgkf.split(data, data["label"], groups))
+    return train_idx, test_idx
+
+
+def _groups(data: pd.DataFrame) -> np.ndarray:
+    doc = data["doc"].astype(str) if "doc" in data.columns else pd.Series("", index=data.index)
+    return np.where(doc == "", "row:" + pd.Series(range(len(data)), index=data.index).astype(str), doc)
+
+
+def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int = 5, seed: int = SEED,
+                   lexicon_dir=None, **params) -> dict:
+    """Stratified, doc-grouped k-fold CV of one candidate on the four-way labels.
+    Returns {'macro_f1': mean, 'std': sd, 'folds': [...], 'accuracy': mean, 'pred': out-of-fold}."""
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    data = data.reset_index(drop=True)
+    y = data["label"].to_numpy()
+    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    pred = np.empty(len(data), dtype=object)
+    scores, accs = [], []
+    for tr, te in cv.split(data, y, _groups(data)):
+        clf = ParagraphClassifier(model=model, taxonomy="four", lexicon_dir=lexicon_dir, **params)
+        clf.fit(data.iloc[tr], y[tr])
+        p = clf.predict(data.iloc[te])
+        pred[te] = p
+        scores.append(f1_score(y[te], p, average="macro"))
+        accs.append(accuracy_score(y[te], p))
+    return {"model": model, "macro_f1": float(np.mean(scores)), "std": float(np.std(scores)),
+            "accuracy": float(np.mean(accs)), "folds": [float(s) for s in scores], "pred": pred}
+
+
+# --------------------------------------------------------------------------- persistence
+
+# Every type a saved ParagraphClassifier may contain beyond what skops trusts by default.
+# Loading refuses anything else (skops.io.get_untrusted_types is checked first).
+TRUSTED_TYPES = [
+    "pipeline.classify.ParagraphClassifier",
+    "pipeline.classify.TextFrame",
+    "pipeline.classify.LexiconCounts",
+    "pipeline.classify.KeywordRule",
+    "pipeline.classify.segment_tokens",
+    "pipeline.classify.char_preprocess",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "numpy.float32",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "builtins.slice",
+]
+
+
+def models_dir_default() -> Path:
+    from pipeline.config import MODELS_DIR
+
+    env = os.environ.get("DANGJIAN_MODELS_DIR")
+    return Path(env) if env else MODELS_DIR
+
+
+def model_path(models_dir, taxonomy: str = "four") -> Path:
+    return Path(models_dir) / f"classifier-{getattr(taxonomy, 'value', taxonomy)}.skops"
+
+
+def sidecar_path(path) -> Path:
+    return Path(path).with_suffix(".json")
+
+
+def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path:
+    """Write the model (skops) and its JSON sidecar atomically; returns the model path."""
+    import skops.io as sio
+
+    from pipeline import __version__ as pkg_version  # type: ignore[attr-defined]
+    from pipeline.store import write_bytes, write_text
+
+    import sklearn
+
+    path = Path(path)
+    data = sio.dumps(clf)
+    info = {
+        "format": MODEL_FORMAT_VERSION,
+        "package_version": pkg_version,
+        "sklearn_version": sklearn.__version__,
+        "model": clf.model,
+        "taxonomy": getattr(clf.taxonomy, "value", clf.taxonomy),
+        "labels": list(clf.labels_),
+        "base_labels": list(clf.base_labels_),
+        "use_heading": clf.use_heading_,
+        "model_sha256": hashlib.sha256(data).hexdigest(),
+        **(meta or {}),
+    }
+    write_bytes(path, data)
+    write_text(sidecar_path(path), json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def read_sidecar(path) -> dict | None:
+    side = sidecar_path(path)
+    if not side.is_file():
+        return None
+    try:
+        info = json.loads(side.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def load_model_file(path) -> ParagraphClassifier:
+    """Load a model this project saved. Only the types in TRUSTED_TYPES are accepted; a
+    corrupt, foreign or tampered file raises ModelError (never a traceback, never arbitrary code)."""
+    import skops.io as sio
+
+    path = Path(path)
+    hint = f"delete {path} and run `dangjian train`"
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ModelError(f"cannot read model {path}: {err}", hint) from err
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as err:  # noqa: BLE001 - any parse failure means a corrupt file
+        raise ModelError(f"model file {path} is corrupt or not a skops file ({type(err).__name__})", hint) from err
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unknown:
+        raise ModelError(f"model file {path} contains types this project never saves: {', '.join(unknown)}", hint)
+    try:
+        clf = sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except Exception as err:  # noqa: BLE001
+        raise ModelError(f"model file {path} could not be loaded ({type(err).__name__}: {err})", hint) from err
+    if not isinstance(clf, ParagraphClassifier) or not hasattr(clf, "pipeline_"):
+        raise ModelError(f"model file {path} does not hold a trained ParagraphClassifier", hint)
+    return clf
+
+
+@dataclass
+class TrainResult:
+    classifier: ParagraphClassifier
+    path: Path
+    n: int
+    counts: dict
+    cv: dict | None = None
+    meta: dict = field(default_factory=dict)
+
+    def text(self) -> str:
+        lines = [f"trained {self.classifier.model} ({self.meta.get('taxonomy')}) on {self.n} paragraphs: "
+                 + ", ".join(f"{k} {v}" for k, v in self.counts.items())]
+        if self.cv:
+            lines.append(f"{len(self.cv['folds'])}-fold CV macro-F1 {self.cv['macro_f1']:.3f} ± {self.cv['std']:.3f}"
+                         f" (accuracy {self.cv['accuracy']:.3f})")
+        lines.append(f"saved {self.path}")
+        return "\n".join(lines)
+
+
+def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_dir=None,
+          model: str = DEFAULT_MODEL, cv: bool = False) -> TrainResult:
+    """Fit on every CSV in ``labels_dir`` and save under ``models_dir``; optional CV summary."""
+    from pipeline.config import LABELS_DIR
+
+    taxonomy = getattr(taxonomy, "value", taxonomy)
+    labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
+    models_dir = Path(models_dir) if models_dir is not None else models_dir_default()
+    data = load_labels(labels_dir, taxonomy, lexicon_dir)
+    data_hash = labels_hash(labels_dir)
+    cv_result = None
+    if cv:
+        cv_result = cross_validate(data, model, lexicon_dir=lexicon_dir)
+        cv_result.pop("pred", None)
+    clf = ParagraphClassifier(model=model, taxonomy=taxonomy, lexicon_dir=lexicon_dir).fit(data, data["label"])
+    meta = {
+        "taxonomy": taxonomy,
+        "labels_dir": str(labels_dir),
+        "training_data_sha256": data_hash,
+        "features_sha256": features_hash(lexicon_dir),
+        "n_train": int(len(data)),
+        "class_counts": {k: int(v) for k, v in data["label"].value_counts().sort_index().items()},
+    }
+    if cv_result:
+        meta["cv"] = cv_result
+    path = save_model(clf, model_path(models_dir, taxonomy), meta)
+    return TrainResult(clf, path, len(data), meta["class_counts"], cv_result, meta)
+
+
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_classifier(taxonomy: str = "four", labels_dir=None, models_dir=None, lexicon_dir=None) -> ParagraphClassifier:
+    """The classifier to use: the saved model if it was trained on the current labels (sidecar
+    hashes match), otherwise train from the labels now and cache it under ``models_dir``.
+
+    A corrupt model file raises ModelError (hint: `dangjian train`); it is not silently replaced.
+    """
+    from pipeline.config import LABELS_DIR
+
+    taxonomy = getattr(taxonomy, "value", taxonomy)
+    labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
+    models_dir = Path(models_dir) if models_dir is not None else models_dir_default()
+    path = model_path(models_dir, taxonomy)
+    want = {"training_data_sha256": labels_hash(labels_dir), "features_sha256": features_hash(lexicon_dir),
+            "format": MODEL_FORMAT_VERSION}
+    key = (str(path.resolve()), tuple(sorted(want.items())))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        info = read_sidecar(path) if path.is_file() else None
+        if path.is_file() and info is not None and all(info.get(k) == v for k, v in want.items()):
+            clf = load_model_file(path)
+        elif path.is_file() and info is None:
+            # a model without a readable sidecar: check it loads (corrupt -> ModelError) then retrain
+            load_model_file(path)
+            clf = train(labels_dir, taxonomy=taxonomy, models_dir=models_dir, lexicon_dir=lexicon_dir).classifier
+        else:
+            clf = train(labels_dir, taxonomy=taxonomy, models_dir=models_dir, lexicon_dir=lexicon_dir).classifier
+        _CACHE[key] = clf
+        return clf
+
+
+def load_model(settings) -> ParagraphClassifier:
+    """get_classifier for a pipeline.config.Settings."""
+    return get_classifier(settings.taxonomy, settings.labels_dir, settings.models_dir, settings.lexicon_dir)

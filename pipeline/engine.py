@@ -1,0 +1,554 @@
+"""Runs the stages over a folder: per-document work in a process pool (or Dask), cached by
+content hash, aggregated in order, written atomically under an output lock.
+
+    file -> [worker] ingest (cached by file bytes) -> analyse (cached by doc + resources)
+         -> [main] duplicates, streaming tables -> discovery, trends -> CSV/Parquet -> report
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pipeline.config import Settings, default_workers
+from pipeline.errors import InputError
+
+CACHE_DIR = ".cache"
+PKG_DIR = Path(__file__).resolve().parent
+DISCOVERY_CHAR_BUDGET = 6_000_000
+
+
+# --------------------------------------------------------------------------- summary
+@dataclass
+class RunSummary:
+    out_dir: Path
+    counts: Counter = field(default_factory=Counter)
+    n_documents: int = 0
+    n_paragraphs: int = 0
+    seconds: float = 0.0
+    cached: int = 0
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        status = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        lines = [
+            f"{self.n_documents} documents, {self.n_paragraphs} paragraphs ({status}) in {self.seconds:.1f}s"
+            + (f"; {self.cached} from cache" if self.cached else ""),
+        ]
+        for p in self.problems[:20]:
+            lines.append(f"  ! {p}")
+        if len(self.problems) > 20:
+            lines.append(f"  ! ... {len(self.problems) - 20} more in ingest_log.csv")
+        lines.append(f"Outputs in {self.out_dir}: " + ", ".join(self.files))
+        return "\n".join(lines)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.n_documents == 0:
+            return 1
+        if strict and any(k not in ("ok", "duplicate") for k in self.counts):
+            return 1
+        return 0
+
+
+# --------------------------------------------------------------------------- hashing / cache
+def _file_hash(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.name.encode())
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            h.update(b"<missing>")
+    return h.hexdigest()[:16]
+
+
+def ingest_fingerprint(settings: Settings) -> str:
+    code = _file_hash([PKG_DIR / "ingest.py", PKG_DIR / "text.py"])
+    limits = f"{settings.max_paragraph_chars}|{settings.max_docx_uncompressed}|{settings.max_docx_ratio}"
+    return hashlib.sha256(f"{code}|{limits}".encode()).hexdigest()[:16]
+
+
+def analysis_fingerprint(settings: Settings, model_fp: str) -> str:
+    code = _file_hash([PKG_DIR / n for n in ("segment.py", "terms.py", "lexicon.py", "classify.py", "taxonomy.py", "engine.py")])
+    lex = _file_hash([p for p in Path(settings.lexicon_dir).glob("*") if p.is_file()])
+    key = f"{code}|{lex}|{settings.segmenter}|{settings.taxonomy}|{settings.uncertain_below}|{model_fp}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class Cache:
+    """Content-addressed JSON blobs under OUT_DIR/.cache (safe to load: data, not code)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / f"{key}.json.gz"
+
+    def get(self, kind: str, key: str):
+        path = self._path(kind, key)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                return json.load(fh)
+        except (OSError, EOFError, ValueError):
+            return None  # missing or corrupt (e.g. a killed run): recompute
+
+    def put(self, kind: str, key: str, value) -> None:
+        from pipeline.store import write_bytes
+
+        data = gzip.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), compresslevel=1)
+        write_bytes(self._path(kind, key), data)
+
+
+# --------------------------------------------------------------------------- per-document work
+class Resources:
+    """What a worker needs: built cheaply, loaded on first use, once per process."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lexicon = self._segmenter = self._matcher = self._stopwords = self._clf = None
+
+    @property
+    def lexicon(self):
+        if self._lexicon is None:
+            from pipeline.lexicon import load_lexicon
+
+            self._lexicon = load_lexicon(self.settings.lexicon_dir)
+        return self._lexicon
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            from pipeline.segment import make_segmenter
+
+            self._segmenter = make_segmenter(self.settings.segmenter, self.lexicon)
+            self._segmenter.initialize()
+        return self._segmenter
+
+    @property
+    def matcher(self):
+        if self._matcher is None:
+            from pipeline.terms import TermMatcher
+
+            self._matcher = TermMatcher(self.lexicon)
+        return self._matcher
+
+    @property
+    def stopwords(self):
+        if self._stopwords is None:
+            from pipeline.lexicon import load_stopwords
+
+            self._stopwords = load_stopwords(self.settings.lexicon_dir)
+        return self._stopwords
+
+    @property
+    def classifier(self):
+        if self._clf is None:
+            from pipeline.classify import get_classifier
+
+            self._clf = get_classifier(self.settings.taxonomy, self.settings.labels_dir, self.settings.models_dir)
+        return self._clf
+
+
+def model_fingerprint(settings: Settings) -> str:
+    """Identity of the classifier the run will use (trains it first if needed)."""
+    from pipeline.classify import get_classifier
+
+    clf = get_classifier(settings.taxonomy, settings.labels_dir, settings.models_dir)
+    return getattr(clf, "fingerprint_", "") or type(clf).__name__
+
+
+def _keep_word(word: str, stopwords) -> bool:
+    from pipeline.text import has_han
+
+    return len(word) >= 2 and has_han(word) and word not in stopwords
+
+
+def analyse(doc_row: dict, paragraphs: list[dict], res: Resources) -> dict:
+    """Segment, count formulations and classify one document's paragraphs. Pure given res."""
+    texts = [p["text"] for p in paragraphs]
+    hits: Counter = Counter()
+    for t in texts:
+        hits.update(res.matcher.count(t))
+    words: Counter = Counter()
+    stop = res.stopwords
+    for t in texts:
+        words.update(w for w in res.segmenter.lcut(t) if _keep_word(w, stop))
+    labels: list[dict] = []
+    if texts:
+        import pandas as pd
+
+        from pipeline.classify import uncertain
+
+        frame = pd.DataFrame({"text": texts, "heading": [p.get("heading", "") for p in paragraphs]})
+        proba = res.classifier.predict_proba(frame)
+        unc = uncertain(proba, res.settings.uncertain_below)
+        cols = list(proba.columns)
+        best = proba.to_numpy().argmax(axis=1)
+        for i in range(len(texts)):
+            row = {"label": cols[best[i]][2:]}
+            row.update({c: round(float(proba.iat[i, j]), 4) for j, c in enumerate(cols)})
+            row["uncertain"] = bool(unc[i])
+            labels.append(row)
+    return {"term_hits": dict(hits), "words": dict(words), "labels": labels}
+
+
+def _doc_to_json(doc) -> dict:
+    return {
+        "doc": doc.as_row(),
+        "paragraphs": [p.as_row() for p in doc.paragraphs],
+        "removed": [list(r) for r in doc.removed],
+    }
+
+
+def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fps: tuple[str, str], cache_root: Path | None) -> dict:
+    """Worker: one file -> JSON-able result (log row, document, paragraphs, analysis)."""
+    from pipeline.ingest import LogRow, ingest_file
+
+    res = _resources(settings)
+    cache = Cache(cache_root) if cache_root else None
+    rel = Path(path).relative_to(raw_dir).as_posix()
+    ikey = None
+    hit = 0
+    ing = None
+    if cache is not None:
+        try:
+            with open(path, "rb") as fh:
+                digest = hashlib.sha256(fh.read(settings.max_file_bytes + 1)).hexdigest()
+            ikey = hashlib.sha256(f"{digest}|{rel}|{json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False)}|{fps[0]}".encode()).hexdigest()
+            ing = cache.get("ingest", ikey)
+        except OSError:
+            ikey = None
+    if ing is None:
+        row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
+        ing = {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None})}
+        if cache is not None and ikey and row.status in ("ok", "empty"):
+            cache.put("ingest", ikey, ing)
+    else:
+        hit += 1
+    if ing.get("doc") is None:
+        return {**ing, "cached": hit}
+    akey = hashlib.sha256(f"{ing['doc']['doc_id']}|{fps[1]}".encode()).hexdigest()
+    ana = cache.get("analysis", akey) if cache is not None else None
+    if ana is None:
+        ana = analyse(ing["doc"], ing["paragraphs"], res)
+        if cache is not None:
+            cache.put("analysis", akey, ana)
+    else:
+        hit += 1
+    return {**ing, "analysis": ana, "cached": hit}
+
+
+_RES: dict[Settings, Resources] = {}
+
+
+def _resources(settings: Settings) -> Resources:
+    """One Resources per worker process and settings (initialised once, reused per file)."""
+    res = _RES.get(settings)
+    if res is None:
+        _RES.clear()
+        res = _RES[settings] = Resources(settings)
+    return res
+
+
+def _worker_init(settings: Settings) -> None:
+    res = _resources(settings)
+    _ = res.segmenter, res.matcher, res.classifier
+
+
+# --------------------------------------------------------------------------- engines
+def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
+    """Ordered results from a process pool with a bounded number of tasks in flight."""
+    if workers <= 1 or len(tasks) <= 1:
+        for t in tasks:
+            yield process_file(*t)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
+    settings = tasks[0][3]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(settings,)) as pool:
+        window = max(4, workers * 4)
+        futures = []
+        it = iter(tasks)
+        for t in it:
+            futures.append(pool.submit(process_file, *t))
+            if len(futures) >= window:
+                break
+        while futures:
+            fut = futures.pop(0)
+            yield fut.result()
+            nxt = next(it, None)
+            if nxt is not None:
+                futures.append(pool.submit(process_file, *nxt))
+
+
+def _map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise InputError("the dask engine needs dask.distributed", "pip install 'dangjian[dask]'") from err
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        batch = max(8, workers * 8)
+        for start in range(0, len(tasks), batch):
+            futs = client.map(process_file, *zip(*tasks[start : start + batch]), pure=False)
+            for fut in futs:
+                yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------- the run
+def _progress(total: int, enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        disable=not enabled, transient=True,
+    )
+
+
+def _collect(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool):
+    from pipeline.ingest import LogRow, discover, read_sheets, sheet_lookup
+
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise InputError(f"input folder not found: {raw_dir}", "give the folder that holds your reports, e.g. data/raw")
+    files, sheets, log = discover(raw_dir, settings)
+    meta, sheet_log = read_sheets(sheets, raw_dir)
+    logs = [r.as_row() for r in log + sheet_log]
+    workers = workers or default_workers()
+    fps = ("", "")
+    cache_root = Path(out_dir) / CACHE_DIR
+    if analyse_docs:
+        fps = (ingest_fingerprint(settings), analysis_fingerprint(settings, model_fingerprint(settings)))
+    else:
+        fps = (ingest_fingerprint(settings), "")
+    tasks = [(p, raw_dir, sheet_lookup(meta, p.relative_to(raw_dir).as_posix()), settings, fps, cache_root) for p in files]
+    if not analyse_docs:
+        it = (_ingest_only_task(*t) for t in tasks)
+    elif engine == "dask":
+        it = _map_dask(tasks, workers, scheduler)
+    else:
+        it = _map_local(tasks, workers)
+    return tasks, logs, it
+
+
+def _ingest_only_task(path, raw_dir, sheet_meta, settings, fps, cache_root) -> dict:
+    from pipeline.ingest import ingest_file
+
+    row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
+    return {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None}), "cached": 0}
+
+
+class _Acc:
+    """Streaming accumulation of per-document results, in input order."""
+
+    def __init__(self, out_dir: Path, labels: list[str] | None):
+        self.out_dir = out_dir
+        self.docs: list[dict] = []
+        self.logs: list[dict] = []
+        self.removed: list[tuple] = []
+        self.term_hits: list[tuple] = []
+        self.word_rows: list[tuple] = []
+        self.seen: dict[str, str] = {}
+        self.cached = 0
+        self.discovery: list[tuple] = []
+        self.discovery_chars = 0
+        self.paragraph_rows: list[dict] = []
+
+    def add(self, res: dict) -> None:
+        log = res["log"]
+        self.cached += res.get("cached", 0)
+        doc = res.get("doc")
+        if doc is not None:
+            did = doc["doc_id"]
+            if did in self.seen:
+                self.logs.append({"path": log["path"], "status": "duplicate", "reason": f"same text as {self.seen[did]} (doc_id {did}); kept once", "doc_id": did})
+                return
+            self.seen[did] = log["path"]
+        self.logs.append(log)
+        if doc is None:
+            return
+        self.docs.append(doc)
+        for line_no, rule, text in res.get("removed", []):
+            self.removed.append((did, doc["path"], line_no, rule, text))
+        ana = res.get("analysis")
+        paras = res["paragraphs"]
+        if ana is not None:
+            for p, lab in zip(paras, ana["labels"]):
+                p.update(lab)
+            self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
+            self.word_rows.extend((did, w, c) for w, c in ana["words"].items())
+        self.paragraph_rows.extend(paras)
+        if self.discovery_chars < DISCOVERY_CHAR_BUDGET:
+            texts = [p["text"] for p in paras]
+            self.discovery.append((did, doc.get("year"), texts))
+            self.discovery_chars += sum(len(t) for t in texts)
+
+
+def _frames(acc: _Acc):
+    import pandas as pd
+
+    docs = pd.DataFrame(acc.docs)
+    if docs.empty:
+        docs = pd.DataFrame(columns=["doc_id", "path", "title", "date", "year", "year_source", "org", "source", "n_chars", "n_paragraphs", "encoding", "flags"])
+    docs["year"] = pd.array(docs["year"].tolist(), dtype="Int64") if len(docs) else pd.array([], dtype="Int64")
+    paras = pd.DataFrame(acc.paragraph_rows)
+    if paras.empty:
+        paras = pd.DataFrame(columns=["doc_id", "para_id", "heading", "kind", "text", "n_chars"])
+    log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])
+    removed = pd.DataFrame(acc.removed, columns=["doc_id", "path", "line_no", "rule", "text"])
+    hits = pd.DataFrame(acc.term_hits, columns=["doc_id", "term", "count"])
+    words = pd.DataFrame(acc.word_rows, columns=["doc_id", "word", "count"])
+    return docs, paras, log, removed, hits, words
+
+
+def _write_tables(out_dir: Path, tables: dict, parquet: bool = True) -> list[str]:
+    from pipeline.store import write_csv
+
+    written = []
+    for name, df in tables.items():
+        write_csv(out_dir / f"{name}.csv", df, parquet=parquet)
+        written.append(f"{name}.csv")
+    return written
+
+
+def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, *, progress: bool = True) -> RunSummary:
+    """`dangjian ingest`: documents.csv, paragraphs.csv, ingest_log.csv, removed_lines.csv."""
+    from pipeline.lock import output_lock
+
+    settings = settings or Settings()
+    out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    _guard_out(raw_dir, out_dir)
+    with output_lock(out_dir):
+        tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=False, workers=1, engine="local", scheduler=None, progress=progress)
+        acc = _Acc(out_dir, None)
+        acc.logs.extend(logs)
+        with _progress(len(tasks), progress) as bar:
+            task = bar.add_task("ingest", total=len(tasks))
+            for res in it:
+                acc.add(res)
+                bar.advance(task)
+        docs, paras, log, removed, _, _ = _frames(acc)
+        files = _write_tables(out_dir, {"documents": docs, "paragraphs": paras, "ingest_log": log, "removed_lines": removed})
+    return _summary(out_dir, acc, docs, paras, files, t0)
+
+
+def _guard_out(raw_dir: Path, out_dir: Path) -> None:
+    raw = Path(raw_dir).resolve()
+    out = Path(out_dir).resolve()
+    if out == raw or raw in out.parents:
+        raise InputError(f"output folder {out_dir} is inside the input folder {raw_dir}", "write outputs elsewhere (data/raw is never written to)")
+
+
+def _summary(out_dir, acc, docs, paras, files, t0) -> RunSummary:
+    s = RunSummary(out_dir=Path(out_dir))
+    s.counts = Counter(r["status"] for r in acc.logs)
+    s.n_documents = len(docs)
+    s.n_paragraphs = len(paras)
+    s.cached = acc.cached
+    s.files = files
+    s.problems = [f"{r['path']}: {r['status']}: {r['reason']}" for r in acc.logs if r["status"] not in ("ok", "duplicate")]
+    s.seconds = time.perf_counter() - t0
+    return s
+
+
+def run(
+    raw_dir: Path | str,
+    out_dir: Path | str,
+    settings: Settings | None = None,
+    *,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    report: bool = True,
+    progress: bool = True,
+) -> RunSummary:
+    """The whole pipeline; see the module docstring. Returns a summary for the CLI."""
+    from pipeline import trends
+    from pipeline.lock import output_lock
+
+    settings = settings or Settings()
+    out_dir = Path(out_dir)
+    raw_dir = Path(raw_dir)
+    t0 = time.perf_counter()
+    _guard_out(raw_dir, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with output_lock(out_dir):
+        tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine, scheduler=scheduler, progress=progress)
+        res = _resources(settings)
+        labels = list(res.classifier.classes_)
+        acc = _Acc(out_dir, labels)
+        acc.logs.extend(logs)
+        with _progress(len(tasks), progress) as bar:
+            task = bar.add_task("documents", total=len(tasks))
+            for r in it:
+                acc.add(r)
+                bar.advance(task)
+        docs, paras, log, removed, hits, words = _frames(acc)
+        for lab in labels:
+            col = f"p_{lab}"
+            if col not in paras.columns:
+                paras[col] = []
+        if "uncertain" not in paras.columns:
+            paras["uncertain"] = []
+        if "label" not in paras.columns:
+            paras["label"] = []
+
+        from pipeline.terms import discover_candidates
+
+        lex_df = res.lexicon.to_frame() if hasattr(res.lexicon, "to_frame") else _lexicon_frame(res.lexicon)
+        term_counts = trends.term_counts(hits, docs)
+        tables = {
+            "documents": docs.merge(trends.document_shares(paras, labels), on="doc_id", how="left") if len(docs) else docs,
+            "paragraphs": paras,
+            "ingest_log": log,
+            "removed_lines": removed,
+            "term_counts": term_counts,
+            "term_trends": trends.term_trends(term_counts, docs),
+            "candidates": discover_candidates(acc.discovery, res.lexicon),
+            "keyword_frequencies": trends.keyword_frequencies(words, docs),
+            "keywords_by_year": trends.keywords_by_year(words, docs),
+            "category_shares": trends.category_shares(paras, docs, labels),
+        }
+        files = _write_tables(out_dir, tables)
+        if report and len(docs):
+            from pipeline import report as report_mod
+
+            try:
+                figs = report_mod.make_figures(out_dir)
+                files.append(f"figures/ ({len(figs)} files)")
+                report_mod.write_report(out_dir)
+                files.append("report.html")
+            except Exception as err:  # noqa: BLE001 - tables are written; a chart failure is reported
+                files.append(f"(report failed: {type(err).__name__}: {err})")
+    return _summary(out_dir, acc, docs, paras, files, t0)
+
+
+def _lexicon_frame(lexicon):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {"term": e.term, "aliases": "|".join(e.aliases), "category": e.category, "first_year": e.first_year, "level": e.level, "expansion": e.expansion}
+            for e in lexicon.entries
+        ]
+    )

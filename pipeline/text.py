@@ -1,0 +1,76 @@
+"""Pure text-to-text normalization steps that compose (no I/O, never raise on any str).
+
+``normalize`` is what ingest applies to every document. ``fold_width`` is a 1:1 character
+mapping used for matching, so offsets found on folded text are valid on the original.
+"""
+
+from __future__ import annotations
+
+import re
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK and full-width punctuation, plus ASCII brackets/punctuation that sit next to Han text
+CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u00b7()\[\]<>,.;:!?\"'"
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad"), None)
+_SPACES = dict.fromkeys(
+    map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"),
+    " ",
+)
+# C0/C1 control characters other than \n (\r handled first)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_HAN_GAP = re.compile(rf"(?<=[{HAN}]) +(?=[{HAN}{CJK_PUNCT}0-9])|(?<=[{HAN}{CJK_PUNCT}0-9]) +(?=[{HAN}])")
+_PUNCT_GAP = re.compile(rf"(?<=[{HAN}]) +(?=[{CJK_PUNCT}])|(?<=[\u3000-\u303f\uff00-\uffef]) +(?=[{HAN}{CJK_PUNCT}])")
+_MULTISPACE = re.compile(r" {2,}")
+_HAN_CHAR = re.compile(rf"[{HAN}]")
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+
+
+def strip_invisible(text: str) -> str:
+    """Drop BOM, zero-width characters and control characters; NBSP and other spaces -> ' '."""
+    text = text.translate(_ZERO_WIDTH).translate(_SPACES)
+    return _CONTROL.sub("", text)
+
+
+def remove_han_spaces(text: str) -> str:
+    """'党组(党 委 )' -> '党组(党委)': spaces between Han characters, or between Han and
+    punctuation or digits, carry no meaning in Chinese and break term matching."""
+    prev = None
+    while prev != text:  # overlapping gaps like '党 委 会' need a second pass
+        prev = text
+        text = _HAN_GAP.sub("", text)
+        text = _PUNCT_GAP.sub("", text)
+    return text
+
+
+def collapse_spaces(text: str) -> str:
+    return "\n".join(_MULTISPACE.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def normalize(text: str) -> str:
+    """The ingest normalization: idempotent, keeps the original punctuation style."""
+    text = normalize_newlines(text)
+    text = strip_invisible(text)
+    text = collapse_spaces(text)
+    text = remove_han_spaces(text)
+    return collapse_spaces(text)
+
+
+_WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII forms -> half-width, one character for one (offsets are preserved)."""
+    return text.translate(_WIDTH_TABLE)
+
+
+def han_count(text: str) -> int:
+    return len(_HAN_CHAR.findall(text))
+
+
+def has_han(text: str) -> bool:
+    return _HAN_CHAR.search(text) is not None

@@ -1,0 +1,468 @@
+"""Aggregate per-document counts into tables by year (or organization), normalized.
+
+Pure functions on pandas DataFrames: no file I/O, no plotting (charts live in ``report``).
+
+Conventions
+-----------
+* ``per_10k`` is occurrences per 10,000 characters of text (document characters, or the sum of
+  the characters of all documents of a year/organization - including those that do not use
+  the term, so a rare term in a big year is not inflated).
+* ``doc_share`` is the share of a year's (organization's) documents that use the term at least
+  once: a number in [0, 1].
+* Documents whose year is unknown are **excluded from every by-year table** (they still count in
+  ``term_counts`` with an empty year, in ``by="org"`` tables and in ``first_appearance.n_docs``).
+* Tables by year hold one row per year *that has documents*. Years with no documents are not
+  invented as zeros: the chart helpers (``trend_matrix``, ``category_matrix``, ``year_range``)
+  reindex over the full span of years and leave those years as NaN, which charts draw as gaps.
+* A corpus of a single year works everywhere (keyword distinctiveness then falls back to
+  frequency).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+TERM_COUNT_COLUMNS = ["doc_id", "year", "term", "count", "per_10k"]
+TERM_TREND_COLUMNS = ["year", "term", "count", "per_10k", "doc_share"]
+KEYWORD_FREQ_COLUMNS = ["year", "word", "count", "per_10k", "doc_freq"]
+KEYWORDS_BY_YEAR_COLUMNS = ["year", "word", "score"]
+CATEGORY_SHARE_COLUMNS = ["year", "category", "share", "n_paragraphs", "n_chars"]
+FIRST_APPEARANCE_COLUMNS = ["term", "first_year_corpus", "first_year_national", "last_year_corpus", "n_docs"]
+
+MEASURES = ("per_10k", "doc_share", "count")
+UNKNOWN_GROUP = "(未知)"
+
+__all__ = [
+    "term_counts",
+    "term_trends",
+    "keyword_frequencies",
+    "keywords_by_year",
+    "category_shares",
+    "document_shares",
+    "first_appearance",
+    "docs_per_year",
+    "year_range",
+    "trend_matrix",
+    "category_matrix",
+    "top_terms",
+    "examples",
+    "lexicon_aliases",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _as_year(series: pd.Series) -> pd.Series:
+    """Years as nullable integers; '', None, 'nan' and junk become <NA>."""
+    return pd.to_numeric(series.replace("", pd.NA), errors="coerce").round().astype("Int64")
+
+
+def _doc_frame(documents: pd.DataFrame) -> pd.DataFrame:
+    """doc_id, year (Int64), n_chars (int), group (org, else source, else unknown)."""
+    docs = pd.DataFrame({"doc_id": documents["doc_id"].astype(str)})
+    docs["year"] = _as_year(documents["year"]) if "year" in documents else pd.Series(pd.NA, index=docs.index, dtype="Int64")
+    n_chars = pd.to_numeric(documents["n_chars"], errors="coerce") if "n_chars" in documents else pd.Series(0, index=docs.index)
+    docs["n_chars"] = n_chars.fillna(0).astype("int64")
+    group = pd.Series("", index=docs.index, dtype=object)
+    for col in ("source", "org"):  # org wins over source
+        if col in documents:
+            val = documents[col].astype(object).where(documents[col].notna(), "").astype(str).str.strip()
+            group = val.where(val != "", group)
+    docs["group"] = group.where(group != "", UNKNOWN_GROUP)
+    return docs.drop_duplicates("doc_id")
+
+
+def _per_10k(count, n_chars):
+    count = pd.to_numeric(count, errors="coerce").astype(float)
+    n_chars = pd.to_numeric(n_chars, errors="coerce").astype(float)
+    return (count * 10_000 / n_chars.where(n_chars > 0)).astype(float)
+
+
+def _group_column(by: str) -> str:
+    if by == "year":
+        return "year"
+    if by in ("org", "source"):
+        return "org"
+    raise ValueError(f"by must be 'year' or 'org', not {by!r}")
+
+
+# --------------------------------------------------------------------------- formulations
+def term_counts(term_hits: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """One row per document x formulation used: ``doc_id, year, term, count, per_10k``.
+
+    ``per_10k`` is per 10,000 characters of that document. Rows with a zero count are dropped;
+    hits for a doc_id absent from ``documents`` are dropped too (they cannot be normalized).
+    """
+    if term_hits is None or term_hits.empty or documents is None or documents.empty:
+        return _empty(TERM_COUNT_COLUMNS).astype({"year": "Int64"})
+    hits = term_hits[["doc_id", "term", "count"]].copy()
+    hits["doc_id"] = hits["doc_id"].astype(str)
+    hits["count"] = pd.to_numeric(hits["count"], errors="coerce").fillna(0).astype("int64")
+    hits = hits.groupby(["doc_id", "term"], as_index=False, sort=False)["count"].sum()
+    hits = hits[hits["count"] > 0]
+    docs = _doc_frame(documents)
+    out = hits.merge(docs[["doc_id", "year", "n_chars"]], on="doc_id", how="inner")
+    out["per_10k"] = _per_10k(out["count"], out["n_chars"])
+    out = out.sort_values(["year", "doc_id", "count", "term"], ascending=[True, True, False, True], na_position="last")
+    return out[TERM_COUNT_COLUMNS].reset_index(drop=True)
+
+
+def term_trends(term_counts: pd.DataFrame, documents: pd.DataFrame, *, by: str = "year") -> pd.DataFrame:
+    """One row per year (or org) x formulation: ``year, term, count, per_10k, doc_share, n_docs``.
+
+    Every formulation used anywhere in the corpus gets a row for every year that has documents
+    (zero when unused that year), so a chart can tell "not used" (0) from "no documents" (gap).
+    ``per_10k`` divides by the characters of *all* the year's documents; ``doc_share`` is the
+    share of the year's documents using the term. Documents of unknown year are excluded.
+    ``by="org"`` groups by organization (falling back to source) instead: first column ``org``.
+    """
+    key = _group_column(by)
+    columns = [key] + TERM_TREND_COLUMNS[1:] + ["n_docs"]
+    if documents is None or documents.empty:
+        return _empty(columns)
+    docs = _doc_frame(documents)
+    docs["key"] = docs["year"] if key == "year" else docs["group"]
+    docs = docs[docs["key"].notna()]
+    groups = docs.groupby("key").agg(n_docs=("doc_id", "size"), n_chars=("n_chars", "sum"))
+    if term_counts is None or term_counts.empty or groups.empty:
+        return _empty(columns)
+    tc = term_counts[["doc_id", "term", "count"]].copy()
+    tc["doc_id"] = tc["doc_id"].astype(str)
+    tc["count"] = pd.to_numeric(tc["count"], errors="coerce").fillna(0)
+    tc = tc[tc["count"] > 0].merge(docs[["doc_id", "key"]], on="doc_id", how="inner")
+    terms = sorted(tc["term"].unique())
+    agg = tc.groupby(["key", "term"]).agg(count=("count", "sum"), docs_using=("doc_id", "nunique"))
+    grid = pd.MultiIndex.from_product([groups.index, terms], names=["key", "term"])
+    out = agg.reindex(grid, fill_value=0).reset_index()
+    out = out.merge(groups, left_on="key", right_index=True)
+    out["count"] = out["count"].astype("int64")
+    out["per_10k"] = _per_10k(out["count"], out["n_chars"])
+    out["doc_share"] = out["docs_using"] / out["n_docs"]
+    out = out.rename(columns={"key": key})
+    if key == "year":
+        out["year"] = out["year"].astype("Int64")
+    out = out.sort_values([key, "count", "term"], ascending=[True, False, True])
+    return out[columns].reset_index(drop=True)
+
+
+def first_appearance(term_counts: pd.DataFrame, documents: pd.DataFrame, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per formulation found in the corpus: first and last year used, national first year.
+
+    ``first_year_national`` comes from the lexicon's ``first_year`` (NaN when unknown).
+    ``n_docs`` counts every document using the term, including those of unknown year.
+    Sorted by first year in the corpus.
+    """
+    if term_counts is None or term_counts.empty:
+        return _empty(FIRST_APPEARANCE_COLUMNS)
+    tc = term_counts[["doc_id", "term", "count"]].copy()
+    tc["doc_id"] = tc["doc_id"].astype(str)
+    tc = tc[pd.to_numeric(tc["count"], errors="coerce").fillna(0) > 0]
+    if documents is not None and not documents.empty:
+        tc = tc.merge(_doc_frame(documents)[["doc_id", "year"]], on="doc_id", how="left")
+    else:
+        tc["year"] = _as_year(term_counts.get("year", pd.Series(pd.NA, index=term_counts.index)))
+    out = tc.groupby("term").agg(
+        first_year_corpus=("year", "min"), last_year_corpus=("year", "max"), n_docs=("doc_id", "nunique")
+    )
+    national = pd.Series(dtype="Int64")
+    if lexicon is not None and not lexicon.empty and "first_year" in lexicon:
+        national = pd.Series(_as_year(lexicon["first_year"]).values, index=lexicon["term"].astype(str))
+        national = national[~national.index.duplicated()]
+    out["first_year_national"] = national.reindex(out.index).astype("Int64")
+    for col in ("first_year_corpus", "last_year_corpus"):
+        out[col] = out[col].astype("Int64")
+    out = out.reset_index().sort_values(["first_year_corpus", "n_docs", "term"], ascending=[True, False, True], na_position="last")
+    return out[FIRST_APPEARANCE_COLUMNS].reset_index(drop=True)
+
+
+def top_terms(term_trends: pd.DataFrame, n: int = 6, *, by: str = "count") -> list[str]:
+    """The ``n`` formulations with the highest total ``count`` (or mean ``per_10k``/``doc_share``)."""
+    if term_trends is None or term_trends.empty:
+        return []
+    values = pd.to_numeric(term_trends[by], errors="coerce")
+    how = "sum" if by == "count" else "mean"
+    totals = values.groupby(term_trends["term"]).agg(how)
+    totals = totals[totals > 0]
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [t for t, _ in ranked[:n]]
+
+
+# --------------------------------------------------------------------------- keywords
+def keyword_frequencies(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 200) -> pd.DataFrame:
+    """Top ``top`` words per year: ``year, word, count, per_10k, doc_freq``.
+
+    ``per_10k`` is per 10,000 characters of the year's documents; ``doc_freq`` is the number of
+    that year's documents containing the word. Unknown-year documents are excluded.
+    """
+    if word_counts is None or word_counts.empty or documents is None or documents.empty:
+        return _empty(KEYWORD_FREQ_COLUMNS)
+    docs = _doc_frame(documents)
+    docs = docs[docs["year"].notna()]
+    chars = docs.groupby("year")["n_chars"].sum()
+    wc = _word_frame(word_counts).merge(docs[["doc_id", "year"]], on="doc_id", how="inner")
+    if wc.empty:
+        return _empty(KEYWORD_FREQ_COLUMNS)
+    out = wc.groupby(["year", "word"]).agg(count=("count", "sum"), doc_freq=("doc_id", "nunique")).reset_index()
+    out["per_10k"] = _per_10k(out["count"], out["year"].map(chars))
+    out = out.sort_values(["year", "count", "word"], ascending=[True, False, True])
+    out = out.groupby("year", sort=True).head(top)
+    out["year"] = out["year"].astype("Int64")
+    return out[KEYWORD_FREQ_COLUMNS].reset_index(drop=True)
+
+
+def _word_frame(word_counts: pd.DataFrame) -> pd.DataFrame:
+    wc = word_counts[["doc_id", "word", "count"]].copy()
+    wc["doc_id"] = wc["doc_id"].astype(str)
+    wc["word"] = wc["word"].astype(str)
+    wc["count"] = pd.to_numeric(wc["count"], errors="coerce").fillna(0).astype("int64")
+    return wc[(wc["count"] > 0) & (wc["word"].str.strip() != "")]
+
+
+def _g2(a, b, c, d):
+    """Dunning log-likelihood of a word seen ``a`` times in ``c`` tokens vs ``b`` in ``d``."""
+    total = a + b
+    e1 = c * total / (c + d)
+    e2 = d * total / (c + d)
+    term1 = a * (a / e1).where(a > 0, 1).apply(math.log)
+    term2 = b * (b / e2).where(b > 0, 1).apply(math.log)
+    return 2 * (term1 + term2)
+
+
+def keywords_by_year(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 30, *, min_count: int = 3) -> pd.DataFrame:
+    """Distinctive words of each year: ``year, word, score, count, method``.
+
+    ``score`` is the log-likelihood G2 of the word's frequency in that year against all other
+    years, keeping only words used *more* than elsewhere and at least ``min_count`` times in
+    the year. With a single year there is nothing to contrast: the score is then the frequency
+    per 10,000 tokens (``method`` says which).
+    """
+    columns = KEYWORDS_BY_YEAR_COLUMNS + ["count", "method"]
+    if word_counts is None or word_counts.empty or documents is None or documents.empty:
+        return _empty(columns)
+    docs = _doc_frame(documents)
+    docs = docs[docs["year"].notna()]
+    wc = _word_frame(word_counts).merge(docs[["doc_id", "year"]], on="doc_id", how="inner")
+    if wc.empty:
+        return _empty(columns)
+    by_year = wc.groupby(["year", "word"])["count"].sum().rename("a").reset_index()
+    year_tokens = by_year.groupby("year")["a"].sum()
+    if len(year_tokens) == 1:
+        by_year["score"] = by_year["a"] * 10_000 / year_tokens.iloc[0]
+        by_year["method"] = "frequency"
+    else:
+        word_total = by_year.groupby("word")["a"].transform("sum")
+        all_tokens = year_tokens.sum()
+        c = by_year["year"].map(year_tokens).astype(float)
+        d = all_tokens - c
+        a = by_year["a"].astype(float)
+        b = word_total.astype(float) - a
+        by_year["score"] = _g2(a, b, c, d)
+        overused = (a / c) > (b / d.where(d > 0))
+        by_year = by_year[overused & (by_year["a"] >= min_count)].copy()
+        by_year["method"] = "g2"
+    by_year = by_year.rename(columns={"a": "count"})
+    by_year = by_year.sort_values(["year", "score", "word"], ascending=[True, False, True])
+    out = by_year.groupby("year", sort=True).head(top)
+    out["year"] = out["year"].astype("Int64")
+    out["score"] = out["score"].astype(float).round(4)
+    return out[columns].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- categories
+def _labelled(paragraphs: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    if paragraphs is None or paragraphs.empty or "label" not in paragraphs:
+        return pd.DataFrame(columns=["doc_id", "label", "n_chars"])
+    p = pd.DataFrame({"doc_id": paragraphs["doc_id"].astype(str), "label": paragraphs["label"].astype(object)})
+    if "n_chars" in paragraphs:
+        n = pd.to_numeric(paragraphs["n_chars"], errors="coerce")
+    else:
+        n = pd.Series(float("nan"), index=paragraphs.index)
+    if "text" in paragraphs:
+        n = n.fillna(paragraphs["text"].astype(str).str.len())
+    p["n_chars"] = n.fillna(0).astype("int64")
+    # paragraphs without a label of the scheme (unclassified) are left out of the shares
+    return p[p["label"].isin(list(labels))]
+
+
+def category_shares(paragraphs: pd.DataFrame, documents: pd.DataFrame, labels: Sequence[str], *, by: str = "year") -> pd.DataFrame:
+    """Character-weighted share of each category per year: ``year, category, share, n_paragraphs, n_chars``.
+
+    Every category appears for every year that has labelled paragraphs (share 0 when absent),
+    in the order of ``labels``; shares sum to 1 per year. Unknown-year documents are excluded.
+    ``by="org"`` groups by organization (or source) instead.
+    """
+    key = _group_column(by)
+    columns = [key] + CATEGORY_SHARE_COLUMNS[1:]
+    labels = list(labels)
+    p = _labelled(paragraphs, labels)
+    if p.empty or documents is None or documents.empty:
+        return _empty(columns)
+    docs = _doc_frame(documents)
+    docs["key"] = docs["year"] if key == "year" else docs["group"]
+    p = p.merge(docs[["doc_id", "key"]], on="doc_id", how="inner")
+    p = p[p["key"].notna()]
+    if p.empty:
+        return _empty(columns)
+    agg = p.groupby(["key", "label"]).agg(n_paragraphs=("doc_id", "size"), n_chars=("n_chars", "sum"))
+    keys = sorted(p["key"].unique())
+    grid = pd.MultiIndex.from_product([keys, labels], names=["key", "label"])
+    out = agg.reindex(grid, fill_value=0).reset_index()
+    total_chars = out.groupby("key")["n_chars"].transform("sum")
+    total_paras = out.groupby("key")["n_paragraphs"].transform("sum")
+    # weight by characters; if a year's paragraphs are all empty, fall back to paragraph counts
+    out["share"] = (out["n_chars"] / total_chars.where(total_chars > 0)).fillna(out["n_paragraphs"] / total_paras)
+    out = out.rename(columns={"key": key, "label": "category"})
+    if key == "year":
+        out[key] = out[key].astype("Int64")
+    out["category"] = pd.Categorical(out["category"], categories=labels, ordered=True)
+    out = out.sort_values([key, "category"])
+    out["category"] = out["category"].astype(str)
+    return out[columns].reset_index(drop=True)
+
+
+def document_shares(paragraphs: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """Per document: ``doc_id, share_<category>...`` (character-weighted, sum to 1 per document)."""
+    labels = list(labels)
+    columns = ["doc_id"] + [f"share_{c}" for c in labels]
+    p = _labelled(paragraphs, labels)
+    if p.empty:
+        return _empty(columns)
+    chars = p.pivot_table(index="doc_id", columns="label", values="n_chars", aggfunc="sum", fill_value=0)
+    counts = p.pivot_table(index="doc_id", columns="label", values="n_chars", aggfunc="size", fill_value=0)
+    chars = chars.reindex(columns=labels, fill_value=0)
+    counts = counts.reindex(index=chars.index, columns=labels, fill_value=0)
+    total = chars.sum(axis=1)
+    shares = chars.div(total.where(total > 0), axis=0)
+    shares = shares.fillna(counts.div(counts.sum(axis=1), axis=0))
+    shares.columns = [f"share_{c}" for c in labels]
+    return shares.reset_index()[columns]
+
+
+# --------------------------------------------------------------------------- chart helpers
+def docs_per_year(documents: pd.DataFrame) -> pd.Series:
+    """Number of documents per known year, over the full span (missing years -> 0)."""
+    if documents is None or documents.empty:
+        return pd.Series(dtype="int64", name="n_docs")
+    years = _as_year(documents["year"]).dropna()
+    if years.empty:
+        return pd.Series(dtype="int64", name="n_docs")
+    counts = years.astype(int).value_counts().sort_index()
+    return counts.reindex(year_range(counts.index), fill_value=0).rename("n_docs").rename_axis("year")
+
+
+def year_range(years: Iterable) -> list[int]:
+    """Every year from the smallest to the largest of ``years`` (so missing ones show as gaps)."""
+    ys = [int(y) for y in pd.to_numeric(pd.Series(list(years), dtype=object), errors="coerce").dropna()]
+    return list(range(min(ys), max(ys) + 1)) if ys else []
+
+
+def trend_matrix(term_trends: pd.DataFrame, terms: Sequence[str] | None = None, measure: str = "per_10k", *, years: Iterable | None = None) -> pd.DataFrame:
+    """Year x term table of ``measure`` over the full span of years.
+
+    Years without documents are NaN (gaps), years with documents but no use of a term are 0.
+    A requested term never used in the corpus is an all-zero column over the years with documents.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    terms = list(terms) if terms else None
+    if term_trends is None or term_trends.empty:
+        return pd.DataFrame(columns=terms or [], dtype=float).rename_axis("year")
+    tt = term_trends.copy()
+    tt["year"] = _as_year(tt["year"])
+    tt = tt[tt["year"].notna()]
+    tt[measure] = pd.to_numeric(tt[measure], errors="coerce")
+    mat = tt.pivot_table(index="year", columns="term", values=measure, aggfunc="sum")
+    mat.index = mat.index.astype(int)
+    with_docs = mat.index
+    if terms is not None:
+        mat = mat.reindex(columns=terms)
+        mat.loc[with_docs] = mat.loc[with_docs].fillna(0.0)
+    span = year_range(list(with_docs) + (list(years) if years is not None else []))
+    mat = mat.reindex(span).astype(float)
+    mat.index.name = "year"
+    mat.columns.name = "term"
+    return mat
+
+
+def category_matrix(category_shares: pd.DataFrame, labels: Sequence[str] | None = None, *, value: str = "share") -> pd.DataFrame:
+    """Year x category table of shares over the full span of years (missing years NaN)."""
+    if category_shares is None or category_shares.empty:
+        return pd.DataFrame(columns=list(labels or []), dtype=float).rename_axis("year")
+    cs = category_shares.copy()
+    cs["year"] = _as_year(cs["year"])
+    cs = cs[cs["year"].notna()]
+    cs[value] = pd.to_numeric(cs[value], errors="coerce")
+    mat = cs.pivot_table(index="year", columns="category", values=value, aggfunc="sum")
+    mat.index = mat.index.astype(int)
+    order = list(labels) if labels else list(dict.fromkeys(cs["category"]))
+    mat = mat.reindex(index=year_range(mat.index), columns=order).astype(float)
+    mat.index.name = "year"
+    return mat
+
+
+# --------------------------------------------------------------------------- examples
+_ALIAS_SPLIT = re.compile(r"[|;；、,，/]+")
+
+
+def lexicon_aliases(lexicon: pd.DataFrame | None, term: str) -> list[str]:
+    """``term`` and its aliases from a lexicon table (``aliases`` split on | ; 、 , /)."""
+    names = [term]
+    if lexicon is not None and not lexicon.empty and "term" in lexicon and "aliases" in lexicon:
+        for raw in lexicon.loc[lexicon["term"].astype(str) == term, "aliases"].dropna().astype(str):
+            names += [a.strip() for a in _ALIAS_SPLIT.split(raw) if a.strip()]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def examples(
+    paragraphs: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    category: str | None = None,
+    term: str | None = None,
+    year: int | None = None,
+    n: int = 5,
+    lexicon: pd.DataFrame | None = None,
+    min_chars: int = 20,
+) -> pd.DataFrame:
+    """Example paragraphs with their document: ``doc_id, para_id, title, year, label, text``.
+
+    Filters by category (paragraph label), term (literal match of the term or its lexicon
+    aliases) and year. Body paragraphs of at least ``min_chars`` characters are preferred;
+    at most one example per document first, then more, in document/paragraph order.
+    """
+    columns = ["doc_id", "para_id", "title", "year", "label", "text"]
+    if paragraphs is None or paragraphs.empty:
+        return _empty(columns)
+    p = paragraphs.copy()
+    p["doc_id"] = p["doc_id"].astype(str)
+    if "label" not in p:
+        p["label"] = ""
+    docs = documents.copy() if documents is not None and not documents.empty else pd.DataFrame({"doc_id": [], "title": [], "year": []})
+    docs["doc_id"] = docs["doc_id"].astype(str)
+    meta = pd.DataFrame({"doc_id": docs["doc_id"], "title": docs.get("title", ""), "year": _as_year(docs["year"]) if "year" in docs else pd.NA})
+    p = p.drop(columns=[c for c in ("title", "year") if c in p]).merge(meta, on="doc_id", how="left")
+    p["text"] = p["text"].astype(object).where(p["text"].notna(), "").astype(str)
+    if category is not None:
+        p = p[p["label"].astype(str) == category]
+    if year is not None:
+        p = p[p["year"] == int(year)]
+    if term is not None:
+        names = lexicon_aliases(lexicon, term)
+        mask = pd.Series(False, index=p.index)
+        for name in names:
+            mask |= p["text"].str.contains(name, regex=False)
+        p = p[mask]
+    if p.empty:
+        return _empty(columns)
+    kind = p["kind"].astype(str) if "kind" in p else pd.Series("body", index=p.index)
+    p["_rank"] = ((kind.isin(["body", "item"])) & (p["text"].str.len() >= min_chars)).map({True: 0, False: 1})
+    p["_nth"] = p.groupby("doc_id").cumcount()
+    p = p.sort_values(["_rank", "_nth", "year", "doc_id"], na_position="last", kind="stable")
+    return p.head(n)[columns].reset_index(drop=True)
