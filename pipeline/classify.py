@@ -101,7 +101,9 @@ def _build_segmenter():
         from pipeline.lexicon import load_lexicon
         from pipeline.segment import make_segmenter
 
-        return make_segmenter("jieba", load_lexicon())
+        seg = make_segmenter("jieba", load_lexicon())
+        seg.lcut("加强党的建设")  # initialize now: a missing lexicon falls back below
+        return seg
     except Exception:  # noqa: BLE001 - segment/lexicon may be missing in a partial checkout
         import rjieba
 

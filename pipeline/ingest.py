@@ -410,7 +410,7 @@ def decode_html(data: bytes) -> Decoded:
         attrs = " ".join(filter(None, [el.get("class"), el.get("id"), el.get("role")]))
         if attrs and _BOILER_ATTR.search(attrs) and el.tag not in ("body", "html", "main", "article"):
             el.drop_tree()
-    body = root.find(".//article") or root.find(".//main") or root.find(".//body") or root
+    body = next((el for el in (root.find(".//article"), root.find(".//main"), root.find(".//body")) if el is not None), root)
     parts: list[str] = []
     # iterative walk (no recursion: deeply nested pages must not overflow the stack)
     for event, el in etree.iterwalk(body, events=("start", "end")):
@@ -599,8 +599,11 @@ def _iso(m: re.Match) -> str:
 def _is_menu(line: str) -> bool:
     if len(line) > 120 or any(c in line for c in "。，,；;!！?？"):
         return False
-    parts = [p for p in re.split(r"\s*[|｜]\s*|\s+", line) if p]
-    if len(parts) < 3:
+    bars = [p for p in re.split(r"\s*[|｜]\s*", line) if p.strip()]
+    if len(bars) >= 3 and all(len(p) <= 12 for p in bars):
+        return True  # 'Home | About | Contact', '主页 | 关于 | 联系'
+    parts = [p for p in re.split(r"\s+", line) if p]
+    if len(parts) < 3 or not all(T.has_han(p) for p in parts):
         return False
     return all(len(p) <= 8 for p in parts) and sum(len(p) for p in parts) <= 90
 
@@ -658,30 +661,38 @@ def _lead(line: str, limit: int = 40) -> str:
 
 
 # --------------------------------------------------------------------------- document assembly
-def _clean_lines(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
-    """Normalize and split; returns kept (line_no, text) and removed (line_no, rule, text)."""
-    kept: list[tuple[int, str]] = []
+def _clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
+    """(line_no, text, kind hint) -> kept (line_no, text, kind) and removed (line_no, rule, text).
+
+    Beyond line rules: after a '相关信息' marker or a trailing '(来源:…)' line, short lines
+    without a full stop are related-article links, not content."""
+    kept: list[tuple[int, str, str]] = []
     removed: list[tuple[int, str, str]] = []
-    lines = T.normalize(text).split("\n")
-    n = len(lines)
+    n = max((no for no, _, _ in items), default=0)
     tail_mode = False
-    for i, line in enumerate(lines, start=1):
-        s = line.strip()
+    for i, s, kind in items:
+        s = s.strip()
         if not s:
+            continue
+        if kind == "table":
+            kept.append((i, s, kind))
             continue
         rule = classify_line(s)
         if rule is None and tail_mode and len(s) <= 60 and s[-1] not in "。":
             rule = "related links"
-        if rule in ("widget",) and s in ("相关信息", "相关阅读", "相关新闻", "相关链接", "推荐阅读", "延伸阅读", "相关文章"):
+        if rule == "widget" and s in _RELATED:
             tail_mode = True
-        if rule is None and i > n * 0.5 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", s) and len(s) <= 120:
+        if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", s):
             rule = "source line"
             tail_mode = True
         if rule:
             removed.append((i, rule, s))
         else:
-            kept.append((i, s))
+            kept.append((i, s, kind))
     return kept, removed
+
+
+_RELATED = {"相关信息", "相关阅读", "相关新闻", "相关链接", "推荐阅读", "延伸阅读", "相关文章"}
 
 
 def _split_long(text: str, limit: int) -> list[str]:
@@ -812,21 +823,10 @@ def _text_year(body: str, max_year: int) -> int | None:
 def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, settings: Settings) -> Document:
     """Decoded text -> Document (metadata + paragraphs). Pure: no file access."""
     if decoded.lines_hint is not None:
-        raw_lines = [(k, T.normalize(t).replace("\n", " ")) for k, t in decoded.lines_hint]
-        kept = []
-        removed = []
-        for no, (k, t) in enumerate(raw_lines, start=1):
-            t = t.strip()
-            if not t:
-                continue
-            rule = None if k == "table" else classify_line(t)
-            if rule:
-                removed.append((no, rule, t))
-            else:
-                kept.append((no, t, k))
+        items = [(no, T.normalize(t).replace("\n", " "), k) for no, (k, t) in enumerate(decoded.lines_hint, start=1)]
     else:
-        kl, removed = _clean_lines(decoded.text)
-        kept = [(no, t, "") for no, t in kl]
+        items = [(no, t, "") for no, t in enumerate(T.normalize(decoded.text).split("\n"), start=1)]
+    kept, removed = _clean_lines(items)
 
     # metadata from removed meta lines and the kept text
     published = ""
