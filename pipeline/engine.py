@@ -471,6 +471,53 @@ def _summary(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     return s
 
 
+MANIFEST = "manifest.json"
+OUTPUT_NAMES = (
+    "documents", "paragraphs", "ingest_log", "removed_lines", "term_counts", "term_trends",
+    "candidates", "keyword_frequencies", "keywords_by_year", "category_shares",
+)
+
+
+def run_key(raw_dir: Path, settings: Settings, engine_opts: str, report: bool) -> str:
+    """Everything a run's outputs depend on, cheaply: file names, sizes and mtimes, the code,
+    lexicons, labels and models. Equal keys mean the previous outputs are still exact."""
+    files, sheets, log = discover(Path(raw_dir), settings)
+    h = hashlib.sha256()
+    for p in files + sheets:
+        try:
+            st = p.stat()
+            h.update(f"{p.relative_to(raw_dir).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{p}|gone\n".encode())
+    for row in log:
+        h.update(f"{row.path}|{row.status}\n".encode())
+    h.update(_file_hash(PKG_DIR.glob("*.py")).encode())
+    for folder in (settings.lexicon_dir, settings.labels_dir, settings.models_dir):
+        for p in sorted(Path(folder).glob("*")) if Path(folder).is_dir() else []:
+            if p.is_file():
+                st = p.stat()
+                h.update(f"{p.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    h.update(repr((settings, engine_opts, report)).encode())
+    return h.hexdigest()
+
+
+def _up_to_date(out_dir: Path, key: str, report: bool) -> dict | None:
+    try:
+        manifest = json.loads((out_dir / CACHE_DIR / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("key") != key:
+        return None
+    needed = [out_dir / f"{n}.csv" for n in OUTPUT_NAMES] + ([out_dir / "report.html"] if report else [])
+    return manifest if all(p.exists() for p in needed) else None
+
+
+def discover(raw_dir: Path, settings: Settings):
+    from pipeline.ingest import discover as _discover
+
+    return _discover(raw_dir, settings)
+
+
 def run(
     raw_dir: Path | str,
     out_dir: Path | str,
@@ -491,8 +538,19 @@ def run(
     raw_dir = Path(raw_dir)
     t0 = time.perf_counter()
     _guard_out(raw_dir, out_dir)
+    if not raw_dir.is_dir():
+        raise InputError(f"input folder not found: {raw_dir}", "give the folder that holds your reports, e.g. data/raw")
     out_dir.mkdir(parents=True, exist_ok=True)
     with output_lock(out_dir):
+        key = run_key(raw_dir, settings, f"{engine}", report)
+        manifest = _up_to_date(out_dir, key, report)
+        if manifest is not None:
+            s = RunSummary(out_dir=out_dir, counts=Counter(manifest["counts"]), n_documents=manifest["n_documents"], n_paragraphs=manifest["n_paragraphs"])
+            s.files = ["unchanged since the last run: outputs are up to date"]
+            s.problems = manifest.get("problems", [])
+            s.seconds = time.perf_counter() - t0
+            return s
+        (out_dir / CACHE_DIR / MANIFEST).unlink(missing_ok=True)
         tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine, scheduler=scheduler, progress=progress)
         res = _resources(settings)
         labels = list(res.classifier.classes_)
@@ -540,7 +598,15 @@ def run(
                 files.append("report.html")
             except Exception as err:  # noqa: BLE001 - tables are written; a chart failure is reported
                 files.append(f"(report failed: {type(err).__name__}: {err})")
-    return _summary(out_dir, acc, docs, paras, files, t0)
+        summary = _summary(out_dir, acc, docs, paras, files, t0)
+        from pipeline.store import write_text
+
+        write_text(
+            out_dir / CACHE_DIR / MANIFEST,
+            json.dumps({"key": key, "counts": dict(summary.counts), "n_documents": summary.n_documents,
+                        "n_paragraphs": summary.n_paragraphs, "problems": summary.problems}, ensure_ascii=False),
+        )
+    return summary
 
 
 def _lexicon_frame(lexicon):

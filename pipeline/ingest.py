@@ -188,11 +188,11 @@ _DATE_COLS = ("date", "日期", "发布日期", "published")
 
 def read_sheets(sheets: list[Path], raw_dir: Path) -> tuple[dict[str, dict], list[LogRow]]:
     """Analyst metadata sheets -> {relative path or file name: {year, date, title, org}}."""
-    import pandas as pd
-
     meta: dict[str, dict] = {}
     log: list[LogRow] = []
     for sheet in sheets:
+        import pandas as pd
+
         rel = sheet.relative_to(raw_dir).as_posix()
         try:
             if sheet.suffix.lower() == ".xlsx":
@@ -258,11 +258,11 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    ctrl = len(head) - len(head.translate(None, _CTRL_BYTES))
     return ctrl / len(head) > 0.1
 
 
-_GB2312_OK = None
+_CTRL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b < 32)
 
 
 def _han_quality(text: str) -> float:
@@ -613,6 +613,8 @@ def classify_line(line: str) -> str | None:
     s = line.strip()
     if not s:
         return None
+    if len(s) > 150:  # long lines are content unless they are a prev/next link line
+        return "prev/next" if _RULES[0][1].search(s) else None
     if s in _EXACT_WIDGETS:
         return "widget"
     if not T.has_han(s) and not re.search(r"[A-Za-z]{2,}", s):

@@ -12,17 +12,15 @@ HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK and full-width punctuation, plus ASCII brackets/punctuation that sit next to Han text
 CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u00b7()\[\]<>,.;:!?\"'"
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad"), None)
-_SPACES = dict.fromkeys(
-    map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\v\f"),
-    " ",
-)
+_ZERO_WIDTH = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad]")
+_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
 # C0/C1 control characters other than \n (\r handled first)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _HAN_GAP = re.compile(rf"(?<=[{HAN}]) +(?=[{HAN}{CJK_PUNCT}0-9])|(?<=[{HAN}{CJK_PUNCT}0-9]) +(?=[{HAN}])")
 _PUNCT_GAP = re.compile(rf"(?<=[{HAN}]) +(?=[{CJK_PUNCT}])|(?<=[\u3000-\u303f\uff00-\uffef]) +(?=[{HAN}{CJK_PUNCT}])")
 _MULTISPACE = re.compile(r" {2,}")
 _HAN_CHAR = re.compile(rf"[{HAN}]")
+_HAN_RUN = re.compile(rf"[{HAN}]+")
 
 
 def normalize_newlines(text: str) -> str:
@@ -31,13 +29,17 @@ def normalize_newlines(text: str) -> str:
 
 def strip_invisible(text: str) -> str:
     """Drop BOM, zero-width characters and control characters; NBSP and other spaces -> ' '."""
-    text = text.translate(_ZERO_WIDTH).translate(_SPACES)
+    text = _SPACES.sub(" ", _ZERO_WIDTH.sub("", text))
     return _CONTROL.sub("", text)
 
 
 def remove_han_spaces(text: str) -> str:
     """'党组(党 委 )' -> '党组(党委)': spaces between Han characters, or between Han and
     punctuation or digits, carry no meaning in Chinese and break term matching."""
+    if " " not in text:
+        return text
+    if "\n" in text:  # only lines holding a space need the (slow) look-around patterns
+        return "\n".join(remove_han_spaces(line) if " " in line else line for line in text.split("\n"))
     prev = None
     while prev != text:  # overlapping gaps like '党 委 会' need a second pass
         prev = text
@@ -46,8 +48,11 @@ def remove_han_spaces(text: str) -> str:
     return text
 
 
+_EDGE_SPACES = re.compile(r"^ +| +$", re.M)
+
+
 def collapse_spaces(text: str) -> str:
-    return "\n".join(_MULTISPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return _EDGE_SPACES.sub("", _MULTISPACE.sub(" ", text))
 
 
 def normalize(text: str) -> str:
@@ -69,7 +74,7 @@ def fold_width(text: str) -> str:
 
 
 def han_count(text: str) -> int:
-    return len(_HAN_CHAR.findall(text))
+    return sum(map(len, _HAN_RUN.findall(text)))
 
 
 def has_han(text: str) -> bool:

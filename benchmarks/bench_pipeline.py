@@ -1,0 +1,201 @@
+"""Benchmark the whole pipeline against plain `jieba.lcut` on the same text (a script, not a test).
+
+    .venv/bin/python benchmarks/bench_pipeline.py              # ~6 MB: the whole shared corpus
+    .venv/bin/python benchmarks/bench_pipeline.py --mb 100     # repeated with variations (memory)
+    .venv/bin/python benchmarks/bench_pipeline.py --segmenter pkuseg --mb 1
+
+Prints each stage as MB/s and as a ratio of plain jieba.lcut's time over the same text (lower
+is faster), the CLI's first, unchanged and one-new-file runs, and peak memory (RSS summed over
+the process tree, sampled every 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DANGJIAN_SHARED", ROOT.parent / "shared"))
+sys.path.insert(0, str(ROOT))
+
+
+def build_corpus(dest: Path, mb: float) -> tuple[list[Path], int]:
+    """Copy shared corpus files into ``dest`` until ``mb`` MB; repeats get a distinct header
+    line and year so they are new documents, not duplicates."""
+    src = sorted(p for p in (SHARED / "corpus").rglob("*.txt"))
+    if not src:
+        sys.exit(f"no corpus under {SHARED / 'corpus'}: nothing to benchmark")
+    target = int(mb * 1_000_000)
+    total = 0
+    out: list[Path] = []
+    rep = 0
+    while total < target:
+        for p in src:
+            data = p.read_bytes()
+            if rep:
+                data = f"副本{rep}\n".encode() + data
+            rel = p.relative_to(SHARED / "corpus")
+            name = dest / (f"r{rep}" if rep else "r0") / rel
+            name.parent.mkdir(parents=True, exist_ok=True)
+            name.write_bytes(data)
+            out.append(name)
+            total += len(data)
+            if total >= target and rep:
+                break
+        rep += 1
+        if mb <= 6.5:
+            break
+    return out, total
+
+
+class PeakRSS:
+    """Peak resident memory of a process and its children, sampled in a thread."""
+
+    def __init__(self, pid: int):
+        import psutil
+
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc] + self.proc.children(recursive=True)
+                rss = sum(p.memory_info().rss for p in procs if p.is_running())
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+def run_cli(raw: Path, out: Path, segmenter: str, extra: list[str] | None = None) -> tuple[float, int, str]:
+    cmd = [str(ROOT / ".venv" / "bin" / "dangjian"), "run", str(raw), "--out", str(out), "--segmenter", segmenter] + (extra or [])
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    with PeakRSS(proc.pid) as mem:
+        output, _ = proc.communicate()
+    dt = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"dangjian run failed ({proc.returncode}):\n{output}")
+    return dt, mem.peak, output
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=float, default=6.0, help="corpus size in MB (default: the whole shared corpus, ~5.7 MB)")
+    ap.add_argument("--segmenter", default="jieba", choices=["jieba", "pkuseg"])
+    ap.add_argument("--skip-stages", action="store_true", help="only time the CLI runs")
+    ap.add_argument("--keep", type=Path, help="keep the corpus and outputs in this folder")
+    args = ap.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
+    raw = work / "raw"
+    if raw.exists():
+        shutil.rmtree(raw)
+    files, nbytes = build_corpus(raw, args.mb)
+    mb = nbytes / 1e6
+    text = "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}")
+    print(f"corpus: {len(files)} files, {mb:.2f} MB UTF-8, {len(text):,} characters")
+
+    rows: list[tuple[str, float]] = []
+    import jieba
+
+    t0 = time.perf_counter()
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    t_init = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tok.lcut(text)
+    t_jieba = time.perf_counter() - t0
+    print(f"plain jieba.lcut: {t_jieba:.2f}s ({mb / t_jieba:.2f} MB/s), plus {t_init:.2f}s dictionary load")
+
+    if not args.skip_stages:
+        rows += stage_timings(raw, args.segmenter)
+
+    out = work / "out"
+    if out.exists():
+        shutil.rmtree(out)
+    first, mem1, log1 = run_cli(raw, out, args.segmenter)
+    rows.append(("dangjian run (CLI, first run, cold cache)", first))
+    again, mem2, log2 = run_cli(raw, out, args.segmenter)
+    rows.append(("dangjian run (CLI, unchanged re-run)", again))
+    extra = raw / "new" / "2026-01-01_new-report.txt"
+    extra.parent.mkdir(parents=True, exist_ok=True)
+    extra.write_text("2026年党建工作要点\n\n坚决做到两个维护,严格落实三会一课和一岗双责。\n", encoding="utf-8")
+    added, mem3, log3 = run_cli(raw, out, args.segmenter)
+    rows.append(("dangjian run (CLI, one report added)", added))
+
+    print()
+    print(f"{'stage':<46}{'seconds':>9}{'MB/s':>9}{'x jieba':>9}")
+    for name, secs in rows:
+        print(f"{name:<46}{secs:>9.2f}{mb / secs if secs else float('inf'):>9.2f}{secs / t_jieba:>9.3f}")
+    print()
+    print(f"unchanged re-run / first run: {again / first:.3f}")
+    print(f"peak memory (RSS, process tree): first run {mem1 / 2**20:.0f} MiB, re-run {mem2 / 2**20:.0f} MiB, one added {mem3 / 2**20:.0f} MiB")
+    print("last run said:", log3.strip().splitlines()[0] if log3.strip() else "")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
+    """Each stage in-process, single core, on the same documents."""
+    from pipeline import trends
+    from pipeline.classify import get_classifier
+    from pipeline.config import Settings
+    from pipeline.ingest import iter_documents
+    from pipeline.lexicon import load_lexicon
+    from pipeline.segment import make_segmenter
+    from pipeline.terms import TermMatcher
+
+    import pandas as pd
+
+    out = []
+    t0 = time.perf_counter()
+    docs = [d for _, d in iter_documents(raw, Settings())]
+    out.append(("ingest (1 core)", time.perf_counter() - t0))
+    texts = [p.text for d in docs for p in d.paragraphs]
+    lex = load_lexicon()
+    seg = make_segmenter(segmenter, lex)
+    seg.initialize()
+    t0 = time.perf_counter()
+    for t in texts:
+        seg.lcut(t)
+    out.append((f"segment ({segmenter} backend, 1 core)", time.perf_counter() - t0))
+    matcher = TermMatcher(lex)
+    matcher.count("两个维护")
+    t0 = time.perf_counter()
+    for t in texts:
+        matcher.count(t)
+    out.append(("count formulations (1 core)", time.perf_counter() - t0))
+    clf = get_classifier()
+    frame = pd.DataFrame({"text": texts, "heading": [p.heading for d in docs for p in d.paragraphs]})
+    t0 = time.perf_counter()
+    clf.predict_proba(frame)
+    out.append(("classify paragraphs (1 core)", time.perf_counter() - t0))
+    return out
+
+
+if __name__ == "__main__":
+    main()
