@@ -256,6 +256,110 @@ def lexicon_add(
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label
 # (owner: classification work)
+_LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
+_ModelsOpt = Annotated[
+    Optional[Path],
+    typer.Option("--models-dir", envvar="DANGJIAN_MODELS_DIR", help="Where models are saved/loaded (default models/)."),
+]
+_TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")]
+
+
+@app.command()
+def train(
+    labels: _LabelsOpt = None,
+    taxonomy: _TaxOpt = TaxonomyChoice.four,
+    models_dir: _ModelsOpt = None,
+    cv: Annotated[bool, typer.Option("--cv/--no-cv", help="Also print a 5-fold cross-validation summary.")] = True,
+):
+    """Fit the paragraph classifier on every CSV in the labels folder and save it under models/."""
+    from pipeline import classify
+
+    try:
+        result = classify.train(labels, taxonomy=taxonomy.value, models_dir=models_dir, cv=cv)
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(result.text())
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
+    taxonomy: _TaxOpt = TaxonomyChoice.four,
+    labels: _LabelsOpt = None,
+    models_dir: _ModelsOpt = None,
+):
+    """Score the model on a gold CSV: per-class precision/recall/F1, macro-F1, confusion matrix."""
+    from pipeline import classify
+
+    try:
+        ev, path = classify.evaluate_csv(gold, out, taxonomy=taxonomy.value, labels_dir=labels, models_dir=models_dir)
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(ev.text())
+    typer.echo(f"written to {path}")
+
+
+@app.command()
+def classify(
+    in_csv: Annotated[Path, typer.Argument(help="CSV with a `text` column (optional `heading`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: the same rows plus label, p_<category>, uncertain.")],
+    explain: Annotated[bool, typer.Option("--explain", help="Add an `explain` column with the features behind each label.")] = False,
+    taxonomy: _TaxOpt = TaxonomyChoice.four,
+    labels: _LabelsOpt = None,
+    models_dir: _ModelsOpt = None,
+    threshold: Annotated[float, typer.Option(help="`uncertain` when the top probability is below this.")] = 0.5,
+):
+    """Label every paragraph of a CSV (trains and caches the model on first use)."""
+    from pipeline import classify as classify_mod
+
+    try:
+        result = classify_mod.classify_csv(
+            in_csv, out, taxonomy=taxonomy.value, explain=explain, labels_dir=labels, models_dir=models_dir, threshold=threshold
+        )
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(result.text())
+
+
+@label_app.command("export")
+def label_export(
+    out_csv: Annotated[Path, typer.Argument(help="CSV to write for the analyst (fill its `label` column).")],
+    uncertain: Annotated[int, typer.Option("--uncertain", help="How many least-confident paragraphs to export.")] = 100,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Run output folder holding paragraphs.csv.")] = Path("data/processed"),
+    taxonomy: _TaxOpt = TaxonomyChoice.four,
+    labels: _LabelsOpt = None,
+    models_dir: _ModelsOpt = None,
+):
+    """Write the paragraphs the model is least sure of, with their p_ columns, for labelling."""
+    from pipeline import classify
+
+    try:
+        path, n = classify.export_uncertain(
+            uncertain, out_csv, out_dir=out_dir, taxonomy=taxonomy.value, labels_dir=labels, models_dir=models_dir
+        )
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(f"exported {n} paragraphs -> {path} (fill `label`, then `dangjian label import {path}`)")
+
+
+@label_app.command("import")
+def label_import(
+    file: Annotated[Path, typer.Argument(help="CSV with text,label (e.g. a filled-in export).")],
+    labels: _LabelsOpt = None,
+    taxonomy: _TaxOpt = TaxonomyChoice.four,
+):
+    """Validate labels against the taxonomy and add them to the labels folder for the next train."""
+    from pipeline import classify
+
+    try:
+        path, added, skipped = classify.import_labels(file, labels_dir=labels, taxonomy=taxonomy.value)
+    except DangjianError as err:
+        _fail(err)
+    if path is None:
+        typer.echo(f"nothing new to import ({skipped} rows already labelled the same)")
+    else:
+        typer.echo(f"imported {added} labelled paragraphs -> {path} ({skipped} already present); run `dangjian train`")
 
 
 # --------------------------------------------------------------------------- report / plot

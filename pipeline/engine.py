@@ -466,7 +466,11 @@ def _summary(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     s.n_paragraphs = len(paras)
     s.cached = acc.cached
     s.files = files
-    s.problems = [f"{r['path']}: {r['status']}: {r['reason']}" for r in acc.logs if r["status"] not in ("ok", "duplicate")]
+    s.problems = [
+        f"{r['path']}: {r['status']}: {r['reason']}"
+        for r in acc.logs
+        if r["status"] not in ("ok", "duplicate") and not r["reason"].startswith("README/")
+    ]
     s.seconds = time.perf_counter() - t0
     return s
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from enum import Enum
 from typing import TYPE_CHECKING, Iterator
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 USER_WORD_FREQ = 100_000
 
 Token = tuple[str, int, int]
+_WHITESPACE = re.compile(r"\s")
 
 
 class SegmenterName(str, Enum):
@@ -129,30 +131,44 @@ class Segmenter:
         words = self._words(text)
         return list(zip(words, *_offsets(text, words)))
 
-    def _segment(self, text: str) -> tuple[list[str], list[int], list[int]]:
+    def _segment(self, text: str, offsets: bool = True):
+        """(words, starts, ends); with ``offsets=False`` starts/ends may be None (fast path for
+        ``lcut`` when no lexicon form needs re-cutting)."""
         self.initialize()
         if not isinstance(text, str) or not text:
             return [], [], []
         words = self._words(text)
-        starts, ends = _offsets(text, words)
+        starts = ends = None
+        spans = []
         if self._forms_automaton is not None:
             from pipeline.terms import leftmost_longest
 
             spans = [(s, e) for s, e, _ in leftmost_longest(self._forms_automaton, text)]
+        if spans and not offsets:
+            lengths = list(map(len, words))
+            if sum(lengths) == len(text):  # words concatenate to the text: check with ends only
+                ends = list(itertools.accumulate(lengths))
+                if all(_ends_token(ends, s, e) for s, e in spans):
+                    spans = []
+            if spans:
+                ends = None
+        if spans or offsets:
+            starts, ends = _offsets(text, words)
             if spans:
                 words, starts, ends = _enforce_spans(text, words, starts, ends, spans)
-        if any(w.isspace() for w in words):
+        if _WHITESPACE.search(text) and any(w.isspace() for w in words):
             keep = [i for i, w in enumerate(words) if not w.isspace()]
             words = [words[i] for i in keep]
-            starts = [starts[i] for i in keep]
-            ends = [ends[i] for i in keep]
+            if starts is not None:
+                starts = [starts[i] for i in keep]
+                ends = [ends[i] for i in keep]
         return words, starts, ends
 
     def lcut(self, text: str) -> list[str]:
-        return self._segment(text)[0]
+        return self._segment(text, offsets=False)[0]
 
     def cut(self, text: str) -> Iterator[str]:
-        yield from self._segment(text)[0]
+        yield from self._segment(text, offsets=False)[0]
 
     def tokenize(self, text: str) -> list[Token]:
         """(word, start, end) with character offsets: ``text[start:end] == word``."""
@@ -167,7 +183,7 @@ def _offsets(text: str, words: list[str]) -> tuple[list[int], list[int]]:
     the text (jieba); otherwise each word is searched after the previous one (pkuseg drops
     whitespace)."""
     lengths = list(map(len, words))
-    if sum(lengths) == len(text) and "".join(words) == text:
+    if sum(lengths) == len(text) and (len(text) < 64 or "".join(words) == text):
         ends = list(itertools.accumulate(lengths))
         starts = [e - n for e, n in zip(ends, lengths)]
         return starts, ends
@@ -205,6 +221,12 @@ def _enforce_spans(text, words, starts, ends, spans):
     while i < n:
         out_s.append(starts[i]); out_e.append(ends[i]); i += 1
     return [text[a:b] for a, b in zip(out_s, out_e)], out_s, out_e
+
+
+def _ends_token(ends: list[int], s: int, e: int) -> bool:
+    """With contiguous tokens: is [s, e) one token? (a token ends at e, the previous one at s)"""
+    k = bisect.bisect_left(ends, e)
+    return k < len(ends) and ends[k] == e and (ends[k - 1] == s if k else s == 0)
 
 
 def _is_token(starts: list[int], ends: list[int], s: int, e: int) -> bool:

@@ -161,3 +161,106 @@ def test_kwic_uses_aliases_and_documents():
     assert out["year"].tolist()[0] == 2021 and pd.isna(out["year"].tolist()[1])
     assert out["title"].tolist() == ["甲", "乙"]
     assert kwic(paragraphs, documents, "不存在", lexicon=SMALL).empty
+
+
+# --------------------------------------------------------------------------- discovery
+from pipeline.terms import CANDIDATE_COLUMNS, discover_candidates  # noqa: E402
+
+#: numbered formulations coined locally in the five seeds (read by hand from the files)
+SEED_COINED = {
+    "000": ["三个更加突出", "五感", "两服务一改进"],
+    "001": ["四个融入", "三个结合", "三个一", "七步法", "一题一写、一人一讲", "一清两亮、一促两明", "一期一考、一期一评"],
+    "002": ["三级联述联评联考", "五大质量提升", "三级责任清单", "三个表率、一个模范"],
+    "003": ["十个清楚", "十个必谈", "五型党课", "一支部一清单", "一微一端", "四季帮扶", "双结对"],
+    "004": ["五个精准发力", "四个融通", "三个更突出", "三个机制", "三个推进", "三个抓实", "三个平台", "两锋(风)行动", "双包双转化", "三关"],
+}
+
+
+def seed_docs(seed_texts):
+    return [(name[:3], 2019 + i, text.split("\n")) for i, (name, text) in enumerate(sorted(seed_texts.items()))]
+
+
+@pytest.fixture(scope="module")
+def seed_candidates(seed_texts, project_lexicon):
+    return discover_candidates(seed_docs(seed_texts), project_lexicon, top=300)
+
+
+def test_seed_coined_formulations_are_found(seed_texts, seed_candidates, project_lexicon):
+    for doc, terms in SEED_COINED.items():
+        text = seed_texts[next(n for n in seed_texts if n.startswith(doc))]
+        for term in terms:
+            assert term in text, term
+    coined = [t for terms in SEED_COINED.values() for t in terms]
+    cands = set(seed_candidates["term"])
+    found = [t for t in coined if t in cands or project_lexicon.by_term(t) is not None]
+    missing = sorted(set(coined) - set(found))
+    print(f"seed coverage {len(found)}/{len(coined)}; missing {missing}")
+    assert len(found) / len(coined) >= 0.8, missing
+
+
+def test_candidates_frame_shape_and_exclusions(seed_candidates, project_lexicon):
+    df = seed_candidates
+    assert list(df.columns) == CANDIDATE_COLUMNS
+    assert len(df) > 30 and df["term"].is_unique
+    forms = set(project_lexicon.surface_forms())
+    assert not (set(df["term"]) & forms)
+    for term in df["term"]:
+        assert not any(f in term and not term.startswith(term.replace(f, "", 1)) for f in forms if len(f) > 2), term
+        assert term[-1] not in "的了和" and not term.isdigit()
+    # tiers: pattern+quoted first, pmi-only last
+    tiers = df["method"].map(lambda m: 0 if ("pattern" in m and "quoted" in m) else 1 if "quoted" in m else 2 if "pattern" in m else 3)
+    assert tiers.is_monotonic_increasing
+    row = df.set_index("term").loc["三级联述联评联考"]
+    assert row["doc_freq"] == 2 and row["years"] == "2021|2022" and "三级联述联评联考" in row["example"]
+    assert len(row["example"]) <= 45
+    assert df.index[df["term"] == "三个更加突出"][0] < 40  # near the top
+
+
+def test_discovery_patterns_and_junk_on_synthetic_docs():
+    lex = Lexicon([entry("两个维护")])
+    docs = [
+        ("a", 2020, ["做到“三个更加突出”，增强“五感”。", "一是加强学习，二是推进“两服务一改进”", "2020年3月5日，两年来开展三次“两个维护”"]),
+        ("b", 2021, ["坚持“三个更加突出”。以“一题一写、一人一讲”为载体，推进“网信大讲堂”", "“网信大讲堂”的", "“十九大”"]),
+        ("c", None, [float("nan"), "", "Hello"]),
+    ]
+    df = discover_candidates(docs, lex, top=50, word_freq={})
+    terms = df["term"].tolist()
+    for want in ["三个更加突出", "五感", "两服务一改进", "一题一写、一人一讲", "网信大讲堂"]:
+        assert want in terms, (want, terms)
+    for junk in ["一是", "二是", "两年", "三次", "十九大", "两个维护", "两个"]:
+        assert junk not in terms
+    row = df.set_index("term").loc["三个更加突出"]
+    assert row["method"] == "pattern+quoted" and row["doc_freq"] == 2 and row["years"] == "2020|2021"
+    assert df.set_index("term").loc["网信大讲堂", "method"] == "quoted"
+
+
+def test_discovery_on_empty_input():
+    assert list(discover_candidates([], SMALL, word_freq={}).columns) == CANDIDATE_COLUMNS
+    assert discover_candidates([("x", None, ["", "abc"])], SMALL, word_freq={}).empty
+
+
+def test_cli_kwic_and_candidates(tmp_path, seed_texts, project_lexicon):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.store import write_csv
+
+    runner = CliRunner()
+    rows = [(name[:3], i, p) for name, text in sorted(seed_texts.items()) for i, p in enumerate(text.split("\n")) if p.strip()]
+    write_csv(tmp_path / "paragraphs.csv", pd.DataFrame(rows, columns=["doc_id", "para_id", "text"]))
+    write_csv(tmp_path / "documents.csv", pd.DataFrame({"doc_id": ["000", "001", "002", "003", "004"],
+                                                        "year": [2020, 2021, 2019, 2020, 2016], "title": list("ABCDE")}))
+    res = runner.invoke(app, ["kwic", "两个维护", "--window", "6", "--out-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    expected = "".join(seed_texts.values()).count("两个维护")
+    assert len(lines) == expected + 1 and lines[-1].startswith(f"{expected} occurrence(s)")
+    assert lines[0].startswith("000  2020") and "【两个维护】" in lines[0]
+    missing = runner.invoke(app, ["kwic", "两个维护", "--out-dir", str(tmp_path / "nope")])
+    assert missing.exit_code == 1 and "Error:" in missing.output
+
+    cands = discover_candidates(seed_docs(seed_texts), project_lexicon, top=30)
+    write_csv(tmp_path / "candidates.csv", cands)
+    res = runner.invoke(app, ["lexicon", "candidates", "--out-dir", str(tmp_path), "--top", "5"])
+    assert res.exit_code == 0, res.output
+    assert cands["term"].iloc[0] in res.output and cands["term"].iloc[10] not in res.output
