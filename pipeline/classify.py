@@ -416,8 +416,25 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         return pd.DataFrame(p, columns=[f"p_{lab}" for lab in self.labels_], index=frame.index)
 
     def predict(self, X) -> np.ndarray:
-        p = self.predict_proba(X)
-        return labels_from_proba(p).to_numpy()
+        return self.labels_for(self.predict_proba(X)).to_numpy()
+
+    def labels_for(self, proba: pd.DataFrame) -> pd.Series:
+        """Labels from a ``predict_proba`` frame. Six-way: the four-way winner first (sum of its
+        children), then its most likely child, so a six-way label always rolls up to the
+        four-way prediction."""
+        if all(self.rollup_[lab] == lab for lab in self.labels_):
+            return labels_from_proba(proba)
+        cols = [f"p_{lab}" for lab in self.labels_]
+        p = proba[cols].to_numpy()
+        groups = [[i for i, lab in enumerate(self.labels_) if self.rollup_[lab] == b] for b in self.base_labels_]
+        base = np.column_stack([p[:, g].sum(axis=1) for g in groups])
+        win = np.argmax(base, axis=1)
+        out = np.empty(len(p), dtype=object)
+        for j, g in enumerate(groups):
+            rows = win == j
+            if rows.any():
+                out[rows] = np.asarray(self.labels_, dtype=object)[np.asarray(g)[np.argmax(p[np.ix_(rows, g)], axis=1)]]
+        return pd.Series(out, index=proba.index, name="label")
 
     # -- explanation
     def feature_names_(self) -> np.ndarray:
@@ -459,8 +476,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         frame = as_frame(X)
         if len(frame) == 0:
             return []
-        proba = self.predict_proba(frame)
-        labels = labels_from_proba(proba).tolist()
+        labels = self.predict(frame).tolist()
         base_classes = list(self.pipeline_.classes_)
         coef = self.coef_matrix()
         out = []
@@ -898,7 +914,7 @@ def classify_frame(df: pd.DataFrame, clf: ParagraphClassifier, *, threshold: flo
     proba = clf.predict_proba(df)
     out = df.drop(columns=[c for c in df.columns if c in ("label", "uncertain", "explain") or str(c).startswith("p_")])
     out = out.copy()
-    out["label"] = labels_from_proba(proba).to_numpy()
+    out["label"] = clf.labels_for(proba).to_numpy()
     for col in proba.columns:
         out[col] = proba[col].round(4).to_numpy()
     out["uncertain"] = uncertain(proba, threshold).to_numpy()
@@ -972,7 +988,7 @@ def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", l
     pick = df.iloc[order[: max(0, int(n))]].copy()
     keep = [c for c in ("doc_id", "para_id", "heading", "text") if c in pick.columns]
     out = pick[keep].copy()
-    out["predicted"] = labels_from_proba(pick[pcols].apply(pd.to_numeric, errors="coerce").fillna(0.0)).to_numpy()
+    out["predicted"] = clf.labels_for(pick[pcols].apply(pd.to_numeric, errors="coerce").fillna(0.0)).to_numpy()
     for c in pcols:
         out[c] = pick[c].to_numpy()
     out["label"] = ""

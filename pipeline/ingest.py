@@ -878,9 +878,11 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
 
     # a signature date on its own line near the end ('2020年1月15日') is a publication date
     if not published:
-        for no, t, _ in kept[-4:]:
+        body_max = _text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
+        for no, t, _ in kept[-3:]:
             m = _SIGN_DATE.match(t)
-            if m:
+            # a closing date no earlier than any year the text mentions (not a list entry)
+            if m and int(m.group(1)) >= body_max:
                 published = _iso(m)
     if not org:
         for no, t, _ in kept[-4:]:

@@ -61,7 +61,7 @@ def clf(models_dir):
 def small_labels(tmp_path_factory) -> Path:
     """A stratified 240-row slice of the shipped labels (fast fits for determinism/CLI tests)."""
     data = classify.load_labels(LABELS_DIR)
-    part = data.groupby("label", group_keys=False).apply(lambda g: g.sample(min(len(g), 60), random_state=0))
+    part = data.groupby("label").sample(n=60, random_state=0)
     d = tmp_path_factory.mktemp("labels")
     part[["doc", "para_id", "text", "label", "note"]].to_csv(d / "paragraphs.csv", index=False)
     return d
@@ -282,11 +282,10 @@ def test_cli_train_evaluate_classify_round_trip(tmp_path, small_labels):
     np.testing.assert_allclose(df[P_COLS].astype(float).sum(axis=1), 1.0, atol=1e-3)
 
 
-def test_cli_classify_six(tmp_path, small_labels):
+def test_cli_classify_six(tmp_path, clf, models_dir):
     inp = _write_csv(tmp_path / "in.csv", pd.DataFrame({"text": [sample_line("003", "16.严格监督执纪问责")]}))
     out = tmp_path / "out.csv"
-    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--taxonomy", "six",
-                              "--labels", str(small_labels), "--models-dir", str(tmp_path / "m")])
+    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--taxonomy", "six", "--models-dir", str(models_dir)])
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out, encoding="utf-8-sig")
     assert "p_纪律" in df.columns and df["label"].iloc[0] == "纪律"
