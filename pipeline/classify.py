@@ -22,7 +22,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -383,7 +383,22 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         )
         self.pipeline_.fit(frame, y4)
         self.classes_ = np.asarray(self.labels_, dtype=object)
+        self.fingerprint_ = self._fingerprint(frame, y4)
         return self
+
+    def _fingerprint(self, frame: pd.DataFrame, y4) -> str:
+        """Identity of this fitted model: settings, taxonomy, training texts/labels, library
+        versions. Equal fingerprints -> identical predictions (fits are deterministic)."""
+        import sklearn
+
+        h = hashlib.sha256()
+        params = {k: str(v) for k, v in sorted(self.get_params().items())}
+        h.update(json.dumps([params, self.labels_, self.rollup_, self.keywords_, self.use_heading_,
+                             MODEL_FORMAT_VERSION, sklearn.__version__, features_hash(self.lexicon_dir, self.model)],
+                            ensure_ascii=False).encode())
+        for t, hd, lab in zip(frame[TEXT], frame[HEADING], y4):
+            h.update(f"{t}\x1f{hd}\x1f{lab}\x1e".encode())
+        return h.hexdigest()[:16]
 
     # -- prediction
     def _base_proba(self, frame: pd.DataFrame) -> np.ndarray:
@@ -609,13 +624,21 @@ def labels_hash(labels_dir) -> str:
     return h.hexdigest()
 
 
-def features_hash(lexicon_dir=None) -> str:
-    """sha256 of the files that shape the features (taxonomy keywords, formulation lexicon)."""
+def uses_lexicon(model: str) -> bool:
+    """Whether a candidate's features depend on the formulation lexicon (segmenter words and
+    lexicon-category counts)."""
+    return bool(_SPECS.get(model, {}).get("words"))
+
+
+def features_hash(lexicon_dir=None, model: str = DEFAULT_MODEL) -> str:
+    """sha256 of the files that shape a model's features: the taxonomy (labels, keywords for the
+    rule and the six-way split) and, for models that use it, the formulation lexicon."""
     from pipeline.config import LEXICON_DIR
 
     base = Path(lexicon_dir) if lexicon_dir is not None else LEXICON_DIR
     h = hashlib.sha256()
-    for name in ("taxonomy.yaml", "formulations.csv"):
+    names = ("taxonomy.yaml", "formulations.csv") if uses_lexicon(model) else ("taxonomy.yaml",)
+    for name in names:
         p = base / name
         h.update(name.encode())
         h.update(p.read_bytes() if p.is_file() else b"-")
@@ -759,6 +782,7 @@ def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path
         "labels": list(clf.labels_),
         "base_labels": list(clf.base_labels_),
         "use_heading": clf.use_heading_,
+        "fingerprint": clf.fingerprint_,
         "model_sha256": hashlib.sha256(data).hexdigest(),
         **(meta or {}),
     }
@@ -829,9 +853,14 @@ def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_d
     """Fit on every CSV in ``labels_dir`` and save under ``models_dir``; optional CV summary."""
     from pipeline.config import LABELS_DIR
 
+    from pipeline.config import LEXICON_DIR
+
     taxonomy = getattr(taxonomy, "value", taxonomy)
     labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
     models_dir = Path(models_dir) if models_dir is not None else models_dir_default()
+    # the model stores its settings: keep them plain (str/None) so skops needs no extra types
+    if lexicon_dir is not None:
+        lexicon_dir = None if Path(lexicon_dir).resolve() == LEXICON_DIR.resolve() else str(lexicon_dir)
     data = load_labels(labels_dir, taxonomy, lexicon_dir)
     data_hash = labels_hash(labels_dir)
     cv_result = None
@@ -843,7 +872,7 @@ def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_d
         "taxonomy": taxonomy,
         "labels_dir": str(labels_dir),
         "training_data_sha256": data_hash,
-        "features_sha256": features_hash(lexicon_dir),
+        "features_sha256": features_hash(lexicon_dir, model),
         "n_train": int(len(data)),
         "class_counts": {k: int(v) for k, v in data["label"].value_counts().sort_index().items()},
     }
@@ -869,8 +898,8 @@ def get_classifier(taxonomy: str = "four", labels_dir=None, models_dir=None, lex
     labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
     models_dir = Path(models_dir) if models_dir is not None else models_dir_default()
     path = model_path(models_dir, taxonomy)
-    want = {"training_data_sha256": labels_hash(labels_dir), "features_sha256": features_hash(lexicon_dir),
-            "format": MODEL_FORMAT_VERSION}
+    want = {"training_data_sha256": labels_hash(labels_dir), "features_sha256": features_hash(lexicon_dir, DEFAULT_MODEL),
+            "format": MODEL_FORMAT_VERSION, "model": DEFAULT_MODEL}
     key = (str(path.resolve()), tuple(sorted(want.items())))
     with _CACHE_LOCK:
         if key in _CACHE:

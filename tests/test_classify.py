@@ -128,9 +128,11 @@ def test_top_features_per_class(clf):
 def test_fit_is_deterministic(small_labels):
     data = classify.load_labels(small_labels)
     texts = [sample_line(d, s) for d, s, _ in CLEAR]
-    p1 = classify.ParagraphClassifier().fit(data, data["label"]).predict_proba(texts)
-    p2 = classify.ParagraphClassifier().fit(data, data["label"]).predict_proba(texts)
-    pd.testing.assert_frame_equal(p1, p2)
+    c1 = classify.ParagraphClassifier().fit(data, data["label"])
+    c2 = classify.ParagraphClassifier().fit(data, data["label"])
+    pd.testing.assert_frame_equal(c1.predict_proba(texts), c2.predict_proba(texts))
+    assert c1.fingerprint_ == c2.fingerprint_
+    assert c1.explain(texts) == c2.explain(texts)
 
 
 def test_sklearn_conventions():
@@ -158,6 +160,7 @@ def test_six_way_splits_four_way_probabilities(clf, small_labels, models_dir):
     p4 = clf.predict_proba(texts)
     np.testing.assert_allclose(p6["p_作风"] + p6["p_纪律"], p4["p_作风建设"], atol=1e-9)
     np.testing.assert_allclose(p6["p_政治"] + p6["p_思想"], p4["p_政治建设"], atol=1e-9)
+    assert [six.rollup_[lab] for lab in six.predict(texts)] == list(clf.predict(texts))
     labels6 = six.predict([sample_line("003", "16.严格监督执纪问责"), sample_line("003", "4.持续深化理论武装")])
     assert list(labels6) == ["纪律", "思想"]
 
@@ -414,3 +417,16 @@ def test_classify_runs_on_heldout_documents(tmp_path, clf, models_dir):
     assert len(df) == len(rows)
     assert set(df["label"]) <= {c[2:] for c in P_COLS}
     assert df["label"].nunique() >= 3
+
+
+def test_load_model_from_settings(tmp_path, small_labels):
+    from pipeline.config import LEXICON_DIR, Settings
+
+    lex = tmp_path / "lexicons"
+    shutil.copytree(LEXICON_DIR, lex)
+    settings = Settings(labels_dir=small_labels, models_dir=tmp_path / "models", lexicon_dir=lex)
+    first = classify.load_model(settings)
+    classify._CACHE.clear()
+    again = classify.load_model(settings)  # from the saved file this time
+    assert again is not first and again.fingerprint_ == first.fingerprint_
+    assert list(again.predict([sample_line("003", "9.从严教育管理党员")])) == ["组织建设"]
