@@ -23,6 +23,7 @@ from pipeline.errors import InputError
 CACHE_DIR = ".cache"
 PKG_DIR = Path(__file__).resolve().parent
 DISCOVERY_CHAR_BUDGET = 6_000_000
+CLASSIFY_BATCH = 2000
 
 
 # --------------------------------------------------------------------------- summary
@@ -187,16 +188,19 @@ def analyse(doc_row: dict, paragraphs: list[dict], res: Resources) -> dict:
 
         from pipeline.classify import uncertain
 
-        frame = pd.DataFrame({"text": texts, "heading": [p.get("heading", "") for p in paragraphs]})
-        proba = res.classifier.predict_proba(frame)
-        unc = uncertain(proba, res.settings.uncertain_below)
-        cols = list(proba.columns)
-        best = proba.to_numpy().argmax(axis=1)
-        for i in range(len(texts)):
-            row = {"label": cols[best[i]][2:]}
-            row.update({c: round(float(proba.iat[i, j]), 4) for j, c in enumerate(cols)})
-            row["uncertain"] = bool(unc[i])
-            labels.append(row)
+        clf = res.classifier
+        headings = [p.get("heading", "") for p in paragraphs]
+        for start in range(0, len(texts), CLASSIFY_BATCH):  # bounded memory on huge documents
+            frame = pd.DataFrame({"text": texts[start : start + CLASSIFY_BATCH], "heading": headings[start : start + CLASSIFY_BATCH]})
+            proba = clf.predict_proba(frame)
+            unc = uncertain(proba, res.settings.uncertain_below).tolist()
+            best = clf.labels_for(proba).tolist() if hasattr(clf, "labels_for") else [proba.columns[i][2:] for i in proba.to_numpy().argmax(axis=1)]
+            values = proba.to_numpy().round(4).tolist()
+            cols = list(proba.columns)
+            for i in range(len(frame)):
+                row = {"label": best[i], **dict(zip(cols, values[i]))}
+                row["uncertain"] = bool(unc[i])
+                labels.append(row)
     return {"term_hits": dict(hits), "words": dict(words), "labels": labels}
 
 
@@ -598,7 +602,7 @@ def run(
             try:
                 figs = report_mod.make_figures(out_dir)
                 files.append(f"figures/ ({len(figs)} files)")
-                report_mod.write_report(out_dir)
+                report_mod.write_report(out_dir, figures=figs)
                 files.append("report.html")
             except Exception as err:  # noqa: BLE001 - tables are written; a chart failure is reported
                 files.append(f"(report failed: {type(err).__name__}: {err})")

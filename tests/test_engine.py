@@ -1,0 +1,88 @@
+"""The engine: cache/incremental behaviour, Dask engine equivalence, CLI run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import engine
+from pipeline.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _csvs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, sample_dir):
+    out = tmp_path_factory.mktemp("local")
+    summary = engine.run(sample_dir, out, workers=2, report=False, progress=False)
+    assert summary.n_documents == 5
+    return out
+
+
+def test_cli_run_writes_contract(tmp_path, sample_dir):
+    result = CliRunner().invoke(app, ["run", str(sample_dir), "--out", str(tmp_path / "o"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "5 documents" in result.output
+    for name in ("documents", "paragraphs", "ingest_log", "term_counts", "term_trends", "candidates",
+                 "keyword_frequencies", "keywords_by_year", "category_shares"):
+        assert (tmp_path / "o" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf"), name
+    assert (tmp_path / "o" / "report.html").exists()
+    assert len(list((tmp_path / "o" / "figures").glob("*.png"))) >= 5
+    # an unchanged re-run is answered from the manifest
+    again = CliRunner().invoke(app, ["run", str(sample_dir), "--out", str(tmp_path / "o"), "--workers", "1"])
+    assert again.exit_code == 0 and "up to date" in again.output
+
+
+def test_ingest_command_and_missing_folder(tmp_path, sample_dir):
+    ok = CliRunner().invoke(app, ["ingest", str(sample_dir), "--out", str(tmp_path / "i")])
+    assert ok.exit_code == 0 and (tmp_path / "i" / "paragraphs.csv").exists()
+    bad = CliRunner().invoke(app, ["run", str(tmp_path / "nope"), "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 1 and "input folder not found" in bad.output
+    inside = CliRunner().invoke(app, ["ingest", str(sample_dir), "--out", str(sample_dir / "out")])
+    assert inside.exit_code == 1 and not (sample_dir / "out").exists()
+
+
+def test_strict_exit_code(tmp_path, sample_dir):
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_dir, raw)
+    (raw / "empty.txt").write_bytes(b"")
+    lax = CliRunner().invoke(app, ["ingest", str(raw), "--out", str(tmp_path / "a")])
+    strict = CliRunner().invoke(app, ["ingest", str(raw), "--out", str(tmp_path / "b"), "--strict"])
+    assert lax.exit_code == 0 and strict.exit_code == 1
+
+
+def test_incremental_rerun_uses_cache(tmp_path, sample_dir, local_run):
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_dir, raw)
+    out = tmp_path / "out"
+    first = engine.run(raw, out, workers=1, report=False, progress=False)
+    assert first.cached == 0
+    (raw / "2021_new.txt").write_text("2021年党支部工作总结\n\n坚决做到两个维护,严格落实三会一课。\n", encoding="utf-8")
+    second = engine.run(raw, out, workers=1, report=False, progress=False)
+    assert second.n_documents == 6
+    assert second.cached == 10  # five unchanged documents: ingest and analysis both from cache
+    # same results as a cold run
+    cold = tmp_path / "cold"
+    engine.run(raw, cold, workers=1, report=False, progress=False)
+    assert _csvs(out) == _csvs(cold)
+
+
+def test_local_engine_matches_single_process(tmp_path, sample_dir, local_run):
+    out = tmp_path / "one"
+    engine.run(sample_dir, out, workers=1, report=False, progress=False)
+    assert _csvs(out) == _csvs(local_run)
+
+
+def test_dask_engine_gives_identical_csvs(tmp_path, sample_dir, local_run):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "dask"
+    summary = engine.run(sample_dir, out, workers=2, engine="dask", report=False, progress=False)
+    assert summary.n_documents == 5
+    assert _csvs(out) == _csvs(local_run)
