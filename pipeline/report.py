@@ -417,8 +417,8 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | None = None) 
     add("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">")
     add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">")
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add(f"<title>{e('党建报告趋势 Party-building report trends — ' + out_dir.name)}</title><style>{CSS}</style></head><body>")
-    add(f"<h1>党建报告趋势 Party-building report trends</h1><p class=\"muted\">{e(str(out_dir))}</p>")
+    add(f"<title>{e('党建报告趋势 Party-building report trends')}</title><style>{CSS}</style></head><body>")
+    add("<h1>党建报告趋势 Party-building report trends</h1>")
 
     # ---- corpus summary
     span = f"{int(years.min())}–{int(years.max())}" if years.notna().any() else "–"
