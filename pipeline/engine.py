@@ -24,6 +24,7 @@ CACHE_DIR = ".cache"
 PKG_DIR = Path(__file__).resolve().parent
 DISCOVERY_CHAR_BUDGET = 6_000_000
 CLASSIFY_BATCH = 2000
+PMI_CHAR_BUDGET = 1_000_000  # statistical discovery samples this much; patterns/quotes see everything
 
 
 # --------------------------------------------------------------------------- summary
@@ -361,21 +362,51 @@ def _ingest_only_task(path, raw_dir, sheet_meta, settings, fps, cache_root) -> d
     return {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None}), "cached": 0}
 
 
-class _Acc:
-    """Streaming accumulation of per-document results, in input order."""
+PARA_COLUMNS = ["doc_id", "para_id", "heading", "kind", "text", "n_chars"]
+REMOVED_COLUMNS = ["doc_id", "path", "line_no", "rule", "text"]
+DOC_COLUMNS = ["doc_id", "path", "title", "date", "year", "year_source", "org", "source", "n_chars", "n_paragraphs", "encoding", "flags"]
 
-    def __init__(self, out_dir: Path, labels: list[str] | None):
-        self.out_dir = out_dir
+
+def _para_writer(out_dir: Path, labels: list[str] | None):
+    from pipeline.store import TableWriter
+
+    cols = PARA_COLUMNS + (["label"] + [f"p_{lab}" for lab in labels] + ["uncertain"] if labels else [])
+    types = {"para_id": "int", "n_chars": "int", "uncertain": "bool"} | {f"p_{lab}": "float" for lab in labels or []}
+    return TableWriter(out_dir / "paragraphs.csv", cols, types=types)
+
+
+def _removed_writer(out_dir: Path):
+    from pipeline.store import TableWriter
+
+    return TableWriter(out_dir / "removed_lines.csv", REMOVED_COLUMNS, types={"line_no": "int"})
+
+
+class _Acc:
+    """Accumulates per-document results in input order, in bounded memory: paragraph and
+    removed-line rows stream to disk; only slim columns stay for the aggregates."""
+
+    def __init__(self, paragraphs, removed):
+        from array import array
+
+        self.paragraphs = paragraphs  # TableWriter
+        self.removed = removed  # TableWriter
         self.docs: list[dict] = []
         self.logs: list[dict] = []
-        self.removed: list[tuple] = []
         self.term_hits: list[tuple] = []
-        self.word_rows: list[tuple] = []
         self.seen: dict[str, str] = {}
         self.cached = 0
         self.discovery: list[tuple] = []
         self.discovery_chars = 0
-        self.paragraph_rows: list[dict] = []
+        self.n_paragraphs = 0
+        # slim paragraph columns for category shares
+        self.p_doc = array("i")
+        self.p_label: list[str] = []
+        self.p_chars = array("q")
+        # word counts as integer codes (doc index, word index, count)
+        self.vocab: dict[str, int] = {}
+        self.w_doc = array("i")
+        self.w_word = array("i")
+        self.w_count = array("i")
 
     def add(self, res: dict) -> None:
         log = res["log"]
@@ -390,17 +421,25 @@ class _Acc:
         self.logs.append(log)
         if doc is None:
             return
+        d_index = len(self.docs)
         self.docs.append(doc)
-        for line_no, rule, text in res.get("removed", []):
-            self.removed.append((did, doc["path"], line_no, rule, text))
+        self.removed.write({"doc_id": did, "path": doc["path"], "line_no": no, "rule": rule, "text": text} for no, rule, text in res.get("removed", []))
         ana = res.get("analysis")
         paras = res["paragraphs"]
         if ana is not None:
             for p, lab in zip(paras, ana["labels"]):
                 p.update(lab)
+                self.p_doc.append(d_index)
+                self.p_label.append(lab["label"])
+                self.p_chars.append(p["n_chars"])
             self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
-            self.word_rows.extend((did, w, c) for w, c in ana["words"].items())
-        self.paragraph_rows.extend(paras)
+            vocab = self.vocab
+            for w, c in ana["words"].items():
+                self.w_doc.append(d_index)
+                self.w_word.append(vocab.setdefault(w, len(vocab)))
+                self.w_count.append(c)
+        self.paragraphs.write(paras)
+        self.n_paragraphs += len(paras)
         if self.discovery_chars < DISCOVERY_CHAR_BUDGET:
             texts = [p["text"] for p in paras]
             self.discovery.append((did, doc.get("year"), texts))
@@ -408,20 +447,30 @@ class _Acc:
 
 
 def _frames(acc: _Acc):
+    """Small tables from the accumulator: documents, slim paragraphs, log, hits, words."""
+    import numpy as np
     import pandas as pd
 
-    docs = pd.DataFrame(acc.docs)
-    if docs.empty:
-        docs = pd.DataFrame(columns=["doc_id", "path", "title", "date", "year", "year_source", "org", "source", "n_chars", "n_paragraphs", "encoding", "flags"])
-    docs["year"] = pd.array(docs["year"].tolist(), dtype="Int64") if len(docs) else pd.array([], dtype="Int64")
-    paras = pd.DataFrame(acc.paragraph_rows)
-    if paras.empty:
-        paras = pd.DataFrame(columns=["doc_id", "para_id", "heading", "kind", "text", "n_chars"])
+    docs = pd.DataFrame(acc.docs, columns=DOC_COLUMNS)
+    docs["year"] = pd.array(docs["year"].tolist(), dtype="Int64")
+    ids = docs["doc_id"].astype(str).to_numpy()
+    paras = pd.DataFrame({
+        "doc_id": ids[np.frombuffer(acc.p_doc, dtype=np.int32)] if len(acc.p_doc) else np.array([], dtype=object),
+        "label": acc.p_label,
+        "n_chars": np.frombuffer(acc.p_chars, dtype=np.int64) if len(acc.p_chars) else np.array([], dtype=np.int64),
+    })
     log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])
-    removed = pd.DataFrame(acc.removed, columns=["doc_id", "path", "line_no", "rule", "text"])
     hits = pd.DataFrame(acc.term_hits, columns=["doc_id", "term", "count"])
-    words = pd.DataFrame(acc.word_rows, columns=["doc_id", "word", "count"])
-    return docs, paras, log, removed, hits, words
+    words_list = np.array(list(acc.vocab), dtype=object)
+    if len(acc.w_doc):
+        words = pd.DataFrame({
+            "doc_id": pd.Categorical.from_codes(np.frombuffer(acc.w_doc, dtype=np.int32), categories=pd.Index(ids).unique()) if len(set(ids)) == len(ids) else ids[np.frombuffer(acc.w_doc, dtype=np.int32)],
+            "word": pd.Categorical.from_codes(np.frombuffer(acc.w_word, dtype=np.int32), categories=words_list),
+            "count": np.frombuffer(acc.w_count, dtype=np.int32).astype(np.int64),
+        })
+    else:
+        words = pd.DataFrame(columns=["doc_id", "word", "count"])
+    return docs, paras, log, hits, words
 
 
 def _write_tables(out_dir: Path, tables: dict, parquet: bool = True) -> list[str]:
@@ -444,15 +493,23 @@ def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, 
     _guard_out(raw_dir, out_dir)
     with output_lock(out_dir):
         tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=False, workers=1, engine="local", scheduler=None, progress=progress)
-        acc = _Acc(out_dir, None)
-        acc.logs.extend(logs)
-        with _progress(len(tasks), progress) as bar:
-            task = bar.add_task("ingest", total=len(tasks))
-            for res in it:
-                acc.add(res)
-                bar.advance(task)
-        docs, paras, log, removed, _, _ = _frames(acc)
-        files = _write_tables(out_dir, {"documents": docs, "paragraphs": paras, "ingest_log": log, "removed_lines": removed})
+        acc = _Acc(_para_writer(out_dir, None), _removed_writer(out_dir))
+        try:
+            acc.logs.extend(logs)
+            with _progress(len(tasks), progress) as bar:
+                task = bar.add_task("ingest", total=len(tasks))
+                for res in it:
+                    acc.add(res)
+                    bar.advance(task)
+            docs, paras, log, _, _ = _frames(acc)
+            files = _write_tables(out_dir, {"documents": docs, "ingest_log": log})
+            acc.paragraphs.commit()
+            acc.removed.commit()
+        except BaseException:
+            acc.paragraphs.abort()
+            acc.removed.abort()
+            raise
+        files += ["paragraphs.csv", "removed_lines.csv"]
     return _summary(out_dir, acc, docs, paras, files, t0)
 
 
@@ -467,7 +524,7 @@ def _summary(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     s = RunSummary(out_dir=Path(out_dir))
     s.counts = Counter(r["status"] for r in acc.logs)
     s.n_documents = len(docs)
-    s.n_paragraphs = len(paras)
+    s.n_paragraphs = acc.n_paragraphs
     s.cached = acc.cached
     s.files = files
     s.problems = [
@@ -562,40 +619,39 @@ def run(
         tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine, scheduler=scheduler, progress=progress)
         res = _resources(settings)
         labels = list(res.classifier.classes_)
-        acc = _Acc(out_dir, labels)
-        acc.logs.extend(logs)
-        with _progress(len(tasks), progress) as bar:
-            task = bar.add_task("documents", total=len(tasks))
-            for r in it:
-                acc.add(r)
-                bar.advance(task)
-        docs, paras, log, removed, hits, words = _frames(acc)
-        for lab in labels:
-            col = f"p_{lab}"
-            if col not in paras.columns:
-                paras[col] = []
-        if "uncertain" not in paras.columns:
-            paras["uncertain"] = []
-        if "label" not in paras.columns:
-            paras["label"] = []
+        acc = _Acc(_para_writer(out_dir, labels), _removed_writer(out_dir))
+        try:
+            acc.logs.extend(logs)
+            with _progress(len(tasks), progress) as bar:
+                task = bar.add_task("documents", total=len(tasks))
+                for r in it:
+                    acc.add(r)
+                    bar.advance(task)
+            docs, paras, log, hits, words = _frames(acc)
+            from pipeline.terms import discover_candidates
 
-        from pipeline.terms import discover_candidates
-
-        lex_df = res.lexicon.to_frame() if hasattr(res.lexicon, "to_frame") else _lexicon_frame(res.lexicon)
-        term_counts = trends.term_counts(hits, docs)
-        tables = {
-            "documents": docs.merge(trends.document_shares(paras, labels), on="doc_id", how="left") if len(docs) else docs,
-            "paragraphs": paras,
-            "ingest_log": log,
-            "removed_lines": removed,
-            "term_counts": term_counts,
-            "term_trends": trends.term_trends(term_counts, docs),
-            "candidates": discover_candidates(acc.discovery, res.lexicon),
-            "keyword_frequencies": trends.keyword_frequencies(words, docs),
-            "keywords_by_year": trends.keywords_by_year(words, docs),
-            "category_shares": trends.category_shares(paras, docs, labels),
-        }
-        files = _write_tables(out_dir, tables)
+            candidates = discover_candidates(acc.discovery, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
+            acc.discovery = []
+            term_counts = trends.term_counts(hits, docs)
+            tables = {
+                "documents": docs.merge(trends.document_shares(paras, labels), on="doc_id", how="left") if len(docs) else docs,
+                "ingest_log": log,
+                "term_counts": term_counts,
+                "term_trends": trends.term_trends(term_counts, docs),
+                "candidates": candidates,
+                "keyword_frequencies": trends.keyword_frequencies(words, docs),
+                "keywords_by_year": trends.keywords_by_year(words, docs),
+                "category_shares": trends.category_shares(paras, docs, labels),
+            }
+            del words
+            files = _write_tables(out_dir, tables)
+            acc.paragraphs.commit()
+            acc.removed.commit()
+        except BaseException:
+            acc.paragraphs.abort()
+            acc.removed.abort()
+            raise
+        files += ["paragraphs.csv", "removed_lines.csv"]
         if report and len(docs):
             from pipeline import report as report_mod
 

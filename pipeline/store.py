@@ -94,3 +94,109 @@ def read_csv(path: Path | str, **kwargs):
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
     return pd.read_csv(path, encoding="utf-8-sig", **kwargs)
+
+
+class TableWriter:
+    """Stream rows into ``path`` (.csv, BOM, formula-escaped) and a ``.parquet`` copy with the
+    original text, in bounded memory; both appear atomically on ``commit``, never half-written.
+
+    Use as a context manager: committed on a clean exit, discarded on an exception.
+    """
+
+    def __init__(self, path: Path | str, columns: Sequence[str], *, parquet: bool = True, types: dict | None = None, batch: int = 5000):
+        self.path = Path(path)
+        self.columns = list(columns)
+        self.types = types or {}
+        self.batch = batch
+        self._rows: list[dict] = []
+        self.n = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        self._csv_tmp = Path(tmp)
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._fh.write("\ufeff")
+        self._csv = csv.writer(self._fh, lineterminator="\r\n")
+        self._csv.writerow(self.columns)
+        self._pq_tmp: Path | None = None
+        self._pq = None
+        self._schema = None
+        if parquet:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.parquet.", suffix=".tmp", dir=self.path.parent)
+            os.close(fd)
+            self._pq_tmp = Path(tmp)
+
+    def write(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            self._csv.writerow([escape_formula(_cell(row.get(c))) for c in self.columns])
+            self._rows.append(row)
+            self.n += 1
+        if len(self._rows) >= self.batch:
+            self._flush_parquet()
+
+    def _flush_parquet(self) -> None:
+        if self._pq_tmp is None or not self._rows:
+            self._rows = []
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        data = {c: [r.get(c) for r in self._rows] for c in self.columns}
+        if self._schema is None:
+            self._schema = self._arrow_schema()
+            self._pq = pq.ParquetWriter(self._pq_tmp, self._schema)
+        for c in self.columns:
+            if self.types.get(c, "string") != "string":  # '' means missing for numbers
+                data[c] = [None if v == "" else v for v in data[c]]
+        table = pa.Table.from_pydict(data, schema=self._schema)
+        self._pq.write_table(table)
+        self._rows = []
+
+    def _arrow_schema(self):
+        import pyarrow as pa
+
+        kinds = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+        return pa.schema([pa.field(c, kinds[self.types.get(c, "string")]) for c in self.columns])
+
+    def commit(self) -> None:
+        self._flush_parquet()
+        if self._pq_tmp is not None and self._pq is None:  # no rows at all: an empty table
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist([], schema=self._arrow_schema()), self._pq_tmp)
+        elif self._pq is not None:
+            self._pq.close()
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self._csv_tmp, self.path)
+        if self._pq_tmp is not None:
+            os.replace(self._pq_tmp, self.path.with_suffix(".parquet"))
+
+    def abort(self) -> None:
+        try:
+            self._fh.close()
+            if self._pq is not None:
+                self._pq.close()
+        finally:
+            for p in (self._csv_tmp, self._pq_tmp):
+                if p is not None and p.exists():
+                    p.unlink()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+        return False
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    return value
