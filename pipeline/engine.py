@@ -24,7 +24,7 @@ CACHE_DIR = ".cache"
 PKG_DIR = Path(__file__).resolve().parent
 DISCOVERY_CHAR_BUDGET = 6_000_000
 CLASSIFY_BATCH = 2000
-PMI_CHAR_BUDGET = 1_000_000  # statistical discovery samples this much; patterns/quotes see everything
+PMI_CHAR_BUDGET = 400_000  # statistical discovery samples this much; patterns/quotes see everything
 
 
 # --------------------------------------------------------------------------- summary
@@ -628,17 +628,12 @@ def run(
                     acc.add(r)
                     bar.advance(task)
             docs, paras, log, hits, words = _frames(acc)
-            from pipeline.terms import discover_candidates
-
-            candidates = discover_candidates(acc.discovery, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
-            acc.discovery = []
             term_counts = trends.term_counts(hits, docs)
             tables = {
                 "documents": docs.merge(trends.document_shares(paras, labels), on="doc_id", how="left") if len(docs) else docs,
                 "ingest_log": log,
                 "term_counts": term_counts,
                 "term_trends": trends.term_trends(term_counts, docs),
-                "candidates": candidates,
                 "keyword_frequencies": trends.keyword_frequencies(words, docs),
                 "keywords_by_year": trends.keywords_by_year(words, docs),
                 "category_shares": trends.category_shares(paras, docs, labels),
@@ -652,11 +647,19 @@ def run(
             acc.removed.abort()
             raise
         files += ["paragraphs.csv", "removed_lines.csv"]
-        if report and len(docs):
+        # charts need only the tables above: draw them in a second process while this one
+        # looks for new formulations (the two slowest aggregate steps, on two cores)
+        charts = _start_figures(out_dir) if report and len(docs) else None
+        from pipeline.terms import discover_candidates
+
+        candidates = discover_candidates(acc.discovery, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
+        acc.discovery = []
+        files += _write_tables(out_dir, {"candidates": candidates})
+        if charts is not None:
             from pipeline import report as report_mod
 
             try:
-                figs = report_mod.make_figures(out_dir)
+                figs = charts()
                 files.append(f"figures/ ({len(figs)} files)")
                 report_mod.write_report(out_dir, figures=figs)
                 files.append("report.html")
@@ -673,12 +676,27 @@ def run(
     return summary
 
 
-def _lexicon_frame(lexicon):
-    import pandas as pd
+def _draw_figures(out_dir: str) -> list[str]:
+    from pipeline import report as report_mod
 
-    return pd.DataFrame(
-        [
-            {"term": e.term, "aliases": "|".join(e.aliases), "category": e.category, "first_year": e.first_year, "level": e.level, "expansion": e.expansion}
-            for e in lexicon.entries
-        ]
-    )
+    return [str(p) for p in report_mod.make_figures(out_dir)]
+
+
+def _start_figures(out_dir: Path):
+    """Start drawing the charts in a child process; returns a function that waits for the
+    figure paths (falls back to drawing here when no child process can be started)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if not hasattr(os, "fork"):
+        return lambda: [Path(p) for p in _draw_figures(str(out_dir))]
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    fut = pool.submit(_draw_figures, str(out_dir))
+
+    def wait() -> list[Path]:
+        try:
+            return [Path(p) for p in fut.result()]
+        finally:
+            pool.shutdown()
+
+    return wait
