@@ -160,8 +160,12 @@ class Corpus:
     def plot_trend(self, *terms: str, measure: str = "per_10k"):
         """A matplotlib Figure of :meth:`trend` (lines; bars when fewer than 3 years)."""
         from pipeline import report
+        from pipeline.fonts import font_context
 
-        return report.terms_figure(self.trend(*terms, measure=measure), measure=measure, n_docs=self.docs_per_year())
+        with font_context():
+            fig = report.terms_figure(self.trend(*terms, measure=measure), measure=measure, n_docs=self.docs_per_year())
+            fig.canvas.draw()  # lay out ticks now, with the CJK font, so later display keeps it
+        return fig
 
     def first_appearance(self) -> pd.DataFrame:
         """term, first_year_corpus, first_year_national (lexicon), last_year_corpus, n_docs."""
@@ -175,10 +179,7 @@ class Corpus:
         except ImportError:
             terms_kwic = None
         if terms_kwic is not None:
-            try:
-                return terms_kwic(self.paragraphs, self.documents, term, window=window, lexicon=self.lexicon)
-            except TypeError:  # an older signature: fall back to the simple search below
-                pass
+            return terms_kwic(self.paragraphs, self.documents, term, window=window, lexicon=_lexicon_object(self.lexicon))
         return _kwic(self.paragraphs, self.documents, trends.lexicon_aliases(self.lexicon, term), window)
 
     # ------------------------------------------------------------------ categories
@@ -204,6 +205,23 @@ class Corpus:
         """Example paragraphs (doc_id, para_id, title, year, label, text) filtered by category,
         formulation and year."""
         return trends.examples(self.paragraphs, self.documents, category=category, term=term, year=year, n=n, lexicon=self.lexicon)
+
+
+def _lexicon_object(frame: pd.DataFrame):
+    """A :class:`pipeline.lexicon.Lexicon` built from a lexicon table (None if empty)."""
+    if frame is None or frame.empty:
+        return None
+    from pipeline.lexicon import Entry, Lexicon
+
+    entries = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        year = pd.to_numeric(rec.get("first_year"), errors="coerce")
+        aliases = tuple(a for a in trends.lexicon_aliases(frame.iloc[[i]], str(rec["term"]))[1:])
+        entries.append(
+            Entry(str(rec["term"]), aliases, str(rec.get("category") or ""), None if pd.isna(year) else int(year),
+                  str(rec.get("level") or ""), str(rec.get("expansion") or ""), i + 2)
+        )
+    return Lexicon(entries)
 
 
 def _check_measure(measure) -> str:

@@ -364,6 +364,72 @@ def label_import(
 
 # --------------------------------------------------------------------------- report / plot
 # (owner: trends + report work)
+class MeasureChoice(str, Enum):
+    per_10k = "per_10k"
+    doc_share = "doc_share"
+
+
+def _need_run(out_dir: Path) -> None:
+    from pipeline.errors import InputError
+
+    if not (out_dir / "documents.csv").is_file() and not (out_dir / "documents.parquet").is_file():
+        raise InputError(f"no finished run in {out_dir} (documents.csv not found)", f"run `dangjian run RAW_DIR --out {out_dir}` first")
+
+
+@app.command("report")
+def report_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="Output folder of `dangjian run` (holds documents.csv ...).")] = Path("data/processed"),
+    dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
+):
+    """Draw every chart into OUT_DIR/figures/ and write the self-contained OUT_DIR/report.html."""
+    from pipeline import report as report_mod
+
+    try:
+        _need_run(out_dir)
+        figs = report_mod.make_figures(out_dir, dpi=dpi)
+        html_path = report_mod.write_report(out_dir, figures=figs)
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(f"{len(figs)} figure files in {out_dir / 'figures'}")
+    typer.echo(f"report: {html_path}")
+
+
+@plot_app.command("terms")
+def plot_terms_cmd(
+    terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识.")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Output folder of `dangjian run`.")] = Path("data/processed"),
+    measure: Annotated[MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")] = MeasureChoice.per_10k,
+    dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
+):
+    """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg."""
+    from pipeline import report as report_mod
+
+    try:
+        _need_run(out_dir)
+        paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi)
+    except DangjianError as err:
+        _fail(err)
+    for path in paths:
+        typer.echo(str(path))
+
+
+@plot_app.command("all")
+def plot_all_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="Output folder of `dangjian run`.")] = Path("data/processed"),
+    dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
+    measure: Annotated[MeasureChoice, typer.Option(help="Measure of the heatmap and trend chart.")] = MeasureChoice.per_10k,
+):
+    """Every chart (category shares, heatmap, trends, first appearance, keywords) as PNG + SVG."""
+    from pipeline import report as report_mod
+
+    try:
+        _need_run(out_dir)
+        paths = report_mod.make_figures(out_dir, dpi=dpi, measure=measure.value)
+    except DangjianError as err:
+        _fail(err)
+    for path in paths:
+        typer.echo(str(path))
+
 
 
 def main() -> None:  # pragma: no cover - console entry

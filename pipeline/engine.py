@@ -461,16 +461,37 @@ def _frames(acc: _Acc):
     })
     log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])
     hits = pd.DataFrame(acc.term_hits, columns=["doc_id", "term", "count"])
-    words_list = np.array(list(acc.vocab), dtype=object)
-    if len(acc.w_doc):
-        words = pd.DataFrame({
-            "doc_id": pd.Categorical.from_codes(np.frombuffer(acc.w_doc, dtype=np.int32), categories=pd.Index(ids).unique()) if len(set(ids)) == len(ids) else ids[np.frombuffer(acc.w_doc, dtype=np.int32)],
-            "word": pd.Categorical.from_codes(np.frombuffer(acc.w_word, dtype=np.int32), categories=words_list),
-            "count": np.frombuffer(acc.w_count, dtype=np.int32).astype(np.int64),
-        })
-    else:
-        words = pd.DataFrame(columns=["doc_id", "word", "count"])
+    words = _year_words(acc, docs)
     return docs, paras, log, hits, words
+
+
+def _year_words(acc: _Acc, docs):
+    """The compact (document, word, count) arrays -> ``year, word, count, doc_freq`` with numpy
+    (each row is one document's count of one word, so doc_freq is a row count)."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(acc.w_doc) or docs.empty:
+        return pd.DataFrame(columns=["year", "word", "count", "doc_freq"])
+    years = docs["year"].astype("float64").to_numpy()  # NaN for unknown years
+    known = ~np.isnan(years)
+    uniq_years = np.unique(years[known]).astype(np.int64)
+    year_code = np.full(len(years), -1, dtype=np.int64)
+    year_code[known] = np.searchsorted(uniq_years, years[known].astype(np.int64))
+    w_doc = np.frombuffer(acc.w_doc, dtype=np.int32)
+    rows_year = year_code[w_doc]
+    keep = rows_year >= 0
+    n_words = len(acc.vocab)
+    key = rows_year[keep] * n_words + np.frombuffer(acc.w_word, dtype=np.int32)[keep]
+    counts = np.frombuffer(acc.w_count, dtype=np.int32)[keep].astype(np.int64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    vocab = np.array(list(acc.vocab), dtype=object)
+    return pd.DataFrame({
+        "year": uniq_years[uniq // n_words],
+        "word": vocab[uniq % n_words],
+        "count": np.bincount(inverse, weights=counts).astype(np.int64),
+        "doc_freq": np.bincount(inverse).astype(np.int64),
+    })
 
 
 def _write_tables(out_dir: Path, tables: dict, parquet: bool = True) -> list[str]:
@@ -634,8 +655,8 @@ def run(
                 "ingest_log": log,
                 "term_counts": term_counts,
                 "term_trends": trends.term_trends(term_counts, docs),
-                "keyword_frequencies": trends.keyword_frequencies(words, docs),
-                "keywords_by_year": trends.keywords_by_year(words, docs),
+                "keyword_frequencies": trends.keyword_frequencies(None, docs, year_words=words),
+                "keywords_by_year": trends.keywords_by_year(None, docs, year_words=words),
                 "category_shares": trends.category_shares(paras, docs, labels),
             }
             del words

@@ -78,7 +78,9 @@ def cjk_font() -> str:
 def cjk_rc() -> dict:
     """rcParams for Chinese text: CJK font first, DejaVu Sans for Latin fallback, ASCII minus."""
     return {
-        "font.family": "sans-serif",
+        # explicit family names (not the generic "sans-serif"): text created inside the context
+        # keeps the CJK font even when it is drawn later, e.g. by a notebook's inline backend
+        "font.family": [cjk_font(), "DejaVu Sans"],
         "font.sans-serif": [cjk_font(), "DejaVu Sans"],
         "axes.unicode_minus": False,
         "svg.fonttype": "path",  # glyphs as paths: the SVG renders without the font installed

@@ -20,10 +20,10 @@ Conventions
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 TERM_COUNT_COLUMNS = ["doc_id", "year", "term", "count", "per_10k"]
@@ -195,22 +195,45 @@ def top_terms(term_trends: pd.DataFrame, n: int = 6, *, by: str = "count") -> li
 
 
 # --------------------------------------------------------------------------- keywords
-def keyword_frequencies(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 200) -> pd.DataFrame:
+YEAR_WORD_COLUMNS = ["year", "word", "count", "doc_freq"]
+
+
+def year_word_table(word_counts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Per-document word counts -> ``year, word, count, doc_freq`` (unknown years dropped).
+
+    The keyword tables are computed from this year-level table, so a caller holding huge
+    corpora can build it incrementally (see ``pipeline.engine``) and never materialize one
+    row per document and word."""
+    if word_counts is None or word_counts.empty or documents is None or documents.empty:
+        return _empty(YEAR_WORD_COLUMNS)
+    docs = _doc_frame(documents)
+    docs = docs[docs["year"].notna()]
+    wc = _word_frame(word_counts).merge(docs[["doc_id", "year"]], on="doc_id", how="inner")
+    if wc.empty:
+        return _empty(YEAR_WORD_COLUMNS)
+    return wc.groupby(["year", "word"]).agg(count=("count", "sum"), doc_freq=("doc_id", "nunique")).reset_index()
+
+
+def _year_chars(documents: pd.DataFrame) -> pd.Series:
+    docs = _doc_frame(documents)
+    docs = docs[docs["year"].notna()]
+    return docs.groupby("year")["n_chars"].sum()
+
+
+def keyword_frequencies(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 200, *, year_words: pd.DataFrame | None = None) -> pd.DataFrame:
     """Top ``top`` words per year: ``year, word, count, per_10k, doc_freq``.
 
     ``per_10k`` is per 10,000 characters of the year's documents; ``doc_freq`` is the number of
-    that year's documents containing the word. Unknown-year documents are excluded.
+    that year's documents containing the word. Unknown-year documents are excluded. Pass a
+    precomputed ``year_words`` table (see :func:`year_word_table`) instead of ``word_counts``
+    for large corpora.
     """
-    if word_counts is None or word_counts.empty or documents is None or documents.empty:
+    if year_words is None:
+        year_words = year_word_table(word_counts, documents)
+    if year_words is None or year_words.empty or documents is None or documents.empty:
         return _empty(KEYWORD_FREQ_COLUMNS)
-    docs = _doc_frame(documents)
-    docs = docs[docs["year"].notna()]
-    chars = docs.groupby("year")["n_chars"].sum()
-    wc = _word_frame(word_counts).merge(docs[["doc_id", "year"]], on="doc_id", how="inner")
-    if wc.empty:
-        return _empty(KEYWORD_FREQ_COLUMNS)
-    out = wc.groupby(["year", "word"]).agg(count=("count", "sum"), doc_freq=("doc_id", "nunique")).reset_index()
-    out["per_10k"] = _per_10k(out["count"], out["year"].map(chars))
+    out = year_words[YEAR_WORD_COLUMNS].copy()
+    out["per_10k"] = _per_10k(out["count"], out["year"].map(_year_chars(documents)))
     out = out.sort_values(["year", "count", "word"], ascending=[True, False, True])
     out = out.groupby("year", sort=True).head(top)
     out["year"] = out["year"].astype("Int64")
@@ -230,12 +253,12 @@ def _g2(a, b, c, d):
     total = a + b
     e1 = c * total / (c + d)
     e2 = d * total / (c + d)
-    term1 = a * (a / e1).where(a > 0, 1).apply(math.log)
-    term2 = b * (b / e2).where(b > 0, 1).apply(math.log)
+    term1 = a * np.log((a / e1).where(a > 0, 1).astype(float))
+    term2 = b * np.log((b / e2).where(b > 0, 1).astype(float))
     return 2 * (term1 + term2)
 
 
-def keywords_by_year(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 30, *, min_count: int = 3) -> pd.DataFrame:
+def keywords_by_year(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 30, *, min_count: int = 3, year_words: pd.DataFrame | None = None) -> pd.DataFrame:
     """Distinctive words of each year: ``year, word, score, count, method``.
 
     ``score`` is the log-likelihood G2 of the word's frequency in that year against all other
@@ -244,14 +267,11 @@ def keywords_by_year(word_counts: pd.DataFrame, documents: pd.DataFrame, top: in
     per 10,000 tokens (``method`` says which).
     """
     columns = KEYWORDS_BY_YEAR_COLUMNS + ["count", "method"]
-    if word_counts is None or word_counts.empty or documents is None or documents.empty:
+    if year_words is None:
+        year_words = year_word_table(word_counts, documents)
+    if year_words is None or year_words.empty:
         return _empty(columns)
-    docs = _doc_frame(documents)
-    docs = docs[docs["year"].notna()]
-    wc = _word_frame(word_counts).merge(docs[["doc_id", "year"]], on="doc_id", how="inner")
-    if wc.empty:
-        return _empty(columns)
-    by_year = wc.groupby(["year", "word"])["count"].sum().rename("a").reset_index()
+    by_year = year_words[["year", "word", "count"]].rename(columns={"count": "a"}).copy()
     year_tokens = by_year.groupby("year")["a"].sum()
     if len(year_tokens) == 1:
         by_year["score"] = by_year["a"] * 10_000 / year_tokens.iloc[0]

@@ -8,6 +8,7 @@ way the engine does (BOM CSV with formula escaping + Parquet).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -53,10 +54,17 @@ def _label(text: str) -> str:
     return "其他"
 
 
-def _words(text: str) -> Counter:
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
     import jieba
 
     tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+def _words(text: str) -> Counter:
+    tok = _tokenizer()
     return Counter(w for w in tok.lcut(text) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
 
 

@@ -1,0 +1,264 @@
+"""Charts, fonts, report.html and the `report` / `plot` commands (pipeline/report.py, fonts.py)."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import report, trends
+from pipeline.cli import app
+from pipeline.errors import InputError
+from test_trends import LABELS, XSS, build_out_dir, build_tables
+
+STANDARD = ["category_shares", "heatmap_terms", "trend_terms", "first_appearance", "keywords_by_year"]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """A complete OUT_DIR from the seed reports (CSV + Parquet), figures and report drawn once."""
+    out = build_out_dir(tmp_path_factory.mktemp("run") / "out")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph (or any other matplotlib warning) fails
+        figs = report.make_figures(out)
+        report.write_report(out, figures=figs)
+    return out
+
+
+@pytest.fixture(scope="module")
+def html_text(run_dir) -> str:
+    return (run_dir / "report.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- fonts
+def test_cjk_font_renders_chinese_without_missing_glyph_warnings():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pipeline.fonts import cjk_font, font_context
+
+    family = cjk_font()
+    assert family  # e.g. "WenQuanYi Micro Hei" from paperang-p2-fonts-cjk, or a system font
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    assert "DejaVu" not in Path(path).name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with font_context():
+            fig, ax = plt.subplots()
+            ax.set_title("两个维护 四个意识 全面从严治党 -1")
+            ax.plot([-1, 1])
+            fig.savefig(io.BytesIO(), format="png")
+            fig.savefig(io.BytesIO(), format="svg")
+            plt.close(fig)
+    # the global rcParams are untouched
+    assert family not in matplotlib.rcParams["font.sans-serif"]
+
+
+def test_missing_glyph_check_can_fail():
+    """Control: the same text in a Latin-only font does warn, so the check above is real."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("两个维护")
+        with pytest.warns(UserWarning, match="missing from font"):
+            fig.savefig(io.BytesIO(), format="png")
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------- figures
+def test_make_figures_writes_png_and_svg(run_dir):
+    fig_dir = run_dir / "figures"
+    for name in STANDARD + ["documents_per_year"]:
+        png, svg = fig_dir / f"{name}.png", fig_dir / f"{name}.svg"
+        assert png.stat().st_size > 10_000, name
+        w, h = _png_size(png)
+        assert w > 400 and h > 200, name
+        text = svg.read_text(encoding="utf-8")
+        assert text.lstrip().startswith("<?xml") and "<svg" in text and len(text) > 10_000, name
+    assert not list(fig_dir.glob("*.tmp")) and not list(fig_dir.glob(".*"))  # atomic writes left no temp files
+
+
+def test_dpi_300_doubles_resolution(run_dir, tmp_path):
+    out = build_out_dir(tmp_path / "out", parquet=False)
+    paths = report.make_figures(out, dpi=300, measure="doc_share")
+    hi = _png_size(out / "figures" / "category_shares.png")
+    lo = _png_size(run_dir / "figures" / "category_shares.png")
+    assert hi[0] == pytest.approx(2 * lo[0], rel=0.05)
+    assert len([p for p in paths if p.suffix == ".png"]) >= 5
+
+
+def test_single_year_corpus_draws_bars(tmp_path):
+    from pipeline import store
+
+    t = build_tables(xss=False)
+    docs = t["documents"].assign(year=pd.array([2020] * len(t["documents"]), dtype="Int64"))
+    tc = trends.term_counts(t["term_hits"], docs)
+    out = tmp_path / "one"
+    for name, df in {
+        "documents": docs,
+        "paragraphs": t["paragraphs"],
+        "term_counts": tc,
+        "term_trends": trends.term_trends(tc, docs),
+        "keywords_by_year": trends.keywords_by_year(t["word_counts"], docs),
+        "category_shares": trends.category_shares(t["paragraphs"], docs, LABELS),
+    }.items():
+        store.write_csv(out / f"{name}.csv", df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = report.make_figures(out)
+        html = report.write_report(out, figures=paths).read_text(encoding="utf-8")
+    assert len([p for p in paths if p.suffix == ".png"]) >= 5
+    assert "<td>2020</td>" in html and "distinctive words (frequency)" in html
+    shares = trends.category_matrix(pd.read_csv(out / "category_shares.csv", encoding="utf-8-sig"), LABELS)
+    fig = report.category_figure(shares, trends.docs_per_year(docs))
+    assert len(fig.axes[0].patches) == len(LABELS) and not fig.axes[0].collections  # one stacked bar
+
+
+def test_category_figure_bars_for_few_years_area_for_many():
+    import matplotlib
+
+    shares = pd.DataFrame({"政治建设": [0.5, 0.4, 0.3], "其他": [0.5, 0.6, 0.7]}, index=[2019, 2020, 2021])
+    fig = report.category_figure(shares, pd.Series({2019: 2, 2020: 3, 2021: 1}))
+    ax = fig.axes[0]
+    assert len(ax.collections) == 2 and not ax.patches  # areas
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["n=2", "n=3", "n=1"]
+    fig2 = report.category_figure(shares.loc[[2019, 2020]], None)
+    assert len(fig2.axes[0].patches) == 4  # 2 years x 2 categories as bars
+    matplotlib.pyplot.close("all")
+
+
+def test_terms_figure_keeps_gaps():
+    import matplotlib
+
+    mat = pd.DataFrame({"两个维护": [1.0, float("nan"), 3.0, 4.0]}, index=[2018, 2019, 2020, 2021])
+    fig = report.terms_figure(mat, "per_10k")
+    ydata = fig.axes[0].lines[0].get_ydata()
+    assert pd.isna(ydata[1]) and ydata[3] == 4.0  # NaN (gap), not 0
+    matplotlib.pyplot.close("all")
+
+
+def test_slug_keeps_chinese_and_is_safe():
+    assert report.slug("两个维护 四个意识") == "两个维护_四个意识"
+    assert "/" not in report.slug("../../etc/passwd")
+    assert len(report.slug("提法" * 100)) <= 60
+
+
+def test_sparkline_breaks_at_missing_years():
+    s = pd.Series([1.0, 2.0, float("nan"), 3.0, 4.0], index=[2016, 2017, 2018, 2019, 2020])
+    svg = report.sparkline(s)
+    assert svg.count("<polyline") == 2 and svg.startswith("<svg")
+    assert report.sparkline(pd.Series([float("nan")], index=[2020])) == ""
+
+
+# --------------------------------------------------------------------------- report.html
+def test_report_escapes_script(html_text):
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+    assert "<script>alert(1)" not in html_text
+    assert "<script" not in html_text.lower()  # no scripts at all
+    assert "&lt;b&gt;bad&lt;/b&gt;.txt" in html_text  # ingest log paths escaped too
+
+
+def test_report_is_self_contained(html_text):
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!data:)""", html_text)
+    assert "<link" not in html_text and "@import" not in html_text
+    assert "http://" not in html_text and "https://" not in html_text
+    assert html_text.count('src="data:image/png;base64,') >= 5
+    assert "Content-Security-Policy" in html_text
+
+
+def test_report_sections_and_numbers(run_dir, html_text):
+    # corpus summary: documents per year incl. a year without documents, ingest problems
+    assert "<td>2019</td><td>2</td>" in html_text and "<td>2021</td><td>0</td>" in html_text
+    assert "broken.pdf" in html_text and "PDF has no text layer" in html_text
+    assert "年份未知 unknown year: 1" in html_text
+    # category shares as percentages that sum to 100 for each year
+    for cat in LABELS:
+        assert f"{cat}：例段" in html_text
+    # top formulations with first/last year and a sparkline
+    row = re.search(r"<tr><td>两个维护</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>2018</td><td><svg", html_text)
+    assert row, "两个维护 row with national year 2018 and a sparkline"
+    tc = pd.read_parquet(run_dir / "term_counts.parquet")
+    used = tc[tc["term"] == "两个维护"]
+    assert int(row.group(1)) == used.loc[used["year"].notna(), "count"].sum()  # by-year total (known years)
+    assert int(row.group(2)) == used["doc_id"].nunique()
+    assert int(row.group(4)) == 2022
+    # candidates, keywords, examples with document title and year
+    assert "四强党支部" in html_text and "-负面清单" in html_text
+    assert "各年特征词" in html_text
+    assert "《样本报告 003》, 2020" in html_text
+    assert "=SUM(A1:A2)" in html_text and "'=SUM" not in html_text
+
+
+def test_report_without_optional_tables(tmp_path):
+    out = build_out_dir(tmp_path / "out", candidates=False, parquet=False)
+    for name in ("keywords_by_year", "keyword_frequencies", "ingest_log"):
+        (out / f"{name}.csv").unlink()
+    html = report.write_report(out).read_text(encoding="utf-8")
+    assert "没有 candidates.csv" in html and "没有关键词" in html
+    # read from CSV: the formula guard is removed again, the XSS still escaped
+    assert "=SUM(A1:A2)" in html and "'=SUM" not in html
+    assert "&lt;script&gt;" in html and "<script" not in html
+    assert (out / "figures" / "keywords_by_year.png").is_file()
+
+
+def test_report_reuses_fresh_figures(run_dir):
+    before = {p: p.stat().st_mtime_ns for p in (run_dir / "figures").glob("*.png")}
+    report.write_report(run_dir)
+    after = {p: p.stat().st_mtime_ns for p in (run_dir / "figures").glob("*.png")}
+    assert before == after
+
+
+def test_missing_out_dir_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="dangjian run"):
+        report.make_figures(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="dangjian run"):
+        report.write_report(tmp_path / "empty")
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_report_and_plot(tmp_path):
+    out = build_out_dir(tmp_path / "out", parquet=False)
+    runner = CliRunner()
+    res = runner.invoke(app, ["plot", "terms", "两个维护", "四个意识", "--out-dir", str(out), "--measure", "doc_share", "--dpi", "100"])
+    assert res.exit_code == 0, res.output
+    png = out / "figures" / "terms_两个维护_四个意识.png"
+    assert str(png) in res.output and png.stat().st_size > 10_000
+    assert (out / "figures" / "terms_两个维护_四个意识.svg").is_file()
+    res = runner.invoke(app, ["plot", "all", str(out), "--dpi", "80"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count(".png") >= 5
+    res = runner.invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "report.html" in res.output and (out / "report.html").stat().st_size > 50_000
+    res = runner.invoke(app, ["plot", "terms", "两个维护", "--measure", "bogus", "--out-dir", str(out)])
+    assert res.exit_code != 0
+
+
+@pytest.mark.parametrize("args", [["report", "{missing}"], ["plot", "all", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]])
+def test_cli_without_a_run_says_run_first(tmp_path, args):
+    args = [a.format(missing=tmp_path / "missing") for a in args]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1
+    assert "Error:" in res.output and "dangjian run" in res.output
