@@ -45,7 +45,7 @@ def _coerce(df: pd.DataFrame) -> pd.DataFrame:
                 df[col] = num.round().astype("Int64") if (num.dropna() % 1 == 0).all() else num.astype(float)
         elif col in _FLOAT_COLUMNS or col.startswith("p_") or col.startswith("share_"):
             df[col] = pd.to_numeric(df[col].replace("", pd.NA), errors="coerce").astype(float)
-        elif col in _BOOL_COLUMNS and df[col].dtype == object:
+        elif col in _BOOL_COLUMNS and not pd.api.types.is_bool_dtype(df[col]):
             df[col] = df[col].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
     return df
 
@@ -70,7 +70,7 @@ def read_table(out_dir: Path | str, name: str, columns: Sequence[str] | None = N
     if csv.is_file():
         df = store.read_csv(csv)
         for col in df.columns:
-            if df[col].dtype == object:
+            if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
                 df[col] = df[col].map(store.unescape_formula)
         return _coerce(df)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

@@ -381,7 +381,7 @@ _HTML_BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
     "section", "article", "blockquote", "pre", "dd", "dt", "dl", "hr", "td", "th", "main", "body", "title",
 }
-_BOILER_ATTR = re.compile(r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|share|sharing|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination)([\s_\-]|$)", re.I)
+_BOILER_ATTR = re.compile(r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|location|position|footer|foot|bottom|share|sharing|bdshare|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination|pre_?next|prev_?next)([\s_\-]|$)", re.I)
 
 
 def decode_html(data: bytes) -> Decoded:
@@ -431,8 +431,11 @@ def decode_html(data: bytes) -> Decoded:
                 parts.append(el.tail)
     text = "".join(parts)
     flags = list(decoded.flags)
-    if page_title and page_title not in text[:500]:
-        text = page_title + "\n" + text
+    has_h1 = body.find(".//h1") is not None
+    if page_title and not has_h1:
+        page_title = re.split(r"\s*[_|｜]\s*|\s+[-–—]\s+", page_title)[0].strip()
+        if page_title and page_title not in text[:500]:
+            text = page_title + "\n" + text
     return Decoded(text, decoded.encoding + (f" (declared {declared})" if declared else ""), flags)
 
 
@@ -567,21 +570,21 @@ _WIDGET_WORDS = (
 )
 _EXACT_WIDGETS = {"打印", "关闭", "分享", "收藏", "×", "x", "X", "返回", "更多", "【打印】", "【关闭】", "[打印]", "[关闭]", "相关信息", "相关阅读", "相关新闻", "相关链接", "推荐阅读", "延伸阅读", "热点推荐", "热门文章", "相关文章"}
 _RULES: list[tuple[str, re.Pattern]] = [
-    ("prev/next", re.compile(r"^(上一篇|下一篇|上一条|下一条|上篇|下篇)\s*[::]?")),
-    ("breadcrumb", re.compile(r"^(当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[::]|^(首页|主页|网站首页)\s*(>|>|»|›|>>|/|\|)")),
-    ("phone", re.compile(r"(服务热线|咨询热线|热线电话|联系电话|联系方式|传真|邮编|邮政编码|电子邮箱|举报电话|客服电话|电话)\s*[::]|^[\d\s\-()()+转]{7,}$")),
-    ("editor", re.compile(r"^[•·\s(（\[【]*(责任编辑|责编|编辑|审核|审校|校对|作者|撰稿|摄影|供稿|通讯员|初审|复审|终审)\s*[::]")),
-    ("copyright", re.compile(r"版权所有|Copyright|copyright|©|ICP备|ICP证|公网安备|技术支持\s*[::]|主办单位\s*[::]|承办单位\s*[::]|网站标识码|本站声明|转载请注明")),
+    ("prev/next", re.compile(r"^(上一篇|下一篇|上一条|下一条|上篇|下篇)\s*[:：]?")),
+    ("breadcrumb", re.compile(r"^(当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]|^(首页|主页|网站首页)\s*(>|＞|»|›|/|\||｜)")),
+    ("phone", re.compile(r"(服务热线|咨询热线|热线电话|联系电话|联系方式|传真|邮编|邮政编码|电子邮箱|举报电话|客服电话|电话)\s*[:：]|^[\d\s\-()（）+转]{7,}$")),
+    ("editor", re.compile(r"^[•·\s(（\[【]*(责任编辑|责编|编辑|审核|审校|校对|作者|撰稿|摄影|供稿|通讯员|初审|复审|终审)\s*[:：]")),
+    ("copyright", re.compile(r"版权所有|Copyright|copyright|©|ICP备|ICP证|公网安备|技术支持\s*[:：]|主办单位\s*[:：]|承办单位\s*[:：]|网站标识码|本站声明|转载请注明")),
     ("welcome", re.compile(r"^欢迎(来到|访问|光临).{0,40}(网|网站|平台|主页)[!!。]?$")),
     ("site header", re.compile(r"^.{0,20}-{4,}.{0,60}$")),
 ]
 _MENU_SEP = re.compile(r"\s*[|｜]\s*|\s{2,}| (?=\S{1,8}(?: |$))")
 _PUBDATE = re.compile(
-    r"(发布时间|发布日期|发表时间|发表日期|发文日期|发稿时间|更新时间|录入时间|时间|日期|来源时间|published)\s*[::]?\s*"
+    r"(发布时间|发布日期|发表时间|发表日期|发文日期|发稿时间|更新时间|录入时间|时间|日期|来源时间|published)\s*[:：]?\s*"
     r"((?:19|20)\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
 )
 _DATE_RE = re.compile(r"((?:19|20)\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
-_SOURCE = re.compile(r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[::]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印)")
+_SOURCE = re.compile(r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[:：]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印)")
 _AUTHOR_SYS = re.compile(r"作者系\s*([^)）;；。]{2,60})")
 _SIGN_DATE = re.compile(r"^((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _ORG_SUFFIX = re.compile(r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$")
@@ -653,7 +656,7 @@ def _heading_level(line: str) -> tuple[int, re.Match | None]:
 
 
 def _is_short_title(line: str, limit: int = 40) -> bool:
-    return len(line) <= limit and line[-1] not in _TERMINAL and "。" not in line
+    return len(line) <= limit and line[-1] not in _TERMINAL + "：:，," and "。" not in line
 
 
 def _lead(line: str, limit: int = 40) -> str:

@@ -281,3 +281,57 @@ def test_whole_shared_corpus_ingests(corpus_dir):
     assert all(d.year for d in sx)
     gov = {d.path: d for d in docs if d.path.startswith("gov-work-reports/")}
     assert gov["gov-work-reports/2019.txt"].year == 2019
+
+
+def test_pdf_with_text_layer(tmp_path):
+    """A real PDF with a Chinese text layer (drawn with matplotlib and an embedded CJK font):
+    hard line breaks are re-joined, headings found."""
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import paperang_p2_fonts_cjk
+    from matplotlib import font_manager
+
+    font = os.path.join(os.path.dirname(paperang_p2_fonts_cjk.__file__), "fonts", "wqy-microhei.ttc")
+    font_manager.fontManager.addfont(font)
+    family = font_manager.FontProperties(fname=font).get_name()
+    lines = ["2020年党支部工作总结", "一、加强政治建设", "全年坚决做到两个维护，严格落实三会一课制度，", "深入开展主题党日活动。", "二、加强作风建设", "持续整治四风问题。"]
+    with matplotlib.rc_context({"font.family": family, "pdf.fonttype": 42}):
+        fig = plt.figure(figsize=(8.27, 11.69))
+        for i, line in enumerate(lines):
+            fig.text(0.1, 0.9 - i * 0.04, line, fontsize=12)
+        fig.savefig(tmp_path / "report.pdf")
+        plt.close(fig)
+    row, doc = ingest_file(tmp_path / "report.pdf", tmp_path)
+    assert row.status == "ok", row
+    assert (doc.title, doc.year, doc.year_source) == ("2020年党支部工作总结", 2020, "title")
+    assert [(p.kind, p.text) for p in doc.paragraphs] == [
+        ("heading", "一、加强政治建设"),
+        ("body", "全年坚决做到两个维护，严格落实三会一课制度，深入开展主题党日活动。"),
+        ("heading", "二、加强作风建设"),
+        ("body", "持续整治四风问题。"),
+    ]
+    assert doc.paragraphs[1].heading == "一、加强政治建设"
+
+
+def test_government_web_page(tmp_path):
+    """A typical government notice page: menus, breadcrumb, info bar with full-width colons,
+    share widget, prev/next links and footer are gone; title, date, source and org are kept."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "gov_notice.html", tmp_path / "notice.html")
+    row, doc = ingest_file(tmp_path / "notice.html", tmp_path)
+    assert row.status == "ok"
+    assert doc.title == "关于开展2021年党史学习教育的通知"
+    assert (doc.date, doc.year, doc.year_source) == ("2021-03-05", 2021, "published")
+    assert doc.source == "市委教育工委" and doc.org == "中共某某市教育局委员会"
+    texts = [p.text for p in doc.paragraphs]
+    joined = "\n".join(texts)
+    for junk in ("当前位置", "浏览次数", "分享到", "上一篇", "版权所有", "ICP备", "机构概况", "_hmt"):
+        assert junk not in joined, junk
+    assert texts[0] == "各党支部："
+    item = next(p for p in doc.paragraphs if p.text.startswith("（一）专题学习"))
+    assert item.kind == "item" and item.heading.startswith("二、主要内容")

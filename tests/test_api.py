@@ -1,0 +1,123 @@
+"""The notebook API (pipeline/api.py): Corpus.load and its helpers, on the seed reports."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import pipeline
+from pipeline.api import TABLES, Corpus, read_table
+from pipeline.errors import InputError
+from test_trends import LABELS, XSS, build_out_dir
+
+
+@pytest.fixture(scope="module")
+def out_dirs(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("api")
+    return {
+        "parquet": build_out_dir(base / "pq", parquet=True),
+        "csv": build_out_dir(base / "csv", parquet=False, candidates=False),
+    }
+
+
+@pytest.fixture(scope="module", params=["parquet", "csv"])
+def corpus(request, out_dirs) -> Corpus:
+    return Corpus.load(out_dirs[request.param])
+
+
+def test_lazy_export():
+    assert pipeline.Corpus is Corpus
+
+
+def test_load_tables_and_types(corpus):
+    assert len(corpus.documents) == 6 and len(corpus.paragraphs) > 100
+    assert str(corpus.documents["year"].dtype) == "Int64"
+    assert corpus.documents["year"].isna().sum() == 1
+    assert pd.api.types.is_integer_dtype(corpus.term_counts["count"])
+    assert pd.api.types.is_float_dtype(corpus.term_trends["doc_share"])
+    assert corpus.paragraphs["uncertain"].dtype == bool
+    assert corpus.category_shares.groupby("year")["share"].sum().values == pytest.approx([1.0] * 4)
+    # the formula guard of the CSV is undone; the XSS text survives as data
+    assert corpus.paragraphs["text"].str.startswith("=SUM(A1:A2)").sum() == 1
+    assert corpus.paragraphs["text"].str.contains(XSS, regex=False).sum() == 2
+    assert "Corpus(" in repr(corpus) and "2016-2022" in repr(corpus)
+
+
+def test_missing_tables_are_empty_with_contract_columns(out_dirs):
+    c = Corpus.load(out_dirs["csv"])  # built without candidates
+    assert c.candidates.empty and list(c.candidates.columns) == TABLES["candidates"]
+    assert read_table(out_dirs["csv"], "nothing_here", ["a", "b"]).columns.tolist() == ["a", "b"]
+
+
+def test_load_without_a_run_says_what_to_do(tmp_path):
+    with pytest.raises(InputError, match="dangjian run"):
+        Corpus.load(tmp_path)
+
+
+def test_trend_year_by_term(corpus):
+    t = corpus.trend("两个维护", "四个意识", measure="doc_share")
+    assert list(t.columns) == ["两个维护", "四个意识"]
+    assert list(t.index) == list(range(2016, 2023))
+    assert t.loc[[2017, 2018, 2021]].isna().all().all()  # gaps, not zeros
+    assert t.loc[2019, "四个意识"] == pytest.approx(0.5)  # one of the two 2019 documents
+    assert t.loc[2016, "四个意识"] == 0
+    per = corpus.trend("两个维护")
+    docs = corpus.documents.set_index("doc_id")
+    tc = corpus.term_counts
+    c2020 = tc[(tc["term"] == "两个维护") & (tc["year"] == 2020)]["count"].sum()
+    assert per.loc[2020, "两个维护"] == pytest.approx(c2020 * 10_000 / docs.loc[docs["year"] == 2020, "n_chars"].sum())
+    assert len(corpus.trend().columns) == 6  # default: top 6
+    with pytest.raises(ValueError, match="per_10k"):
+        corpus.trend("两个维护", measure="percent")
+
+
+def test_plot_trend_returns_a_figure_that_renders_chinese(corpus):
+    from matplotlib.figure import Figure
+
+    fig = corpus.plot_trend("两个维护", "四个意识", measure="doc_share")
+    assert isinstance(fig, Figure)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["两个维护", "四个意识"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # drawn later, outside any font context: still no missing glyphs
+        fig.savefig(io.BytesIO(), format="png")
+
+
+def test_kwic(corpus):
+    k = corpus.kwic("两个维护", window=6)
+    assert {"doc_id", "year", "title", "left", "match", "right"} <= set(k.columns)
+    assert len(k) >= 5
+    assert k["match"].str.contains("两个维护").all()
+    assert (k["left"].str.len() <= 6).all() and (k["right"].str.len() <= 6).all()
+    assert set(k["year"].dropna()) <= {2016, 2019, 2020, 2022}
+    assert corpus.kwic("不存在的提法").empty
+
+
+def test_shares(corpus):
+    s = corpus.shares()
+    assert list(s.columns) == LABELS
+    assert s.dropna().sum(axis=1).values == pytest.approx([1.0] * 4)
+    assert s.loc[2018].isna().all()
+    by_org = corpus.shares(by="org")
+    assert "苏州市级机关" in by_org.index and by_org.sum(axis=1).values == pytest.approx([1.0] * len(by_org))
+    by_doc = corpus.shares(by="doc")
+    assert len(by_doc) == 6 and by_doc.filter(like="share_").sum(axis=1).values == pytest.approx([1.0] * 6)
+    with pytest.raises(ValueError):
+        corpus.shares(by="month")
+
+
+def test_examples(corpus):
+    ex = corpus.examples(category="作风建设", year=2022)
+    assert len(ex) == 1 and ex["label"].iloc[0] == "作风建设" and ex["year"].iloc[0] == 2022
+    ex = corpus.examples(term="四个意识", n=2)
+    assert len(ex) == 2 and ex["text"].str.contains("四个意识").all() and ex["title"].str.len().gt(0).all()
+
+
+def test_first_appearance_uses_lexicon(corpus):
+    fa = corpus.first_appearance().set_index("term")
+    assert fa.loc["两个维护", "first_year_national"] == 2018
+    assert fa.loc["四个意识", "first_year_corpus"] == 2019
+    assert fa.loc["四个自信", "last_year_corpus"] == 2020
