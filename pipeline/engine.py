@@ -243,12 +243,19 @@ def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: S
     akey = hashlib.sha256(f"{ing['doc']['doc_id']}|{fps[1]}".encode()).hexdigest()
     ana = cache.get("analysis", akey) if cache is not None else None
     if ana is None:
-        ana = analyse(ing["doc"], ing["paragraphs"], res)
+        try:
+            ana = analyse(ing["doc"], ing["paragraphs"], res)
+        except Exception as err:  # noqa: BLE001 - one document never stops the batch
+            return _failed(rel, f"analysis failed: {type(err).__name__}: {err}")
         if cache is not None:
             cache.put("analysis", akey, ana)
     else:
         hit += 1
     return {**ing, "analysis": ana, "cached": hit}
+
+
+def _failed(rel: str, reason: str) -> dict:
+    return {"log": {"path": rel, "status": "unreadable", "reason": reason[:300], "doc_id": ""}, "doc": None, "cached": 0}
 
 
 _RES: dict[Settings, Resources] = {}
@@ -278,22 +285,44 @@ def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
+
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
     settings = tasks[0][3]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(settings,)) as pool:
-        window = max(4, workers * 4)
-        futures = []
-        it = iter(tasks)
-        for t in it:
-            futures.append(pool.submit(process_file, *t))
-            if len(futures) >= window:
-                break
-        while futures:
-            fut = futures.pop(0)
-            yield fut.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                futures.append(pool.submit(process_file, *nxt))
+
+    def new_pool(n: int = workers) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
+
+    window = max(4, workers * 4)
+    pending = deque(tasks)
+    inflight: deque = deque()
+    pool = new_pool()
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < window:
+                t = pending.popleft()
+                inflight.append((t, pool.submit(process_file, *t)))
+            t, fut = inflight.popleft()
+            try:
+                yield fut.result()
+                continue
+            except BrokenProcessPool:
+                pass
+            # a worker died (killed, out of memory, crashed): retry this file alone, then go on
+            pool.shutdown(wait=False, cancel_futures=True)
+            pending.extendleft(reversed([u for u, _ in inflight]))
+            inflight.clear()
+            solo = new_pool(1)
+            try:
+                yield solo.submit(process_file, *t).result()
+            except BrokenProcessPool:
+                yield _failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
+            finally:
+                solo.shutdown(wait=False, cancel_futures=True)
+            pool = new_pool()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:

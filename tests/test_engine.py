@@ -86,3 +86,26 @@ def test_dask_engine_gives_identical_csvs(tmp_path, sample_dir, local_run):
     summary = engine.run(sample_dir, out, workers=2, engine="dask", report=False, progress=False)
     assert summary.n_documents == 5
     assert _csvs(out) == _csvs(local_run)
+
+
+def _dies_on_killer(path, *args):
+    import os
+
+    if "killer" in str(path):
+        os._exit(3)  # the worker process dies, as on an out-of-memory kill
+    return engine._real_process_file(path, *args)
+
+
+def test_worker_death_costs_one_file(tmp_path, sample_dir, monkeypatch):
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_dir, raw)
+    (raw / "killer.txt").write_text("加强党的建设,严格落实三会一课。", encoding="utf-8")
+    monkeypatch.setattr(engine, "_real_process_file", engine.process_file, raising=False)
+    monkeypatch.setattr(engine, "process_file", _dies_on_killer)
+    summary = engine.run(raw, tmp_path / "out", workers=2, report=False, progress=False)
+    assert summary.n_documents == 5
+    import pandas as pd
+
+    log = pd.read_csv(tmp_path / "out" / "ingest_log.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    row = log[log["path"] == "killer.txt"].iloc[0]
+    assert row["status"] == "unreadable" and "worker process died" in row["reason"]
