@@ -172,7 +172,6 @@ def main() -> None:
 
 def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     """Each stage in-process, single core, on the same documents."""
-    from pipeline import trends
     from pipeline.classify import get_classifier
     from pipeline.config import Settings
     from pipeline.ingest import iter_documents

@@ -12,13 +12,14 @@ import hashlib
 import json
 import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from pipeline.config import Settings, default_workers
 from pipeline.errors import InputError
+from pipeline.text import has_han
 
 CACHE_DIR = ".cache"
 PKG_DIR = Path(__file__).resolve().parent
@@ -168,8 +169,6 @@ def model_fingerprint(settings: Settings) -> str:
 
 
 def _keep_word(word: str, stopwords) -> bool:
-    from pipeline.text import has_han
-
     return len(word) >= 2 and has_han(word) and word not in stopwords
 
 
@@ -215,7 +214,7 @@ def _doc_to_json(doc) -> dict:
 
 def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fps: tuple[str, str], cache_root: Path | None) -> dict:
     """Worker: one file -> JSON-able result (log row, document, paragraphs, analysis)."""
-    from pipeline.ingest import LogRow, ingest_file
+    from pipeline.ingest import ingest_file
 
     res = _resources(settings)
     cache = Cache(cache_root) if cache_root else None
@@ -359,7 +358,7 @@ def _progress(total: int, enabled: bool):
 
 
 def _collect(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool):
-    from pipeline.ingest import LogRow, discover, read_sheets, sheet_lookup
+    from pipeline.ingest import discover, read_sheets, sheet_lookup
 
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import os
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from pipeline import text as T
-from pipeline.config import Settings
 from pipeline.ingest import classify_line, decode_bytes, ingest_file, iter_documents, structure
 
 SEEDS = [

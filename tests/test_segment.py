@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from pipeline import config
 from pipeline.cli import app
-from pipeline.errors import BackendMissing, DangjianError, InputError
+from pipeline.errors import BackendMissing, InputError
 from pipeline.lexicon import Entry, Lexicon, load_lexicon
 from pipeline.segment import (
     JiebaSegmenter,

@@ -6,7 +6,6 @@ CLI in a subprocess so peak memory can be measured; see docs/reliability.md for 
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
