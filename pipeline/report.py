@@ -1,7 +1,8 @@
 """Charts (PNG + SVG) and one self-contained HTML report from a finished run's OUT_DIR.
 
 Computes no statistics: every number comes from the run's tables or from
-:mod:`pipeline.trends`. Figures are drawn with matplotlib's Agg backend inside
+:mod:`pipeline.trends`. Figures are ``matplotlib.figure.Figure`` objects on the Agg canvas
+(never pyplot, never at import) drawn inside
 :func:`pipeline.fonts.font_context` (a CJK font, never global rcParams) and written
 atomically (temp file + rename) through :mod:`pipeline.store`.
 """
@@ -37,13 +38,35 @@ REPORT_EXAMPLES = 3
 
 
 # --------------------------------------------------------------------------- plumbing
-def _pyplot():
-    import matplotlib
+class _Figures:
+    """Figures without pyplot: ``matplotlib.figure.Figure`` objects drawn on the Agg canvas.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    No global figure registry (nothing to close, nothing leaks in a long run) and no backend
+    switch, so a notebook's inline backend keeps working when the API returns a figure.
+    """
 
-    return plt
+    @staticmethod
+    def subplots(nrows: int = 1, ncols: int = 1, *, figsize=(6.4, 4.8), squeeze: bool = True):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
+
+    @staticmethod
+    def get_cmap(name: str):
+        import matplotlib
+
+        return matplotlib.colormaps[name]
+
+    @staticmethod
+    def close(fig) -> None:
+        fig.clear()
+
+
+def _pyplot() -> _Figures:
+    return _Figures()
 
 
 def slug(text: str, max_len: int = 60) -> str:
@@ -197,11 +220,21 @@ def timeline_figure(first: pd.DataFrame):
     nat = pd.to_numeric(first["first_year_national"], errors="coerce").astype(float)
     ax.hlines(list(ys), fc, lc, color="0.6", linewidth=2, label="语料中使用年份 (used in corpus)")
     ax.scatter(fc, list(ys), color="tab:blue", zorder=3, s=25, label="语料中首次出现 (first in corpus)")
+    # a national year long before the corpus (e.g. 1921) would squash the chart: clip it to the
+    # left edge, drawn as an arrow with its year written next to it
+    left = int(fc.min()) - 6
     has_nat = nat.notna()
-    if has_nat.any():
-        ax.scatter(nat[has_nat], [y for y, ok in zip(ys, has_nat) if ok], marker="D", color="tab:red", zorder=4, s=25, label="全国首次提出 (national first year)")
-    ax.set_yticks(list(ys), [str(t) for t in first["term"]], fontsize=9)
-    years = [int(v) for v in pd.concat([fc, lc, nat]).dropna()]
+    inside = has_nat & (nat >= left)
+    clipped = has_nat & (nat < left)
+    ylist = list(ys)
+    if inside.any():
+        ax.scatter(nat[inside], [y for y, ok in zip(ylist, inside) if ok], marker="D", color="tab:red", zorder=4, s=25, label="全国首次提出 (national first year)")
+    for y, ok, year in zip(ylist, clipped, nat):
+        if ok:
+            ax.scatter([left], [y], marker="<", color="tab:red", zorder=4, s=30)
+            ax.annotate(str(int(year)), (left, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=7, color="tab:red")
+    ax.set_yticks(ylist, [str(t) for t in first["term"]], fontsize=9)
+    years = [int(v) for v in pd.concat([fc, lc, nat[inside]]).dropna()] + [left]
     _year_axis(ax, trends.year_range(years))
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("提法首次出现：语料 vs 全国 First appearance: corpus vs national")
@@ -225,7 +258,9 @@ def keywords_figure(keywords: pd.DataFrame, per_year: int = KEYWORDS_PER_YEAR):
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 0.28 * per_year * nrows + 0.9 * nrows), squeeze=False)
     for ax, year in zip(axes.flat, years):
         sub = kw[kw["year"] == year].sort_values("score", ascending=False).head(per_year).iloc[::-1]
-        ax.barh([str(w) for w in sub["word"]], pd.to_numeric(sub["score"], errors="coerce"), color="tab:red", alpha=0.75)
+        words = [w if len(w) <= 8 else w[:7] + "…" for w in map(str, sub["word"])]
+        ax.barh(range(len(sub)), pd.to_numeric(sub["score"], errors="coerce"), color="tab:red", alpha=0.75)
+        ax.set_yticks(range(len(sub)), words)
         ax.set_title(str(year), fontsize=10)
         ax.tick_params(axis="y", labelsize=9)
         ax.tick_params(axis="x", labelsize=7)
