@@ -525,6 +525,7 @@ def decode_pdf(path: Path, data: bytes) -> Decoded:
     return Decoded(_join_pdf_lines(raw), "pdf")
 
 
+_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|quot|amp|lt|gt|apos|middot|hellip|mdash|ndash|ldquo|rdquo|lsquo|rsquo|#\d{2,6}|#x[0-9a-fA-F]{2,6});")
 _SENT_END = "。！？!?；;：:”」』)）"
 
 
@@ -558,7 +559,12 @@ def decode_file(path: Path, data: bytes, settings: Settings) -> Decoded:
     if ext in HTML_EXT:
         return decode_html(data)
     if ext in TEXT_EXT:
-        return decode_bytes(data)
+        decoded = decode_bytes(data)
+        if _ENTITY.search(decoded.text):  # web-scraped text often keeps '&nbsp;', '&quot;'
+            import html
+
+            decoded.text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), decoded.text)
+        return decoded
     raise Skip("unsupported", f"unsupported file type '{ext or path.name}' (supported: .txt .md .html .htm .docx .pdf)")
 
 

@@ -17,6 +17,18 @@ from typing import Iterable, Iterator, Sequence
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """mkstemp creates 0600 files: give the output the usual permissions, then rename."""
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, path)
+
+
 def escape_formula(value):
     """OWASP CSV-injection defence: a cell starting with = + - @ TAB CR gets a leading quote.
 
@@ -39,7 +51,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp_path, path)
+        _publish(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -169,9 +181,9 @@ class TableWriter:
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
-        os.replace(self._csv_tmp, self.path)
+        _publish(self._csv_tmp, self.path)
         if self._pq_tmp is not None:
-            os.replace(self._pq_tmp, self.path.with_suffix(".parquet"))
+            _publish(self._pq_tmp, self.path.with_suffix(".parquet"))
 
     def abort(self) -> None:
         try:
