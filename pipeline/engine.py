@@ -39,6 +39,7 @@ class RunSummary:
     cached: int = 0
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
 
     def text(self) -> str:
         status = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
@@ -51,6 +52,8 @@ class RunSummary:
         if len(self.problems) > 20:
             lines.append(f"  ! ... {len(self.problems) - 20} more in ingest_log.csv")
         lines.append(f"Outputs in {self.out_dir}: " + ", ".join(self.files))
+        if self.timings:
+            lines.append("Stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
     def exit_code(self, strict: bool = False) -> int:
@@ -107,7 +110,7 @@ class Cache:
         from pipeline.store import write_bytes
 
         data = gzip.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), compresslevel=1)
-        write_bytes(self._path(kind, key), data)
+        write_bytes(self._path(kind, key), data, fsync=False)  # a lost blob is just recomputed
 
 
 # --------------------------------------------------------------------------- per-document work
@@ -172,36 +175,56 @@ def _keep_word(word: str, stopwords) -> bool:
     return len(word) >= 2 and has_han(word) and word not in stopwords
 
 
-def analyse(doc_row: dict, paragraphs: list[dict], res: Resources) -> dict:
-    """Segment, count formulations and classify one document's paragraphs. Pure given res."""
-    texts = [p["text"] for p in paragraphs]
+def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     hits: Counter = Counter()
-    for t in texts:
-        hits.update(res.matcher.count(t))
     words: Counter = Counter()
     stop = res.stopwords
-    for t in texts:
+    for p in paragraphs:
+        t = p["text"]
+        hits.update(res.matcher.count(t))
         words.update(w for w in res.segmenter.lcut(t) if _keep_word(w, stop))
-    labels: list[dict] = []
-    if texts:
-        import pandas as pd
+    return dict(hits), dict(words)
 
-        from pipeline.classify import uncertain
 
-        clf = res.classifier
-        headings = [p.get("heading", "") for p in paragraphs]
-        for start in range(0, len(texts), CLASSIFY_BATCH):  # bounded memory on huge documents
-            frame = pd.DataFrame({"text": texts[start : start + CLASSIFY_BATCH], "heading": headings[start : start + CLASSIFY_BATCH]})
-            proba = clf.predict_proba(frame)
-            unc = uncertain(proba, res.settings.uncertain_below).tolist()
-            best = clf.labels_for(proba).tolist() if hasattr(clf, "labels_for") else [proba.columns[i][2:] for i in proba.to_numpy().argmax(axis=1)]
-            values = proba.to_numpy().round(4).tolist()
-            cols = list(proba.columns)
-            for i in range(len(frame)):
-                row = {"label": best[i], **dict(zip(cols, values[i]))}
-                row["uncertain"] = bool(unc[i])
-                labels.append(row)
-    return {"term_hits": dict(hits), "words": dict(words), "labels": labels}
+def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
+    """Classify paragraphs (any number of documents at once: one model call per batch)."""
+    if not paragraphs:
+        return []
+    import pandas as pd
+
+    from pipeline.classify import uncertain
+
+    clf = res.classifier
+    out: list[dict] = []
+    for start in range(0, len(paragraphs), CLASSIFY_BATCH):  # bounded memory on huge documents
+        chunk = paragraphs[start : start + CLASSIFY_BATCH]
+        frame = pd.DataFrame({"text": [p["text"] for p in chunk], "heading": [p.get("heading", "") for p in chunk]})
+        proba = clf.predict_proba(frame)
+        unc = uncertain(proba, res.settings.uncertain_below).tolist()
+        best = clf.labels_for(proba).tolist() if hasattr(clf, "labels_for") else [proba.columns[i][2:] for i in proba.to_numpy().argmax(axis=1)]
+        values = proba.to_numpy().round(4).tolist()
+        cols = list(proba.columns)
+        for i in range(len(chunk)):
+            out.append({"label": best[i], **dict(zip(cols, values[i])), "uncertain": bool(unc[i])})
+    return out
+
+
+def analyse_many(docs: list[list[dict]], res: Resources) -> list[dict]:
+    """Segment, count formulations and classify several documents' paragraphs. Pure given res."""
+    flat = [p for paras in docs for p in paras]
+    labels = _labels(flat, res)
+    out = []
+    pos = 0
+    for paras in docs:
+        hits, words = _counts(paras, res)
+        out.append({"term_hits": hits, "words": words, "labels": labels[pos : pos + len(paras)]})
+        pos += len(paras)
+    return out
+
+
+def analyse(paragraphs: list[dict], res: Resources) -> dict:
+    """One document's analysis (see :func:`analyse_many`)."""
+    return analyse_many([paragraphs], res)[0]
 
 
 def _doc_to_json(doc) -> dict:
@@ -212,49 +235,97 @@ def _doc_to_json(doc) -> dict:
     }
 
 
-def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fps: tuple[str, str], cache_root: Path | None) -> dict:
-    """Worker: one file -> JSON-able result (log row, document, paragraphs, analysis)."""
+def _ingest_cached(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None) -> tuple[dict, int]:
     from pipeline.ingest import ingest_file
 
-    res = _resources(settings)
-    cache = Cache(cache_root) if cache_root else None
     rel = Path(path).relative_to(raw_dir).as_posix()
     ikey = None
-    hit = 0
-    ing = None
     if cache is not None:
         try:
             with open(path, "rb") as fh:
                 digest = hashlib.sha256(fh.read(settings.max_file_bytes + 1)).hexdigest()
-            ikey = hashlib.sha256(f"{digest}|{rel}|{json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False)}|{fps[0]}".encode()).hexdigest()
+            ikey = hashlib.sha256(f"{digest}|{rel}|{json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False)}|{fp}".encode()).hexdigest()
             ing = cache.get("ingest", ikey)
+            if ing is not None:
+                return ing, 1
         except OSError:
             ikey = None
-    if ing is None:
-        row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
-        ing = {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None})}
-        if cache is not None and ikey and row.status in ("ok", "empty"):
-            cache.put("ingest", ikey, ing)
-    else:
-        hit += 1
-    if ing.get("doc") is None:
-        return {**ing, "cached": hit}
-    akey = hashlib.sha256(f"{ing['doc']['doc_id']}|{fps[1]}".encode()).hexdigest()
-    ana = cache.get("analysis", akey) if cache is not None else None
-    if ana is None:
+    row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
+    ing = {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None})}
+    if cache is not None and ikey and row.status in ("ok", "empty"):
+        cache.put("ingest", ikey, ing)
+    return ing, 0
+
+
+def process_files(tasks: list[tuple]) -> list[dict]:
+    """Worker: several files -> JSON-able results in order (log row, document, paragraphs,
+    analysis). Documents whose analysis is not cached are classified together."""
+    if not tasks:
+        return []
+    settings, fps, cache_root = tasks[0][3], tasks[0][4], tasks[0][5]
+    res = _resources(settings)
+    cache = Cache(cache_root) if cache_root else None
+    results: list[dict | None] = []
+    todo: list[tuple[int, str, str, dict]] = []  # (index, rel, analysis key, ingest result)
+    for path, raw_dir, sheet_meta, *_ in tasks:
+        ing, hit = _ingest_cached(path, raw_dir, sheet_meta, settings, fps[0], cache)
+        if ing.get("doc") is None:
+            results.append({**ing, "cached": hit})
+            continue
+        akey = hashlib.sha256(f"{ing['doc']['doc_id']}|{fps[1]}".encode()).hexdigest()
+        ana = cache.get("analysis", akey) if cache is not None else None
+        if ana is not None:
+            results.append({**ing, "analysis": ana, "cached": hit + 1})
+            continue
+        results.append({**ing, "cached": hit})
+        todo.append((len(results) - 1, Path(path).relative_to(raw_dir).as_posix(), akey, ing))
+    if todo:
         try:
-            ana = analyse(ing["doc"], ing["paragraphs"], res)
-        except Exception as err:  # noqa: BLE001 - one document never stops the batch
-            return _failed(rel, f"analysis failed: {type(err).__name__}: {err}")
-        if cache is not None:
-            cache.put("analysis", akey, ana)
-    else:
-        hit += 1
-    return {**ing, "analysis": ana, "cached": hit}
+            analyses = analyse_many([ing["paragraphs"] for *_, ing in todo], res)
+        except Exception:  # noqa: BLE001 - find the document that fails, one at a time
+            analyses = []
+            for *_, ing in todo:
+                try:
+                    analyses.append(analyse(ing["paragraphs"], res))
+                except Exception as err:  # noqa: BLE001 - one document never stops the batch
+                    analyses.append(err)
+        for (i, rel, akey, _), ana in zip(todo, analyses):
+            if isinstance(ana, Exception):
+                results[i] = _failed(rel, f"analysis failed: {type(ana).__name__}: {ana}")
+                continue
+            results[i]["analysis"] = ana
+            if cache is not None:
+                cache.put("analysis", akey, ana)
+    return results  # type: ignore[return-value]
+
+
+def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fps: tuple[str, str], cache_root: Path | None) -> dict:
+    """Worker: one file (see :func:`process_files`)."""
+    return process_files([(path, raw_dir, sheet_meta, settings, fps, cache_root)])[0]
 
 
 def _failed(rel: str, reason: str) -> dict:
     return {"log": {"path": rel, "status": "unreadable", "reason": reason[:300], "doc_id": ""}, "doc": None, "cached": 0}
+
+
+def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[list[tuple]]:
+    """Group consecutive tasks so one model call serves several small documents."""
+    chunks: list[list[tuple]] = []
+    cur: list[tuple] = []
+    size = 0
+    for t in tasks:
+        try:
+            n = Path(t[0]).stat().st_size
+        except OSError:
+            n = 0
+        if cur and (len(cur) >= max_files or size + n > max_bytes):
+            chunks.append(cur)
+            cur, size = [], 0
+        cur.append(t)
+        size += n
+    if cur:
+        chunks.append(cur)
+    return chunks
 
 
 _RES: dict[Settings, Resources] = {}
@@ -276,15 +347,15 @@ def _worker_init(settings: Settings) -> None:
 
 # --------------------------------------------------------------------------- engines
 def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
-    """Ordered results from a process pool with a bounded number of tasks in flight."""
+    """Ordered results from a process pool, a bounded number of chunks in flight. A worker
+    that dies costs only the file it was on: the chunk is retried file by file."""
     if workers <= 1 or len(tasks) <= 1:
-        for t in tasks:
-            yield process_file(*t)
+        for chunk in chunked(tasks):
+            yield from process_files(chunk)
         return
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
     from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
@@ -293,32 +364,33 @@ def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
     def new_pool(n: int = workers) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
 
-    window = max(4, workers * 4)
-    pending = deque(tasks)
+    window = workers * 2
+    pending = deque(chunked(tasks, max_files=max(1, min(16, len(tasks) // (workers * 4) or 1))))
     inflight: deque = deque()
     pool = new_pool()
     try:
         while pending or inflight:
             while pending and len(inflight) < window:
-                t = pending.popleft()
-                inflight.append((t, pool.submit(process_file, *t)))
-            t, fut = inflight.popleft()
+                chunk = pending.popleft()
+                inflight.append((chunk, pool.submit(process_files, chunk)))
+            chunk, fut = inflight.popleft()
             try:
-                yield fut.result()
+                yield from fut.result()
                 continue
             except BrokenProcessPool:
                 pass
-            # a worker died (killed, out of memory, crashed): retry this file alone, then go on
+            # a worker died (killed, out of memory, crashed): retry this chunk file by file
             pool.shutdown(wait=False, cancel_futures=True)
-            pending.extendleft(reversed([u for u, _ in inflight]))
+            pending.extendleft(reversed([c for c, _ in inflight]))
             inflight.clear()
-            solo = new_pool(1)
-            try:
-                yield solo.submit(process_file, *t).result()
-            except BrokenProcessPool:
-                yield _failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
-            finally:
-                solo.shutdown(wait=False, cancel_futures=True)
+            for t in chunk:
+                solo = new_pool(1)
+                try:
+                    yield solo.submit(process_file, *t).result()
+                except BrokenProcessPool:
+                    yield _failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
+                finally:
+                    solo.shutdown(wait=False, cancel_futures=True)
             pool = new_pool()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -336,18 +408,18 @@ def _map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterat
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        batch = max(8, workers * 8)
-        for start in range(0, len(tasks), batch):
-            futs = client.map(process_file, *zip(*tasks[start : start + batch]), pure=False)
+        chunks = chunked(tasks)
+        batch = max(4, workers * 4)
+        for start in range(0, len(chunks), batch):
+            futs = client.map(process_files, chunks[start : start + batch], pure=False)
             for fut in futs:
-                yield fut.result()
+                yield from fut.result()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-# --------------------------------------------------------------------------- the run
 def _progress(total: int, enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -665,10 +737,19 @@ def run(
             s.seconds = time.perf_counter() - t0
             return s
         (out_dir / CACHE_DIR / MANIFEST).unlink(missing_ok=True)
+        timings: dict[str, float] = {}
+        mark = [time.perf_counter()]
+
+        def lap(name: str) -> None:
+            now = time.perf_counter()
+            timings[name] = timings.get(name, 0.0) + now - mark[0]
+            mark[0] = now
+
         tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine, scheduler=scheduler, progress=progress)
         res = _resources(settings)
         labels = list(res.classifier.classes_)
         acc = _Acc(_para_writer(out_dir, labels), _removed_writer(out_dir))
+        lap("setup (model, lexicon)")
         try:
             acc.logs.extend(logs)
             with _progress(len(tasks), progress) as bar:
@@ -676,6 +757,7 @@ def run(
                 for r in it:
                     acc.add(r)
                     bar.advance(task)
+            lap("documents")
             docs, paras, log, hits, words = _frames(acc)
             term_counts = trends.term_counts(hits, docs)
             tables = {
@@ -696,6 +778,7 @@ def run(
             acc.removed.abort()
             raise
         files += ["paragraphs.csv", "removed_lines.csv"]
+        lap("tables")
         # charts need only the tables above: draw them in a second process while this one
         # looks for new formulations (the two slowest aggregate steps, on two cores)
         charts = _start_figures(out_dir) if report and len(docs) else None
@@ -704,17 +787,21 @@ def run(
         candidates = discover_candidates(acc.discovery, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
         acc.discovery = []
         files += _write_tables(out_dir, {"candidates": candidates})
+        lap("discovery")
         if charts is not None:
             from pipeline import report as report_mod
 
             try:
                 figs = charts()
                 files.append(f"figures/ ({len(figs)} files)")
+                lap("charts (after discovery)")
                 report_mod.write_report(out_dir, figures=figs)
                 files.append("report.html")
+                lap("report.html")
             except Exception as err:  # noqa: BLE001 - tables are written; a chart failure is reported
                 files.append(f"(report failed: {type(err).__name__}: {err})")
         summary = _summary(out_dir, acc, docs, paras, files, t0)
+        summary.timings = timings
         from pipeline.store import write_text
 
         write_text(
@@ -725,27 +812,35 @@ def run(
     return summary
 
 
-def _draw_figures(out_dir: str) -> list[str]:
+CHART_GROUPS = (
+    ("keywords_by_year", "category_shares"),
+    ("heatmap_terms", "trend_terms", "first_appearance", "documents_per_year"),
+)
+
+
+def _draw_figures(out_dir: str, only: tuple[str, ...] | None = None) -> list[str]:
     from pipeline import report as report_mod
 
-    return [str(p) for p in report_mod.make_figures(out_dir)]
+    return [str(p) for p in report_mod.make_figures(out_dir, only=only)]
 
 
 def _start_figures(out_dir: Path):
-    """Start drawing the charts in a child process; returns a function that waits for the
+    """Start drawing the charts in two child processes; returns a function that waits for the
     figure paths (falls back to drawing here when no child process can be started)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     if not hasattr(os, "fork"):
         return lambda: [Path(p) for p in _draw_figures(str(out_dir))]
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-    fut = pool.submit(_draw_figures, str(out_dir))
+    pool = ProcessPoolExecutor(max_workers=len(CHART_GROUPS), mp_context=mp.get_context("fork"))
+    futures = [pool.submit(_draw_figures, str(out_dir), group) for group in CHART_GROUPS]
 
     def wait() -> list[Path]:
         try:
-            return [Path(p) for p in fut.result()]
+            paths = [Path(p) for fut in futures for p in fut.result()]
         finally:
             pool.shutdown()
+        order = {name: i for i, name in enumerate(n for g in CHART_GROUPS for n in g)}
+        return sorted(paths, key=lambda p: (order.get(p.stem, 99), p.suffix))
 
     return wait

@@ -82,10 +82,12 @@ def save_figure(fig, out_dir: Path | str, name: str, *, dpi: int = 150) -> list[
     from pipeline import store
 
     paths = []
+    fig.canvas.draw()  # one layout pass; the tight box is reused by every format
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
     for fmt in FIGURE_FORMATS:
         path = Path(out_dir) / f"{name}.{fmt}"
         with store.atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches=bbox, metadata=_metadata(fmt))
         paths.append(path)
     _pyplot().close(fig)
     return paths
@@ -299,36 +301,47 @@ def _term_trends(c) -> pd.DataFrame:
     return c._term_trends()
 
 
-def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | None = None, measure: str = "per_10k") -> list[Path]:
+FIGURE_NAMES = ("category_shares", "heatmap_terms", "trend_terms", "first_appearance", "keywords_by_year", "documents_per_year")
+
+
+def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | None = None, measure: str = "per_10k", only: Iterable[str] | None = None) -> list[Path]:
     """Draw every chart of a finished run into ``OUT_DIR/figures/`` (PNG and SVG); return paths.
 
     (a) category_shares, (b) heatmap_terms, (c) trend_terms (``terms``, default the top 6 by
-    count), (d) first_appearance, (e) keywords_by_year, (f) documents_per_year."""
+    count), (d) first_appearance, (e) keywords_by_year, (f) documents_per_year. ``only`` draws a
+    subset (names from FIGURE_NAMES), so the charts can be split across processes."""
     from pipeline.fonts import font_context
 
     measure = getattr(measure, "value", measure)
     if measure not in ("per_10k", "doc_share"):
         raise InputError(f"unknown measure {measure!r}", "use per_10k or doc_share")
+    wanted = set(FIGURE_NAMES if only is None else only)
     c = _corpus(out_dir)
     fig_dir = Path(out_dir) / "figures"
     tt = _term_trends(c)
     n_docs = c.docs_per_year()
     paths: list[Path] = []
     with font_context():
-        labels = c.labels
-        shares = c.shares(by="year")
-        paths += save_figure(category_figure(shares.reindex(columns=labels) if not shares.empty else shares, n_docs), fig_dir, "category_shares", dpi=dpi)
-        heat_terms = trends.top_terms(tt, HEATMAP_TERMS)
-        paths += save_figure(heatmap_figure(trends.trend_matrix(tt, heat_terms, measure, years=n_docs.index), measure), fig_dir, "heatmap_terms", dpi=dpi)
-        chosen = list(terms) if terms else trends.top_terms(tt, TREND_TERMS)
-        paths += save_figure(terms_figure(trends.trend_matrix(tt, chosen, measure, years=n_docs.index), measure, n_docs), fig_dir, "trend_terms", dpi=dpi)
-        first = c.first_appearance()
-        if not first.empty:
-            first = first.sort_values("n_docs", ascending=False, kind="stable").head(TIMELINE_TERMS)
-            first = first.sort_values(["first_year_corpus", "term"], na_position="last")
-        paths += save_figure(timeline_figure(first), fig_dir, "first_appearance", dpi=dpi)
-        paths += save_figure(keywords_figure(c.keywords_by_year), fig_dir, "keywords_by_year", dpi=dpi)
-        paths += save_figure(documents_figure(n_docs), fig_dir, "documents_per_year", dpi=dpi)
+        if "category_shares" in wanted:
+            labels = c.labels
+            shares = c.shares(by="year")
+            paths += save_figure(category_figure(shares.reindex(columns=labels) if not shares.empty else shares, n_docs), fig_dir, "category_shares", dpi=dpi)
+        if "heatmap_terms" in wanted:
+            heat_terms = trends.top_terms(tt, HEATMAP_TERMS)
+            paths += save_figure(heatmap_figure(trends.trend_matrix(tt, heat_terms, measure, years=n_docs.index), measure), fig_dir, "heatmap_terms", dpi=dpi)
+        if "trend_terms" in wanted:
+            chosen = list(terms) if terms else trends.top_terms(tt, TREND_TERMS)
+            paths += save_figure(terms_figure(trends.trend_matrix(tt, chosen, measure, years=n_docs.index), measure, n_docs), fig_dir, "trend_terms", dpi=dpi)
+        if "first_appearance" in wanted:
+            first = c.first_appearance()
+            if not first.empty:
+                first = first.sort_values("n_docs", ascending=False, kind="stable").head(TIMELINE_TERMS)
+                first = first.sort_values(["first_year_corpus", "term"], na_position="last")
+            paths += save_figure(timeline_figure(first), fig_dir, "first_appearance", dpi=dpi)
+        if "keywords_by_year" in wanted:
+            paths += save_figure(keywords_figure(c.keywords_by_year), fig_dir, "keywords_by_year", dpi=dpi)
+        if "documents_per_year" in wanted:
+            paths += save_figure(documents_figure(n_docs), fig_dir, "documents_per_year", dpi=dpi)
     return paths
 
 

@@ -88,20 +88,20 @@ def test_dask_engine_gives_identical_csvs(tmp_path, sample_dir, local_run):
     assert _csvs(out) == _csvs(local_run)
 
 
-def _dies_on_killer(path, *args):
+def _dies_on_killer(tasks):
     import os
 
-    if "killer" in str(path):
+    if any("killer" in str(t[0]) for t in tasks):
         os._exit(3)  # the worker process dies, as on an out-of-memory kill
-    return engine._real_process_file(path, *args)
+    return engine._real_process_files(tasks)
 
 
 def test_worker_death_costs_one_file(tmp_path, sample_dir, monkeypatch):
     raw = tmp_path / "raw"
     shutil.copytree(sample_dir, raw)
     (raw / "killer.txt").write_text("加强党的建设,严格落实三会一课。", encoding="utf-8")
-    monkeypatch.setattr(engine, "_real_process_file", engine.process_file, raising=False)
-    monkeypatch.setattr(engine, "process_file", _dies_on_killer)
+    monkeypatch.setattr(engine, "_real_process_files", engine.process_files, raising=False)
+    monkeypatch.setattr(engine, "process_files", _dies_on_killer)
     summary = engine.run(raw, tmp_path / "out", workers=2, report=False, progress=False)
     assert summary.n_documents == 5
     import pandas as pd
