@@ -25,7 +25,7 @@ CACHE_DIR = ".cache"
 PKG_DIR = Path(__file__).resolve().parent
 DISCOVERY_CHAR_BUDGET = 6_000_000
 CLASSIFY_BATCH = 2000
-PMI_CHAR_BUDGET = 400_000  # statistical discovery samples this much; patterns/quotes see everything
+PMI_CHAR_BUDGET = 250_000  # statistical discovery samples this much; patterns/quotes see everything
 
 
 # --------------------------------------------------------------------------- summary
