@@ -48,10 +48,10 @@ def build_corpus(dest: Path, mb: float) -> tuple[list[Path], int]:
             name.write_bytes(data)
             out.append(name)
             total += len(data)
-            if total >= target and rep:
+            if total >= target:
                 break
         rep += 1
-        if mb <= 6.5:
+        if mb <= 6.5:  # "about 6 MB" means the shared corpus once, not a partial repeat
             break
     return out, total
 

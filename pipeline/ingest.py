@@ -544,6 +544,40 @@ def _join_pdf_lines(raw: str) -> str:
     return "\n".join(out)
 
 
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_BULLET = re.compile(r"^\s*[-*+]\s+")
+_MD_QUOTE = re.compile(r"^\s*(>\s?)+")
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def markdown_lines(text: str) -> list[tuple[str, str]]:
+    """Markdown -> (kind hint, plain text) lines: '#' headings become headings, table rows
+    become table rows (cells joined by ' | '), bullets, quotes, emphasis, links and images
+    lose their markup; rules and table separators are dropped."""
+    out: list[tuple[str, str]] = []
+    for line in T.normalize_newlines(text).split("\n"):
+        if _MD_RULE.match(line) or _MD_TABLE_SEP.match(line):
+            continue
+        kind = ""
+        m = _MD_HEADING.match(line)
+        if m:
+            kind, line = "heading", m.group(2)
+        elif line.strip().startswith("|") and line.strip().endswith("|") and line.count("|") >= 2:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            kind, line = "table", " | ".join(c for c in cells if c)
+        line = _MD_QUOTE.sub("", _MD_BULLET.sub("", line))
+        line = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line))
+        prev = None
+        while prev != line:
+            prev, line = line, _MD_EMPH.sub(r"\2", line)
+        out.append((kind, line))
+    return out
+
+
 def decode_file(path: Path, data: bytes, settings: Settings) -> Decoded:
     ext = path.suffix.lower()
     if ext == ".docx":
@@ -564,6 +598,8 @@ def decode_file(path: Path, data: bytes, settings: Settings) -> Decoded:
             import html
 
             decoded.text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), decoded.text)
+        if ext in (".md", ".markdown"):
+            decoded.lines_hint = markdown_lines(decoded.text)
         return decoded
     raise Skip("unsupported", f"unsupported file type '{ext or path.name}' (supported: .txt .md .html .htm .docx .pdf)")
 

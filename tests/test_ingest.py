@@ -333,3 +333,21 @@ def test_government_web_page(tmp_path):
     assert texts[0] == "各党支部："
     item = next(p for p in doc.paragraphs if p.text.startswith("（一）专题学习"))
     assert item.kind == "item" and item.heading.startswith("二、主要内容")
+
+
+def test_markdown_structure(tmp_path):
+    """Markdown headings, bullets, emphasis, tables and quotes lose their markup."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "summary_2022.md", tmp_path / "summary.md")
+    row, doc = ingest_file(tmp_path / "summary.md", tmp_path)
+    assert row.status == "ok"
+    assert (doc.title, doc.year, doc.year_source) == ("2022年党委工作总结", 2022, "title")
+    got = [(p.kind, p.text) for p in doc.paragraphs]
+    assert ("heading", "一、加强政治建设") in got
+    assert ("body", "坚决做到两个维护，深入学习贯彻党的二十大精神。") in got
+    assert ("table", "警示教育 | 4") in got
+    assert ("body", "持续整治“四风”问题，驰而不息纠治形式主义、官僚主义。") in got
+    assert not any(t.startswith(("#", "-", ">", "|")) or "**" in t or "](" in t for _, t in got)
+    quote = next(p for p in doc.paragraphs if p.text.startswith("持续整治"))
+    assert quote.heading == "二、加强作风建设"
