@@ -351,3 +351,28 @@ def test_markdown_structure(tmp_path):
     assert not any(t.startswith(("#", "-", ">", "|")) or "**" in t or "](" in t for _, t in got)
     quote = next(p for p in doc.paragraphs if p.text.startswith("持续整治"))
     assert quote.heading == "二、加强作风建设"
+
+
+def test_docx_heading_styles_and_tables(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("2021年党支部工作总结", level=0)
+    d.add_heading("加强政治建设", level=1)
+    d.add_paragraph("全年坚决做到两个维护，严格落实三会一课制度。")
+    table = d.add_table(rows=2, cols=2)
+    for (r, c), value in {(0, 0): "项目", (0, 1): "次数", (1, 0): "主题党日", (1, 1): "12"}.items():
+        table.cell(r, c).text = value
+    d.add_heading("加强作风建设", level=1)
+    d.add_paragraph("持续整治四风问题。")
+    d.save(tmp_path / "summary.docx")
+    row, doc = ingest_file(tmp_path / "summary.docx", tmp_path)
+    assert row.status == "ok" and (doc.title, doc.year) == ("2021年党支部工作总结", 2021)
+    assert [(p.kind, p.heading, p.text) for p in doc.paragraphs] == [
+        ("heading", "加强政治建设", "加强政治建设"),
+        ("body", "加强政治建设", "全年坚决做到两个维护，严格落实三会一课制度。"),
+        ("table", "加强政治建设", "项目 | 次数"),
+        ("table", "加强政治建设", "主题党日 | 12"),
+        ("heading", "加强作风建设", "加强作风建设"),
+        ("body", "加强作风建设", "持续整治四风问题。"),
+    ]
