@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -48,6 +48,10 @@ def _coerce(df: pd.DataFrame) -> pd.DataFrame:
         elif col in _BOOL_COLUMNS and not pd.api.types.is_bool_dtype(df[col]):
             df[col] = df[col].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
     return df
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES.get(name, [])})
 
 
 def read_table(out_dir: Path | str, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -115,16 +119,18 @@ class Corpus:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, out_dir: Path | str = "data/processed", *, lexicon: Path | str | None = None) -> "Corpus":
+    def load(cls, out_dir: Path | str = "data/processed", *, lexicon: Path | str | None = None, skip: Iterable[str] = ()) -> "Corpus":
         """Read a run's output folder (Parquet when present, else CSV). Missing tables are empty
-        DataFrames with the contract columns; a folder without ``documents`` is an error."""
+        DataFrames with the contract columns; a folder without ``documents`` is an error.
+        ``skip`` leaves big tables one does not need (e.g. ``("paragraphs",)``) empty."""
         out_dir = Path(out_dir)
         if not out_dir.is_dir() or not ((out_dir / "documents.csv").is_file() or (out_dir / "documents.parquet").is_file()):
             raise InputError(
                 f"no finished run in {out_dir} (documents.csv not found)",
                 f"run `dangjian run data/raw --out {out_dir}` first",
             )
-        tables = {name: read_table(out_dir, name) for name in TABLES}
+        skip = set(skip)
+        tables = {name: (_empty_table(name) if name in skip else read_table(out_dir, name)) for name in TABLES}
         lex_path = Path(lexicon) if lexicon else None
         if lex_path is None and (out_dir / "formulations.csv").is_file():
             lex_path = out_dir / "formulations.csv"

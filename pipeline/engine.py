@@ -545,6 +545,13 @@ class _Acc:
             self.discovery.append((did, doc.get("year"), texts))
             self.discovery_chars += sum(len(t) for t in texts)
 
+    def release_words(self) -> None:
+        """Free the word-count arrays once the keyword tables are written."""
+        from array import array
+
+        self.vocab = {}
+        self.w_doc, self.w_word, self.w_count = array("i"), array("i"), array("i")
+
 
 def _frames(acc: _Acc):
     """Small tables from the accumulator: documents, slim paragraphs, log, hits, words."""
@@ -769,8 +776,9 @@ def run(
                 "keywords_by_year": trends.keywords_by_year(None, docs, year_words=words),
                 "category_shares": trends.category_shares(paras, docs, labels),
             }
-            del words
             files = _write_tables(out_dir, tables)
+            del words, tables
+            acc.release_words()
             acc.paragraphs.commit()
             acc.removed.commit()
         except BaseException:

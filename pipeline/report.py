@@ -288,13 +288,13 @@ def documents_figure(n_docs: pd.Series):
 
 
 # --------------------------------------------------------------------------- from a run folder
-def _corpus(out_dir):
+def _corpus(out_dir, skip: Iterable[str] = ()):
     from pipeline.api import Corpus
 
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise InputError(f"output folder {out_dir} does not exist", f"run `dangjian run RAW_DIR --out {out_dir}` first")
-    return Corpus.load(out_dir)
+    return Corpus.load(out_dir, skip=skip)
 
 
 def _term_trends(c) -> pd.DataFrame:
@@ -316,7 +316,7 @@ def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | 
     if measure not in ("per_10k", "doc_share"):
         raise InputError(f"unknown measure {measure!r}", "use per_10k or doc_share")
     wanted = set(FIGURE_NAMES if only is None else only)
-    c = _corpus(out_dir)
+    c = _corpus(out_dir, skip=("paragraphs",))  # charts never need the paragraph texts
     fig_dir = Path(out_dir) / "figures"
     tt = _term_trends(c)
     n_docs = c.docs_per_year()
