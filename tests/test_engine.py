@@ -35,6 +35,16 @@ def test_cli_run_writes_contract(tmp_path, sample_dir):
         assert (tmp_path / "o" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf"), name
     assert (tmp_path / "o" / "report.html").exists()
     assert len(list((tmp_path / "o" / "figures").glob("*.png"))) >= 5
+    import pandas as pd
+
+    cands = pd.read_csv(tmp_path / "o" / "candidates.csv", encoding="utf-8-sig")
+    assert {"三个更加突出", "三级联述联评联考"} <= set(cands["term"])
+    counts = pd.read_csv(tmp_path / "o" / "term_counts.csv", encoding="utf-8-sig")
+    seeds = "".join(p.read_text(encoding="utf-8") for p in sorted(sample_dir.glob("*.txt")))
+    for term in ("两个维护", "一岗双责", "三会一课"):
+        assert counts.loc[counts["term"] == term, "count"].sum() == seeds.count(term), term
+    paras = pd.read_csv(tmp_path / "o" / "paragraphs.csv", encoding="utf-8-sig")
+    assert paras["label"].isin(["政治建设", "组织建设", "作风建设", "其他"]).all()
     # an unchanged re-run is answered from the manifest
     again = CliRunner().invoke(app, ["run", str(sample_dir), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert again.exit_code == 0 and "up to date" in again.output
