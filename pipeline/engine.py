@@ -14,6 +14,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -119,48 +120,36 @@ class Resources:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._lexicon = self._segmenter = self._matcher = self._stopwords = self._clf = None
 
-    @property
+    @cached_property
     def lexicon(self):
-        if self._lexicon is None:
-            from pipeline.lexicon import load_lexicon
+        from pipeline.lexicon import load_lexicon
 
-            self._lexicon = load_lexicon(self.settings.lexicon_dir)
-        return self._lexicon
+        return load_lexicon(self.settings.lexicon_dir)
 
-    @property
+    @cached_property
     def segmenter(self):
-        if self._segmenter is None:
-            from pipeline.segment import make_segmenter
+        from pipeline.segment import make_segmenter
 
-            self._segmenter = make_segmenter(self.settings.segmenter, self.lexicon)
-            self._segmenter.initialize()
-        return self._segmenter
+        return make_segmenter(self.settings.segmenter, self.lexicon).initialize()
 
-    @property
+    @cached_property
     def matcher(self):
-        if self._matcher is None:
-            from pipeline.terms import TermMatcher
+        from pipeline.terms import TermMatcher
 
-            self._matcher = TermMatcher(self.lexicon)
-        return self._matcher
+        return TermMatcher(self.lexicon)
 
-    @property
+    @cached_property
     def stopwords(self):
-        if self._stopwords is None:
-            from pipeline.lexicon import load_stopwords
+        from pipeline.lexicon import load_stopwords
 
-            self._stopwords = load_stopwords(self.settings.lexicon_dir)
-        return self._stopwords
+        return load_stopwords(self.settings.lexicon_dir)
 
-    @property
+    @cached_property
     def classifier(self):
-        if self._clf is None:
-            from pipeline.classify import get_classifier
+        from pipeline.classify import get_classifier
 
-            self._clf = get_classifier(self.settings.taxonomy, self.settings.labels_dir, self.settings.models_dir)
-        return self._clf
+        return get_classifier(self.settings.taxonomy, self.settings.labels_dir, self.settings.models_dir)
 
 
 def model_fingerprint(settings: Settings) -> str:

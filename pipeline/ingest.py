@@ -265,30 +265,17 @@ def looks_binary(data: bytes) -> bool:
 _CTRL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b < 32)
 
 
-def _han_quality(text: str) -> float:
-    """Share of Han characters that are common (GB2312-encodable) ones: real simplified
-    Chinese scores ~1.0, bytes decoded with the wrong codec score low."""
+def _codec_share(text: str, codec: str) -> float:
+    """Share of the Han characters that ``codec`` can encode. Real simplified Chinese is ~1.0
+    for gb2312, real traditional Chinese ~1.0 for big5; bytes decoded with the wrong codec
+    produce rare characters and score low."""
     han = re.findall(rf"[{T.HAN}]", text[:20000])
     if not han:
         return 1.0
     ok = 0
     for ch in han:
         try:
-            ch.encode("gb2312")
-            ok += 1
-        except UnicodeEncodeError:
-            pass
-    return ok / len(han)
-
-
-def _big5_quality(text: str) -> float:
-    han = re.findall(rf"[{T.HAN}]", text[:20000])
-    if not han:
-        return 1.0
-    ok = 0
-    for ch in han:
-        try:
-            ch.encode("big5")
+            ch.encode(codec)
             ok += 1
         except UnicodeEncodeError:
             pass
@@ -319,7 +306,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
         if enc in ("utf-8",) or (declared and enc == _canonical_codec(declared) and enc != "gb18030"):
             return Decoded(decoded[enc], enc)
     if "gb18030" in decoded and "big5" in decoded:
-        gb_q, b5_q = _han_quality(decoded["gb18030"]), _big5_quality(decoded["big5"])
+        gb_q, b5_q = _codec_share(decoded["gb18030"], "gb2312"), _codec_share(decoded["big5"], "big5")
         if gb_q >= 0.97 or gb_q >= b5_q:
             return Decoded(decoded["gb18030"], "gb18030")
         return Decoded(decoded["big5"], "big5")
