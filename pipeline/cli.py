@@ -107,7 +107,6 @@ def run(
 
 
 # --------------------------------------------------------------------------- segment / terms / lexicon
-# (owner: segment + terms work)
 def _read_input_lines(path: Path) -> list[str]:
     from pipeline.errors import InputError
 
@@ -255,7 +254,6 @@ def lexicon_add(
 
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label
-# (owner: classification work)
 _LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
 _ModelsOpt = Annotated[
     Optional[Path],
@@ -363,7 +361,6 @@ def label_import(
 
 
 # --------------------------------------------------------------------------- report / plot
-# (owner: trends + report work)
 class MeasureChoice(str, Enum):
     per_10k = "per_10k"
     doc_share = "doc_share"
