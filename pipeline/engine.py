@@ -542,6 +542,16 @@ class _Acc:
         self.w_doc, self.w_word, self.w_count = array("i"), array("i"), array("i")
 
 
+def _accumulate(acc: _Acc, logs: list[dict], results: Iterable[dict], total: int, label: str, progress: bool) -> None:
+    """Feed worker results into ``acc`` in input order, with a progress bar."""
+    acc.logs.extend(logs)
+    with _progress(total, progress) as bar:
+        task = bar.add_task(label, total=total)
+        for res in results:
+            acc.add(res)
+            bar.advance(task)
+
+
 def _frames(acc: _Acc):
     """Small tables from the accumulator: documents, slim paragraphs, log, hits, words."""
     import numpy as np
@@ -612,12 +622,7 @@ def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, 
         tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=False, workers=1, engine="local", scheduler=None, progress=progress)
         acc = _Acc(_para_writer(out_dir, None), _removed_writer(out_dir))
         try:
-            acc.logs.extend(logs)
-            with _progress(len(tasks), progress) as bar:
-                task = bar.add_task("ingest", total=len(tasks))
-                for res in it:
-                    acc.add(res)
-                    bar.advance(task)
+            _accumulate(acc, logs, it, len(tasks), "ingest", progress)
             docs, paras, log, _, _ = _frames(acc)
             files = _write_tables(out_dir, {"documents": docs, "ingest_log": log})
             acc.paragraphs.commit()
@@ -747,12 +752,7 @@ def run(
         acc = _Acc(_para_writer(out_dir, labels), _removed_writer(out_dir))
         lap("setup (model, lexicon)")
         try:
-            acc.logs.extend(logs)
-            with _progress(len(tasks), progress) as bar:
-                task = bar.add_task("documents", total=len(tasks))
-                for r in it:
-                    acc.add(r)
-                    bar.advance(task)
+            _accumulate(acc, logs, it, len(tasks), "documents", progress)
             lap("documents")
             docs, paras, log, hits, words = _frames(acc)
             term_counts = trends.term_counts(hits, docs)
