@@ -262,3 +262,20 @@ def test_cli_without_a_run_says_run_first(tmp_path, args):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 1
     assert "Error:" in res.output and "dangjian run" in res.output
+
+
+def test_report_embeds_a_cjk_font_subset(html_text):
+    """The page carries the glyphs of its own Chinese text (a WOFF subset of the bundled font),
+    so it renders on machines without CJK fonts; the CSP allows only data: fonts."""
+    import base64
+
+    m = re.search(r'@font-face\{font-family:"DJ CJK";src:url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html_text)
+    assert m, "no embedded font"
+    woff = base64.b64decode(m.group(1))
+    assert woff[:4] == b"wOFF" and 10_000 < len(woff) < 2_000_000
+    assert "font-src data:" in html_text
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(io.BytesIO(woff)).getBestCmap()
+    for ch in "党建报告趋势语料概况":
+        assert ord(ch) in cmap, ch
