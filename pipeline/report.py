@@ -599,7 +599,7 @@ def _embedded_font_css(page: str) -> str:
         from pipeline.fonts import bundled_font_path
 
         logging.getLogger("fontTools").setLevel(logging.ERROR)
-        font = TTFont(str(bundled_font_path()), fontNumber=0, lazy=True)
+        font = TTFont(str(bundled_font_path()), fontNumber=0, lazy=True, recalcTimestamp=False)  # reproducible bytes
         options = subset.Options()
         options.hinting = False
         options.notdef_outline = True

@@ -279,3 +279,17 @@ def test_report_embeds_a_cjk_font_subset(html_text):
     cmap = TTFont(io.BytesIO(woff)).getBestCmap()
     for ch in "党建报告趋势语料概况":
         assert ord(ch) in cmap, ch
+
+
+def test_report_bytes_are_reproducible(run_dir, tmp_path):
+    """Same tables -> byte-identical report.html (no timestamps, e.g. in the embedded font), so
+    a re-run or a crash-recovery run equals a clean run."""
+    import shutil
+    import time
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    first = report.write_report(copy, figures=list((copy / "figures").glob("*"))).read_bytes()
+    time.sleep(1.1)
+    second = report.write_report(copy, figures=list((copy / "figures").glob("*"))).read_bytes()
+    assert first == second
