@@ -534,6 +534,16 @@ class _Acc:
             self.discovery.append((did, doc.get("year"), texts))
             self.discovery_chars += sum(len(t) for t in texts)
 
+    def commit(self) -> list[str]:
+        """Publish the streamed tables (temp files renamed into place); returns their names."""
+        self.paragraphs.commit()
+        self.removed.commit()
+        return [self.paragraphs.path.name, self.removed.path.name]
+
+    def abort(self) -> None:
+        self.paragraphs.abort()
+        self.removed.abort()
+
     def release_words(self) -> None:
         """Free the word-count arrays once the keyword tables are written."""
         from array import array
@@ -625,13 +635,10 @@ def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, 
             _accumulate(acc, logs, it, len(tasks), "ingest", progress)
             docs, paras, log, _, _ = _frames(acc)
             files = _write_tables(out_dir, {"documents": docs, "ingest_log": log})
-            acc.paragraphs.commit()
-            acc.removed.commit()
+            files += acc.commit()
         except BaseException:
-            acc.paragraphs.abort()
-            acc.removed.abort()
+            acc.abort()
             raise
-        files += ["paragraphs.csv", "removed_lines.csv"]
     return _summary(out_dir, acc, docs, paras, files, t0)
 
 
@@ -768,13 +775,10 @@ def run(
             files = _write_tables(out_dir, tables)
             del words, tables
             acc.release_words()
-            acc.paragraphs.commit()
-            acc.removed.commit()
+            files += acc.commit()
         except BaseException:
-            acc.paragraphs.abort()
-            acc.removed.abort()
+            acc.abort()
             raise
-        files += ["paragraphs.csv", "removed_lines.csv"]
         lap("tables")
         # charts need only the tables above: draw them in a second process while this one
         # looks for new formulations (the two slowest aggregate steps, on two cores)
