@@ -152,6 +152,13 @@ class Resources:
         return get_classifier(self.settings.taxonomy, self.settings.labels_dir, self.settings.models_dir)
 
 
+def model_labels(settings: Settings) -> list[str]:
+    """The classifier's categories (trains the model first when the labels changed)."""
+    from pipeline.classify import get_classifier
+
+    return list(get_classifier(settings.taxonomy, settings.labels_dir, settings.models_dir).classes_)
+
+
 def model_fingerprint(settings: Settings) -> str:
     """Identity of the classifier the run will use (trains it first if needed)."""
     from pipeline.classify import get_classifier
@@ -285,7 +292,30 @@ def process_files(tasks: list[tuple]) -> list[dict]:
             results[i]["analysis"] = ana
             if cache is not None:
                 cache.put("analysis", akey, ana)
-    return results  # type: ignore[return-value]
+    spec = _para_spec(list(res.classifier.classes_))
+    return [_render(r, spec) for r in results]  # type: ignore[arg-type]
+
+
+def _render(result: dict, spec: tuple[list[str], dict]) -> dict:
+    """Worker side: a document's paragraph (with labels) and removed-line rows rendered for the
+    streaming tables, so the main process only appends them (see store.render_rows)."""
+    from pipeline.store import render_rows
+
+    doc = result.get("doc")
+    if doc is None:
+        return result
+    paras = result.pop("paragraphs")
+    ana = result.get("analysis")
+    if ana is not None:
+        paras = [{**p, **lab} for p, lab in zip(paras, ana["labels"])]
+        result["analysis"] = {k: v for k, v in ana.items() if k != "labels"}
+    result["para_chunk"] = render_rows(paras, *spec)
+    removed = result.pop("removed", [])
+    result["removed_chunk"] = render_rows(
+        ({"doc_id": doc["doc_id"], "path": doc["path"], "line_no": no, "rule": rule, "text": text} for no, rule, text in removed),
+        REMOVED_COLUMNS, REMOVED_TYPES,
+    )
+    return result
 
 
 def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fps: tuple[str, str], cache_root: Path | None) -> dict:
@@ -330,33 +360,47 @@ def _resources(settings: Settings) -> Resources:
 
 
 def _worker_init(settings: Settings) -> None:
+    _die_with_parent()
     res = _resources(settings)
     _ = res.segmenter, res.matcher, res.classifier
 
 
 # --------------------------------------------------------------------------- engines
-def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
+def start_pool(settings: Settings, workers: int):
+    """A process pool whose workers start now and load the segmenter, matcher and model once
+    each, while the caller goes on (None when one worker is asked for)."""
+    if workers <= 1:
+        return None
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
+    pool.submit(int)  # fork the workers now: their initialisation overlaps the file walk
+    return pool
+
+
+def _map_local(tasks: list[tuple], workers: int, pool=None) -> Iterator[dict]:
     """Ordered results from a process pool, a bounded number of chunks in flight. A worker
     that dies costs only the file it was on: the chunk is retried file by file."""
     if workers <= 1 or len(tasks) <= 1:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         for chunk in chunked(tasks):
             yield from process_files(chunk)
         return
-    import multiprocessing as mp
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
     settings = tasks[0][3]
 
-    def new_pool(n: int = workers) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
+    def new_pool(n: int = workers):
+        return start_pool(settings, n) if n > 1 else _solo_pool(settings)
 
     window = workers * 2
     pending = deque(chunked(tasks, max_files=max(1, min(16, len(tasks) // (workers * 4) or 1))))
     inflight: deque = deque()
-    pool = new_pool()
+    pool = pool or new_pool()
     try:
         while pending or inflight:
             while pending and len(inflight) < window:
@@ -373,7 +417,7 @@ def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
             pending.extendleft(reversed([c for c, _ in inflight]))
             inflight.clear()
             for t in chunk:
-                solo = new_pool(1)
+                solo = _solo_pool(settings)
                 try:
                     yield solo.submit(process_file, *t).result()
                 except BrokenProcessPool:
@@ -383,6 +427,14 @@ def _map_local(tasks: list[tuple], workers: int) -> Iterator[dict]:
             pool = new_pool()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _solo_pool(settings: Settings):
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
 
 
 def _map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:
@@ -418,17 +470,16 @@ def _progress(total: int, enabled: bool):
     )
 
 
-def _collect(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool):
-    from pipeline.ingest import discover, read_sheets, sheet_lookup
+def _collect(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool, found=None, pool=None):
+    from pipeline.ingest import read_sheets, sheet_lookup
 
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(f"input folder not found: {raw_dir}", "give the folder that holds your reports, e.g. data/raw")
-    files, sheets, log = discover(raw_dir, settings)
+    files, sheets, log = found if found is not None else discover(raw_dir, settings)
     meta, sheet_log = read_sheets(sheets, raw_dir)
     logs = [r.as_row() for r in log + sheet_log]
     workers = workers or default_workers()
-    fps = ("", "")
     cache_root = Path(out_dir) / CACHE_DIR
     if analyse_docs:
         fps = (ingest_fingerprint(settings), analysis_fingerprint(settings, model_fingerprint(settings)))
@@ -440,7 +491,7 @@ def _collect(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: 
     elif engine == "dask":
         it = _map_dask(tasks, workers, scheduler)
     else:
-        it = _map_local(tasks, workers)
+        it = _map_local(tasks, workers, pool)
     return tasks, logs, it
 
 
@@ -448,26 +499,34 @@ def _ingest_only_task(path, raw_dir, sheet_meta, settings, fps, cache_root) -> d
     from pipeline.ingest import ingest_file
 
     row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
-    return {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None}), "cached": 0}
+    return _render({"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None}), "cached": 0}, _para_spec(None))
 
 
 PARA_COLUMNS = ["doc_id", "para_id", "heading", "kind", "text", "n_chars"]
 REMOVED_COLUMNS = ["doc_id", "path", "line_no", "rule", "text"]
+REMOVED_TYPES = {"line_no": "int"}
 DOC_COLUMNS = ["doc_id", "path", "title", "date", "year", "year_source", "org", "source", "n_chars", "n_paragraphs", "encoding", "flags"]
+
+
+def _para_spec(labels: list[str] | None) -> tuple[list[str], dict]:
+    """Columns and Parquet types of paragraphs.csv (with label and p_<category> columns when
+    the run classifies)."""
+    cols = PARA_COLUMNS + (["label"] + [f"p_{lab}" for lab in labels] + ["uncertain"] if labels else [])
+    types = {"para_id": "int", "n_chars": "int", "uncertain": "bool"} | {f"p_{lab}": "float" for lab in labels or []}
+    return cols, types
 
 
 def _para_writer(out_dir: Path, labels: list[str] | None):
     from pipeline.store import TableWriter
 
-    cols = PARA_COLUMNS + (["label"] + [f"p_{lab}" for lab in labels] + ["uncertain"] if labels else [])
-    types = {"para_id": "int", "n_chars": "int", "uncertain": "bool"} | {f"p_{lab}": "float" for lab in labels or []}
+    cols, types = _para_spec(labels)
     return TableWriter(out_dir / "paragraphs.csv", cols, types=types)
 
 
 def _removed_writer(out_dir: Path):
     from pipeline.store import TableWriter
 
-    return TableWriter(out_dir / "removed_lines.csv", REMOVED_COLUMNS, types={"line_no": "int"})
+    return TableWriter(out_dir / "removed_lines.csv", REMOVED_COLUMNS, types=REMOVED_TYPES)
 
 
 class _Acc:
@@ -491,10 +550,9 @@ class _Acc:
         self.p_doc = array("i")
         self.p_label: list[str] = []
         self.p_chars = array("q")
-        # word counts as integer codes (doc index, word index, count)
-        self.vocab: dict[str, int] = {}
+        # word counts as (doc index, word, count) columns; words are factorised at the end
         self.w_doc = array("i")
-        self.w_word = array("i")
+        self.w_word: list[str] = []
         self.w_count = array("i")
 
     def add(self, res: dict) -> None:
@@ -512,27 +570,25 @@ class _Acc:
             return
         d_index = len(self.docs)
         self.docs.append(doc)
-        self.removed.write({"doc_id": did, "path": doc["path"], "line_no": no, "rule": rule, "text": text} for no, rule, text in res.get("removed", []))
+        self.removed.write_rendered(res["removed_chunk"])
+        chunk = res["para_chunk"]
+        cols = chunk[1]
+        texts = cols["text"]
         ana = res.get("analysis")
-        paras = res["paragraphs"]
         if ana is not None:
-            for p, lab in zip(paras, ana["labels"]):
-                p.update(lab)
-                self.p_doc.append(d_index)
-                self.p_label.append(lab["label"])
-                self.p_chars.append(p["n_chars"])
+            self.p_doc.extend([d_index] * len(texts))
+            self.p_label.extend(cols["label"])
+            self.p_chars.extend(cols["n_chars"])
             self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
-            vocab = self.vocab
-            for w, c in ana["words"].items():
-                self.w_doc.append(d_index)
-                self.w_word.append(vocab.setdefault(w, len(vocab)))
-                self.w_count.append(c)
-        self.paragraphs.write(paras)
-        self.n_paragraphs += len(paras)
+            words = ana["words"]
+            self.w_doc.extend([d_index] * len(words))
+            self.w_word.extend(words)
+            self.w_count.extend(words.values())
+        self.paragraphs.write_rendered(chunk)
+        self.n_paragraphs += len(texts)
         if self.discovery_chars < DISCOVERY_CHAR_BUDGET:
-            texts = [p["text"] for p in paras]
             self.discovery.append((did, doc.get("year"), texts))
-            self.discovery_chars += sum(len(t) for t in texts)
+            self.discovery_chars += sum(map(len, texts))
 
     def commit(self) -> list[str]:
         """Publish the streamed tables (temp files renamed into place); returns their names."""
@@ -548,8 +604,7 @@ class _Acc:
         """Free the word-count arrays once the keyword tables are written."""
         from array import array
 
-        self.vocab = {}
-        self.w_doc, self.w_word, self.w_count = array("i"), array("i"), array("i")
+        self.w_doc, self.w_word, self.w_count = array("i"), [], array("i")
 
 
 def _accumulate(acc: _Acc, logs: list[dict], results: Iterable[dict], total: int, label: str, progress: bool) -> None:
@@ -597,11 +652,12 @@ def _year_words(acc: _Acc, docs):
     w_doc = np.frombuffer(acc.w_doc, dtype=np.int32)
     rows_year = year_code[w_doc]
     keep = rows_year >= 0
-    n_words = len(acc.vocab)
-    key = rows_year[keep] * n_words + np.frombuffer(acc.w_word, dtype=np.int32)[keep]
+    codes, vocab = pd.factorize(np.array(acc.w_word, dtype=object), sort=False)
+    n_words = len(vocab)
+    key = rows_year[keep] * n_words + codes[keep]
     counts = np.frombuffer(acc.w_count, dtype=np.int32)[keep].astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
-    vocab = np.array(list(acc.vocab), dtype=object)
+    vocab = np.asarray(vocab, dtype=object)
     return pd.DataFrame({
         "year": uniq_years[uniq // n_words],
         "word": vocab[uniq % n_words],
@@ -672,10 +728,10 @@ OUTPUT_NAMES = (
 )
 
 
-def run_key(raw_dir: Path, settings: Settings, engine_opts: str, report: bool) -> str:
+def run_key(raw_dir: Path, settings: Settings, engine_opts: str, report: bool, found=None) -> str:
     """Everything a run's outputs depend on, cheaply: file names, sizes and mtimes, the code,
     lexicons, labels and models. Equal keys mean the previous outputs are still exact."""
-    files, sheets, log = discover(Path(raw_dir), settings)
+    files, sheets, log = found if found is not None else discover(Path(raw_dir), settings)
     h = hashlib.sha256()
     for p in files + sheets:
         try:
@@ -736,7 +792,8 @@ def run(
         raise InputError(f"input folder not found: {raw_dir}", "give the folder that holds your reports, e.g. data/raw")
     out_dir.mkdir(parents=True, exist_ok=True)
     with output_lock(out_dir):
-        key = run_key(raw_dir, settings, f"{engine}", report)
+        found = discover(raw_dir, settings)
+        key = run_key(raw_dir, settings, f"{engine}", report, found)
         manifest = _up_to_date(out_dir, key, report)
         if manifest is not None:
             s = RunSummary(out_dir=out_dir, counts=Counter(manifest["counts"]), n_documents=manifest["n_documents"], n_paragraphs=manifest["n_paragraphs"])
@@ -753,14 +810,20 @@ def run(
             timings[name] = timings.get(name, 0.0) + now - mark[0]
             mark[0] = now
 
-        tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine, scheduler=scheduler, progress=progress)
-        res = _resources(settings)
-        labels = list(res.classifier.classes_)
+        labels = model_labels(settings)  # trains first if the labels changed (before any fork)
+        workers = workers or default_workers()
+        pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
+        tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine,
+                                   scheduler=scheduler, progress=progress, found=found, pool=pool)
         acc = _Acc(_para_writer(out_dir, labels), _removed_writer(out_dir))
-        lap("setup (model, lexicon)")
+        lap("setup")
         try:
             _accumulate(acc, logs, it, len(tasks), "documents", progress)
             lap("documents")
+            # new formulations need only the paragraph texts: look for them in a second
+            # process while this one writes the tables and draws the charts
+            discovery = _start_discovery(out_dir, acc.discovery, settings)
+            acc.discovery = []
             docs, paras, log, hits, words = _frames(acc)
             term_counts = trends.term_counts(hits, docs)
             tables = {
@@ -780,22 +843,16 @@ def run(
             acc.abort()
             raise
         lap("tables")
-        # charts need only the tables above: draw them in a second process while this one
-        # looks for new formulations (the two slowest aggregate steps, on two cores)
         charts = _start_figures(out_dir) if report and len(docs) else None
-        from pipeline.terms import discover_candidates
-
-        candidates = discover_candidates(acc.discovery, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
-        acc.discovery = []
-        files += _write_tables(out_dir, {"candidates": candidates})
-        lap("discovery")
+        files += discovery()
+        lap("discovery (after tables)")
         if charts is not None:
             from pipeline import report as report_mod
 
             try:
                 figs = charts()
                 files.append(f"figures/ ({len(figs)} files)")
-                lap("charts (after discovery)")
+                lap("charts")
                 report_mod.write_report(out_dir, figures=figs)
                 files.append("report.html")
                 lap("report.html")
@@ -811,6 +868,50 @@ def run(
                         "n_paragraphs": summary.n_paragraphs, "problems": summary.problems}, ensure_ascii=False),
         )
     return summary
+
+
+def _write_candidates(out_dir: Path, docs: list[tuple], settings: Settings) -> list[str]:
+    from pipeline.terms import discover_candidates
+
+    res = _resources(settings)
+    candidates = discover_candidates(docs, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
+    return _write_tables(out_dir, {"candidates": candidates})
+
+
+def _discovery_child(out_dir: Path, docs: list[tuple], settings: Settings) -> None:
+    _die_with_parent()
+    _write_candidates(out_dir, docs, settings)
+
+
+def _die_with_parent() -> None:
+    """Linux: a child process is killed with its parent, so it never writes after a killed run."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_discovery(out_dir: Path, docs: list[tuple], settings: Settings):
+    """Write candidates.csv from a forked child process; returns a function that waits for it
+    and gives the written file names (computed here instead when the child fails or cannot
+    be forked)."""
+    if not hasattr(os, "fork") or not docs:
+        return lambda: _write_candidates(out_dir, docs, settings)
+    import multiprocessing as mp
+
+    proc = mp.get_context("fork").Process(target=_discovery_child, args=(out_dir, docs, settings), daemon=True)
+    proc.start()
+
+    def wait() -> list[str]:
+        proc.join()
+        if proc.exitcode == 0:
+            return ["candidates.csv"]
+        return _write_candidates(out_dir, docs, settings)
+
+    return wait
 
 
 CHART_GROUPS = (

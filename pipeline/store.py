@@ -111,6 +111,20 @@ def read_csv(path: Path | str, **kwargs):
     return pd.read_csv(path, encoding="utf-8-sig", **kwargs)
 
 
+def render_rows(rows: Iterable[dict], columns: Sequence[str], types: dict | None = None) -> tuple[str, dict[str, list]]:
+    """Rows -> (CSV text, formula-escaped; columns as lists for Parquet, original text, None
+    for a missing number). Pure, so worker processes can do it for :meth:`TableWriter.write_rendered`."""
+    types = types or {}
+    values = [[_cell(row.get(c)) for c in columns] for row in rows]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([escape_formula(v) for v in vals] for vals in values)
+    cols = {c: list(col) for c, col in zip(columns, zip(*values))} if values else {c: [] for c in columns}
+    for c in columns:
+        if types.get(c, "string") != "string":  # '' means missing for numbers
+            cols[c] = [None if v == "" else v for v in cols[c]]
+    return buf.getvalue(), cols
+
+
 class TableWriter:
     """Stream rows into ``path`` (.csv, BOM, formula-escaped) and a ``.parquet`` copy with the
     original text, in bounded memory; both appear atomically on ``commit``, never half-written.
@@ -123,15 +137,15 @@ class TableWriter:
         self.columns = list(columns)
         self.types = types or {}
         self.batch = batch
-        self._rows: list[dict] = []
+        self._cols: dict[str, list] = {c: [] for c in self.columns}
+        self._buffered = 0
         self.n = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         self._csv_tmp = Path(tmp)
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self._fh.write("\ufeff")
-        self._csv = csv.writer(self._fh, lineterminator="\r\n")
-        self._csv.writerow(self.columns)
+        csv.writer(self._fh, lineterminator="\r\n").writerow(self.columns)
         self._pq_tmp: Path | None = None
         self._pq = None
         self._schema = None
@@ -141,30 +155,36 @@ class TableWriter:
             self._pq_tmp = Path(tmp)
 
     def write(self, rows: Iterable[dict]) -> None:
-        for row in rows:
-            self._csv.writerow([escape_formula(_cell(row.get(c))) for c in self.columns])
-            self._rows.append(row)
-            self.n += 1
-        if len(self._rows) >= self.batch:
+        self.write_rendered(render_rows(rows, self.columns, self.types))
+
+    def write_rendered(self, rendered: tuple[str, dict[str, list]]) -> None:
+        """Append rows already rendered by :func:`render_rows` with this writer's columns."""
+        text, cols = rendered
+        n = len(cols[self.columns[0]]) if self.columns else 0
+        if not n:
+            return
+        self._fh.write(text)
+        self.n += n
+        if self._pq_tmp is None:
+            return
+        for c in self.columns:
+            self._cols[c].extend(cols[c])
+        self._buffered += n
+        if self._buffered >= self.batch:
             self._flush_parquet()
 
     def _flush_parquet(self) -> None:
-        if self._pq_tmp is None or not self._rows:
-            self._rows = []
+        if self._pq_tmp is None or not self._buffered:
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        data = {c: [r.get(c) for r in self._rows] for c in self.columns}
         if self._schema is None:
             self._schema = self._arrow_schema()
             self._pq = pq.ParquetWriter(self._pq_tmp, self._schema)
-        for c in self.columns:
-            if self.types.get(c, "string") != "string":  # '' means missing for numbers
-                data[c] = [None if v == "" else v for v in data[c]]
-        table = pa.Table.from_pydict(data, schema=self._schema)
-        self._pq.write_table(table)
-        self._rows = []
+        self._pq.write_table(pa.Table.from_pydict(self._cols, schema=self._schema))
+        self._cols = {c: [] for c in self.columns}
+        self._buffered = 0
 
     def _arrow_schema(self):
         import pyarrow as pa
