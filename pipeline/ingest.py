@@ -607,6 +607,7 @@ _RULES: list[tuple[str, re.Pattern]] = [
     ("welcome", re.compile(r"^欢迎(来到|访问|光临).{0,40}(网|网站|平台|主页)[!!。]?$")),
     ("site header", re.compile(r"^.{0,20}-{4,}.{0,60}$")),
 ]
+_ANY_RULE = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in _RULES))  # one search for content lines
 _MENU_SEP = re.compile(r"\s*[|｜]\s*|\s{2,}| (?=\S{1,8}(?: |$))")
 _PUBDATE = re.compile(
     r"(发布时间|发布日期|发表时间|发表日期|发文日期|发稿时间|更新时间|录入时间|时间|日期|来源时间|published)\s*[:：]?\s*"
@@ -651,9 +652,10 @@ def classify_line(line: str) -> str | None:
         return "widget"
     if not T.has_han(s) and not re.search(r"[A-Za-z]{2,}", s):
         return "no text"  # '1 1 1', '…………', '00:00/00:00'
-    for name, rx in _RULES:
-        if rx.search(s) and (name not in ("phone", "copyright", "editor") or len(s) <= 80):
-            return name
+    if _ANY_RULE.search(s):
+        for name, rx in _RULES:
+            if rx.search(s) and (name not in ("phone", "copyright", "editor") or len(s) <= 80):
+                return name
     if len(s) <= 40 and any(w in s for w in _WIDGET_WORDS):
         return "widget"
     if _PUBDATE.search(s) and (len(s) <= 60 or re.search(r"来源|编辑|浏览|作者|打印|点击", s)):

@@ -48,11 +48,12 @@ def remove_han_spaces(text: str) -> str:
     return text
 
 
-_EDGE_SPACES = re.compile(r"^ +| +$", re.M)
-
-
 def collapse_spaces(text: str) -> str:
-    return _EDGE_SPACES.sub("", _MULTISPACE.sub(" ", text))
+    """Runs of spaces -> one space; no space at the start or end of a line."""
+    if " " not in text:
+        return text
+    text = _MULTISPACE.sub(" ", text)
+    return "\n".join(line.strip(" ") for line in text.split("\n"))
 
 
 def normalize(text: str) -> str:
