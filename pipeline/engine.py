@@ -172,14 +172,13 @@ def _keep_word(word: str, stopwords) -> bool:
 
 
 def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
-    hits: Counter = Counter()
-    words: Counter = Counter()
+    """Formulation hits and content-word counts of one document. Paragraphs are joined by
+    newlines (no formulation or word crosses one), so each backend is called once."""
+    text = "\n".join(p["text"] for p in paragraphs)
+    hits = res.matcher.count(text)
     stop = res.stopwords
-    for p in paragraphs:
-        t = p["text"]
-        hits.update(res.matcher.count(t))
-        words.update(w for w in res.segmenter.lcut(t) if _keep_word(w, stop))
-    return dict(hits), dict(words)
+    words = Counter(res.segmenter.lcut(text))
+    return dict(hits), {w: n for w, n in words.items() if _keep_word(w, stop)}
 
 
 def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
@@ -816,6 +815,9 @@ def run(
         tasks, logs, it = _collect(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine,
                                    scheduler=scheduler, progress=progress, found=found, pool=pool)
         acc = _Acc(_para_writer(out_dir, labels), _removed_writer(out_dir))
+        if pool is not None:  # the aggregates' imports, while the workers start on the first files
+            import pandas  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
         lap("setup")
         try:
             _accumulate(acc, logs, it, len(tasks), "documents", progress)
