@@ -162,12 +162,28 @@ def main() -> None:
     print(f"{'stage':<46}{'seconds':>9}{'MB/s':>9}{'x jieba':>9}")
     for name, secs in rows:
         print(f"{name:<46}{secs:>9.2f}{mb / secs if secs else float('inf'):>9.2f}{secs / t_jieba:>9.3f}")
+    stages = _stages(log1)
+    if stages:
+        print()
+        print("first run, by stage (the `Stages:` line dangjian run printed; wall seconds, two workers):")
+        for name, secs in stages:
+            print(f"  {name:<44}{secs:>9.2f}{mb / secs if secs else float('inf'):>9.2f}{secs / t_jieba:>9.3f}")
     print()
     print(f"unchanged re-run / first run: {again / first:.3f}")
     print(f"peak memory (PSS summed over the process tree): first run {mem1 / 2**20:.0f} MiB, re-run {mem2 / 2**20:.0f} MiB, one added {mem3 / 2**20:.0f} MiB")
     print("last run said:", log3.strip().splitlines()[0] if log3.strip() else "")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _stages(output: str) -> list[tuple[str, float]]:
+    """('setup', 0.4), ('documents', 1.2), ... from the run's "Stages: name 0.4s, ..." line."""
+    import re
+
+    for line in output.splitlines():
+        if line.startswith("Stages:"):
+            return [(m.group(1).strip(), float(m.group(2))) for m in re.finditer(r"([^,:]+?) ([0-9.]+)s(?:,|$)", line[len("Stages:"):])]
+    return []
 
 
 def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
