@@ -845,21 +845,25 @@ def run(
             acc.abort()
             raise
         lap("tables")
-        charts = _start_figures(out_dir) if report and len(docs) else None
-        files += discovery()
-        lap("discovery (after tables)")
-        if charts is not None:
+        figs = None
+        if report and len(docs):
             from pipeline import report as report_mod
 
             try:
-                figs = charts()
+                figs = report_mod.make_figures(out_dir)
                 files.append(f"figures/ ({len(figs)} files)")
-                lap("charts")
+            except Exception as err:  # noqa: BLE001 - the tables are written; a chart failure is reported
+                files.append(f"(charts failed: {type(err).__name__}: {err})")
+            lap("charts")
+        files += discovery()
+        lap("discovery (waited)")
+        if figs is not None:
+            try:
                 report_mod.write_report(out_dir, figures=figs)
                 files.append("report.html")
-                lap("report.html")
-            except Exception as err:  # noqa: BLE001 - tables are written; a chart failure is reported
+            except Exception as err:  # noqa: BLE001
                 files.append(f"(report failed: {type(err).__name__}: {err})")
+            lap("report.html")
         summary = _summary(out_dir, acc, docs, paras, files, t0)
         summary.timings = timings
         from pipeline.store import write_text
@@ -912,39 +916,5 @@ def _start_discovery(out_dir: Path, docs: list[tuple], settings: Settings):
         if proc.exitcode == 0:
             return ["candidates.csv"]
         return _write_candidates(out_dir, docs, settings)
-
-    return wait
-
-
-CHART_GROUPS = (
-    ("keywords_by_year", "category_shares"),
-    ("heatmap_terms", "trend_terms", "first_appearance", "documents_per_year"),
-)
-
-
-def _draw_figures(out_dir: str, only: tuple[str, ...] | None = None) -> list[str]:
-    from pipeline import report as report_mod
-
-    return [str(p) for p in report_mod.make_figures(out_dir, only=only)]
-
-
-def _start_figures(out_dir: Path):
-    """Start drawing the charts in two child processes; returns a function that waits for the
-    figure paths (falls back to drawing here when no child process can be started)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    if not hasattr(os, "fork"):
-        return lambda: [Path(p) for p in _draw_figures(str(out_dir))]
-    pool = ProcessPoolExecutor(max_workers=len(CHART_GROUPS), mp_context=mp.get_context("fork"))
-    futures = [pool.submit(_draw_figures, str(out_dir), group) for group in CHART_GROUPS]
-
-    def wait() -> list[Path]:
-        try:
-            paths = [Path(p) for fut in futures for p in fut.result()]
-        finally:
-            pool.shutdown()
-        order = {name: i for i, name in enumerate(n for g in CHART_GROUPS for n in g)}
-        return sorted(paths, key=lambda p: (order.get(p.stem, 99), p.suffix))
 
     return wait

@@ -70,6 +70,35 @@ def test_cjk_font_renders_chinese_without_missing_glyph_warnings():
     assert family not in matplotlib.rcParams["font.sans-serif"]
 
 
+def test_truetype_reader_matches_fonttools():
+    """Our struct-based reader gives fontTools' glyph ids, advances and outlines, and its WOFF
+    subset holds exactly the glyphs asked for, renumbered, with composite parts."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from pipeline.fonts import bundled_font
+
+    font = bundled_font()
+    ref = TTFont(str(font.path), fontNumber=font.index, lazy=True)
+    cmap, glyphs = ref.getBestCmap(), ref.getGlyphSet()
+    text = "党建报告趋势语料概况两个维护Aa1"
+    for ch in text:
+        assert font.glyph_id(ch) == ref.getGlyphID(cmap[ord(ch)])
+        assert font.advance(ch) == ref["hmtx"][cmap[ord(ch)]][0]
+        assert font.outline(ch).startswith("M")
+    assert font.glyph_id("\U0010fffd") == 0 and not font.covers("\U0010fffd")
+    sub = TTFont(io.BytesIO(font.woff(text)))
+    sub_cmap, sub_glyphs = sub.getBestCmap(), sub.getGlyphSet()
+    assert set(sub_cmap) == {ord(ch) for ch in text}
+    assert sub["maxp"].numGlyphs < 100  # only the glyphs asked for (+ composite parts)
+    for ch in text:
+        a, b = BoundsPen(glyphs), BoundsPen(sub_glyphs)
+        glyphs[cmap[ord(ch)]].draw(a)
+        sub_glyphs[sub_cmap[ord(ch)]].draw(b)
+        assert a.bounds == b.bounds, ch
+    assert font.woff(text) == font.woff(text[::-1])  # same characters, same bytes
+
+
 def test_missing_glyph_check_can_fail():
     """Control: the same text in a Latin-only font does warn, so the check above is real."""
     import matplotlib
@@ -130,32 +159,92 @@ def test_single_year_corpus_draws_bars(tmp_path):
     assert len([p for p in paths if p.suffix == ".png"]) >= 5
     assert "<td>2020</td>" in html and "distinctive words (frequency)" in html
     shares = trends.category_matrix(pd.read_csv(out / "category_shares.csv", encoding="utf-8-sig"), LABELS)
-    fig = report.category_figure(shares, trends.docs_per_year(docs))
-    assert len(fig.axes[0].patches) == len(LABELS) and not fig.axes[0].collections  # one stacked bar
+    chart = report.category_chart(shares, trends.docs_per_year(docs))
+    assert chart.count("bar") == int((shares.iloc[0] > 0).sum()) >= 2 and not chart.count("area")  # one stacked bar
 
 
-def test_category_figure_bars_for_few_years_area_for_many():
-    import matplotlib
-
+def test_category_chart_bars_for_few_years_area_for_many():
     shares = pd.DataFrame({"政治建设": [0.5, 0.4, 0.3], "其他": [0.5, 0.6, 0.7]}, index=[2019, 2020, 2021])
-    fig = report.category_figure(shares, pd.Series({2019: 2, 2020: 3, 2021: 1}))
-    ax = fig.axes[0]
-    assert len(ax.collections) == 2 and not ax.patches  # areas
-    texts = [t.get_text() for t in ax.texts]
-    assert texts == ["n=2", "n=3", "n=1"]
-    fig2 = report.category_figure(shares.loc[[2019, 2020]], None)
-    assert len(fig2.axes[0].patches) == 4  # 2 years x 2 categories as bars
-    matplotlib.pyplot.close("all")
+    chart = report.category_chart(shares, pd.Series({2019: 2, 2020: 3, 2021: 1}))
+    assert chart.count("area") == 2 and not chart.count("bar")  # areas
+    assert chart.strings("count") == ["n=2", "n=3", "n=1"]
+    assert "政治建设" in chart.strings("legend") and "无文档 (no documents)" not in chart.strings("legend")
+    two = report.category_chart(shares.loc[[2019, 2020]], None)
+    assert two.count("bar") == 4 and not two.strings("count")  # 2 years x 2 categories as bars
+    gap = shares.reindex([2018, 2019, 2020, 2021, 2022, 2023])
+    gap.loc[2023] = [0.5, 0.5]
+    chart = report.category_chart(gap, None)  # 2023 is isolated: bars, and shaded missing years
+    assert chart.count("bar") == 8 and chart.count("gap") == 2 and "无文档 (no documents)" in chart.strings("legend")
 
 
-def test_terms_figure_keeps_gaps():
-    import matplotlib
-
+def test_trend_chart_keeps_gaps():
     mat = pd.DataFrame({"两个维护": [1.0, float("nan"), 3.0, 4.0]}, index=[2018, 2019, 2020, 2021])
-    fig = report.terms_figure(mat, "per_10k")
-    ydata = fig.axes[0].lines[0].get_ydata()
-    assert pd.isna(ydata[1]) and ydata[3] == 4.0  # NaN (gap), not 0
-    matplotlib.pyplot.close("all")
+    chart = report.trend_chart(mat, "per_10k")
+    lines = [s for s in chart.shapes if s[1] == "line"]
+    assert len(lines) == 1 and len(lines[0][4]) == 2  # 2020-2021 joined, 2019 a gap (not 0)
+    assert chart.count("point") == 3  # 2018 stays a lone point
+    assert chart.strings("legend") == ["两个维护"]
+    bars = report.trend_chart(mat.loc[[2020, 2021]], "doc_share")  # fewer than 3 years: bars
+    assert bars.count("bar") == 2 and not bars.count("line")
+
+
+def test_heatmap_and_timeline_charts():
+    mat = pd.DataFrame({"两个维护": [1.0, float("nan"), 2.0], "四个意识": [0.0, float("nan"), 4.0]}, index=[2019, 2020, 2021])
+    heat = report.heatmap_chart(mat, "per_10k")
+    cells = {s[2] for s in heat.shapes if s[1] == "cell"}
+    assert heat.count("cell") == 6 and report.MISSING in cells  # 2020: grey, not the lightest colour
+    assert heat.strings("ytick")[:2] == ["两个维护", "四个意识"]
+    first = pd.DataFrame({"term": ["两个维护", "党章"], "first_year_corpus": [2016, 2018], "last_year_corpus": [2022, 2020],
+                          "first_year_national": [2016, 1922], "n_docs": [3, 1]})
+    timeline = report.timeline_chart(first)
+    assert timeline.count("range") == 2 and timeline.count("national") == 2
+    assert timeline.strings("clipped") == ["1922"]  # far-away national year: arrow at the edge, year written
+    for empty in (report.heatmap_chart(pd.DataFrame(), "per_10k"), report.timeline_chart(pd.DataFrame()), report.keywords_chart(pd.DataFrame()),
+                  report.documents_chart(pd.Series(dtype=float)), report.category_chart(pd.DataFrame(), None)):
+        assert empty.count("message") == 1 and empty.png(72)[:4] == b"\x89PNG"
+
+
+def test_charts_escape_text_and_render_every_glyph(run_dir):
+    """SVG is well-formed XML with hostile text inside; every character of every chart exists
+    in the bundled font (the check matplotlib did with its missing-glyph warning)."""
+    import xml.etree.ElementTree as ET
+
+    from pipeline.fonts import bundled_font
+
+    kw = pd.DataFrame({"year": [2020, 2020], "word": [XSS, "两个\x0b维护"], "score": [2.0, 1.0], "method": ["g2", "g2"]})
+    svg = report.keywords_chart(kw).svg()
+    ET.fromstring(svg.encode("utf-8"))
+    assert "<script" not in svg and "&lt;script" in svg  # the label (cut to 8 characters) is escaped
+    font = bundled_font()
+    c = report._corpus(run_dir)
+    tt = report._term_trends(c)
+    charts = [report.keywords_chart(c.keywords_by_year), report.trend_chart(c.trend(), "per_10k", c.docs_per_year()),
+              report.heatmap_chart(trends.trend_matrix(tt, trends.top_terms(tt, 20), "per_10k"), "per_10k"),
+              report.timeline_chart(c.first_appearance()), report.category_chart(c.shares(), c.docs_per_year())]
+    for chart in charts:
+        for text in chart.strings():
+            assert font.covers(text), text
+
+
+def test_figures_are_reproducible(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    report.make_figures(copy)
+    for path in (run_dir / "figures").iterdir():
+        assert (copy / "figures" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_nice_ticks_and_year_ticks():
+    from pipeline.charts import nice_ticks, year_ticks
+
+    assert nice_ticks(1.0) == ([0.0, 0.2, 0.4, 0.6, 0.8, 1.0], 1)
+    assert nice_ticks(14.7)[0][-1] >= 14.7 and nice_ticks(14.7)[1] == 0
+    assert nice_ticks(2, integer=True) == ([0.0, 1.0, 2.0], 0)
+    assert nice_ticks(0.0)[0][-1] == 1.0  # nothing to show: still an axis
+    assert year_ticks(1921, 2025, 12) == list(range(1930, 2021, 10))
+    assert year_ticks(2019, 2021, 12) == [2019, 2020, 2021]
 
 
 def test_slug_keeps_chinese_and_is_safe():
@@ -208,6 +297,18 @@ def test_report_sections_and_numbers(run_dir, html_text):
     assert "各年特征词" in html_text
     assert "《样本报告 003》, 2020" in html_text
     assert "=SUM(A1:A2)" in html_text and "'=SUM" not in html_text
+
+
+def test_report_examples_match_trends_examples(run_dir):
+    """report.html picks example paragraphs by the rule of Corpus.examples, without pandas."""
+    c = report._corpus(run_dir)
+    picker = report._Examples(c)
+    asked = [(picker.category(cat), c.examples(category=cat, n=report.REPORT_EXAMPLES)) for cat in c.labels]
+    top = trends.top_terms(report._term_trends(c), 20) + ["不存在的提法"]
+    asked += [(picker.terms(top)[t], c.examples(term=t, n=report.REPORT_EXAMPLES)) for t in top]
+    assert any(len(mine) == report.REPORT_EXAMPLES for mine, _ in asked)
+    for mine, ref in asked:
+        assert [(r["doc_id"], r["para_id"], r["text"]) for r in mine] == [(str(d), p, t) for d, p, t in zip(ref["doc_id"], ref["para_id"], ref["text"])]
 
 
 def test_report_without_optional_tables(tmp_path):
