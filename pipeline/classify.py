@@ -6,9 +6,16 @@ training folds in cross-validation. ``ParagraphClassifier`` wraps it sklearn-sty
 taxonomy (four-way, or six-way by splitting each four-way probability with the six-way keyword
 rule), ``explain`` and safe persistence (skops with an explicit trusted-type list).
 
-The engine uses::
+Saving a model also writes a numeric export that ``pipeline.linear.LinearScorer`` scores with
+numpy alone (same probabilities); the engine and ``dangjian classify`` use that::
 
-    clf = get_classifier(taxonomy, labels_dir, models_dir)   # once per worker
+    scorer = pipeline.linear.get_scorer(taxonomy, labels_dir, models_dir)  # once per worker
+    p = scorer.predict_proba(texts)                   # ndarray, columns scorer.columns (p_<label>)
+    labels, flags = scorer.labels_for(p), scorer.uncertain(p, threshold)
+
+The sklearn model itself (train, evaluate, explain, ``classify --explain``)::
+
+    clf = get_classifier(taxonomy, labels_dir, models_dir)
     proba = clf.predict_proba(df_with_text_and_heading)      # DataFrame of p_<label>
     flags = uncertain(proba, threshold)                      # bool Series
 """
@@ -17,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -29,9 +35,25 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from pipeline.errors import InputError, LabelError, ModelError, TaxonomyError
+from pipeline.linear import (  # noqa: F401 - moved there (the fast scorer needs them without sklearn); old names kept
+    _SPECS,
+    DEFAULT_MODEL,
+    MODEL_FORMAT_VERSION,
+    _automaton,
+    export_path,
+    features_hash,
+    keyword_counts,
+    label_files,
+    labels_from_array,
+    labels_hash,
+    model_path,
+    models_dir_default,
+    read_sidecar,
+    sidecar_path,
+    split_proba,
+    uses_lexicon,
+)
 
-MODEL_FORMAT_VERSION = 1
-DEFAULT_MODEL = "char_svm"
 SEED = 0
 TEXT, HEADING = "text", "heading"
 _CJK_OR_WORD = re.compile(r"[\w\u3400-\u9fff]")
@@ -134,23 +156,6 @@ def char_preprocess(text: str) -> str:
 
 # --------------------------------------------------------------------------- lexicon features
 
-_AUTOMATA: dict = {}
-
-
-def _automaton(surfaces: dict):
-    import ahocorasick
-
-    key = hashlib.sha1(json.dumps(sorted(surfaces.items()), ensure_ascii=False).encode()).hexdigest()
-    auto = _AUTOMATA.get(key)
-    if auto is None:
-        auto = ahocorasick.Automaton()
-        for surface, cat in surfaces.items():
-            auto.add_word(surface, (len(surface), cat))
-        auto.make_automaton()
-        _AUTOMATA[key] = auto
-    return auto
-
-
 def _lexicon_surfaces(lexicon_dir=None) -> dict[str, str]:
     """surface form -> 'lex:<category>' from the formulation lexicon ({} if unavailable)."""
     try:
@@ -210,23 +215,6 @@ class LexiconCounts(BaseEstimator, TransformerMixin):
 # --------------------------------------------------------------------------- keyword rule
 
 
-def keyword_counts(texts: Sequence[str], keywords: dict[str, Sequence[str]], labels: Sequence[str]) -> np.ndarray:
-    """(n, len(labels)) matrix of keyword hits per label (leftmost-longest, non-overlapping)."""
-    surfaces = {}
-    for lab in labels:
-        for w in keywords.get(lab, ()):
-            surfaces.setdefault(w, lab)
-    out = np.zeros((len(texts), len(labels)))
-    if not surfaces:
-        return out
-    auto = _automaton(surfaces)
-    col = {lab: i for i, lab in enumerate(labels)}
-    for i, t in enumerate(texts):
-        for _end, (_len, lab) in auto.iter_long(t):
-            out[i, col[lab]] += 1
-    return out
-
-
 class KeywordRule(BaseEstimator, ClassifierMixin):
     """Baseline: the label whose taxonomy keywords occur most; 其他 when none occurs.
 
@@ -264,13 +252,7 @@ CANDIDATES = {
     "char_word_lex_lr": "char 1-3-grams + segmenter words + lexicon/keyword category counts -> LogisticRegression(C=10)",
     "char_word_lex_svm": "char 1-2-grams + segmenter words + lexicon/keyword category counts -> LinearSVC(C=1), sigmoid-calibrated",
 }
-# feature / estimator settings of each candidate (chosen by doc-grouped CV on the 80% dev part)
-_SPECS = {
-    "char_lr": dict(ngram=(1, 3), sublinear=True, words=False, clf="lr", C=10.0),
-    "char_svm": dict(ngram=(1, 2), sublinear=False, words=False, clf="svm", C=1.0),
-    "char_word_lex_lr": dict(ngram=(1, 3), sublinear=True, words=True, clf="lr", C=10.0),
-    "char_word_lex_svm": dict(ngram=(1, 2), sublinear=False, words=True, clf="svm", C=1.0),
-}
+# feature / estimator settings of each candidate: pipeline.linear._SPECS
 
 
 def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None):
@@ -408,19 +390,10 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         return p[:, order]
 
     def _proba_array(self, frame: pd.DataFrame) -> np.ndarray:
-        base = self._base_proba(frame)
-        if len(self.labels_) == len(self.base_labels_) and all(self.rollup_[lab] == lab for lab in self.labels_):
-            order = [self.base_labels_.index(lab) for lab in self.labels_]
-            return base[:, order]
-        # six-way: split each base probability among its children by keyword hits
-        counts = keyword_counts(frame[TEXT].tolist(), self.keywords_, self.labels_)
-        out = np.zeros((len(frame), len(self.labels_)))
-        for j, b in enumerate(self.base_labels_):
-            kids = [i for i, lab in enumerate(self.labels_) if self.rollup_[lab] == b]
-            share = counts[:, kids] + self.split_alpha
-            share /= share.sum(axis=1, keepdims=True)
-            out[:, kids] = base[:, [j]] * share
-        return out
+        # four-way: reorder; six-way: split each base probability among its children by keyword
+        # hits (the same function as the fast scorer, pipeline.linear)
+        return split_proba(self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_,
+                           self.rollup_, self.keywords_, self.split_alpha)
 
     def predict_proba(self, X) -> pd.DataFrame:
         """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""
@@ -439,17 +412,8 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         four-way prediction."""
         if all(self.rollup_[lab] == lab for lab in self.labels_):
             return labels_from_proba(proba)
-        cols = [f"p_{lab}" for lab in self.labels_]
-        p = proba[cols].to_numpy()
-        groups = [[i for i, lab in enumerate(self.labels_) if self.rollup_[lab] == b] for b in self.base_labels_]
-        base = np.column_stack([p[:, g].sum(axis=1) for g in groups])
-        win = np.argmax(base, axis=1)
-        out = np.empty(len(p), dtype=object)
-        for j, g in enumerate(groups):
-            rows = win == j
-            if rows.any():
-                out[rows] = np.asarray(self.labels_, dtype=object)[np.asarray(g)[np.argmax(p[np.ix_(rows, g)], axis=1)]]
-        return pd.Series(out, index=proba.index, name="label")
+        p = proba[[f"p_{lab}" for lab in self.labels_]].to_numpy()
+        return pd.Series(labels_from_array(p, self.labels_, self.base_labels_, self.rollup_), index=proba.index, name="label")
 
     # -- explanation
     def feature_names_(self) -> np.ndarray:
@@ -540,14 +504,6 @@ def uncertain(proba: pd.DataFrame, threshold: float = 0.5) -> pd.Series:
 LABEL_COLUMNS = ("doc", "para_id", "text", "label", "note")
 
 
-def label_files(labels_dir) -> list[Path]:
-    """Labelled CSVs in read order: ``paragraphs.csv`` (the base set) first, then the rest by
-    name, so later imports (``import-<time>-….csv``) override earlier labels of the same text."""
-    labels_dir = Path(labels_dir)
-    files = [p for p in labels_dir.glob("*.csv") if p.is_file() and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: (p.name != "paragraphs.csv", p.name))
-
-
 def read_labelled_csv(path, *, require_label: bool = True) -> pd.DataFrame:
     """One labelled CSV -> DataFrame (all str). Raises InputError on unreadable/empty/no text."""
     from pipeline.store import read_csv
@@ -612,37 +568,6 @@ def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.Data
             data[col] = ""
     data = data.drop_duplicates(subset="text", keep="last").reset_index(drop=True)
     return data
-
-
-def labels_hash(labels_dir) -> str:
-    """sha256 over the names and bytes of every labelled CSV (what the model was trained on)."""
-    h = hashlib.sha256()
-    for p in label_files(labels_dir):
-        h.update(p.name.encode())
-        h.update(b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def uses_lexicon(model: str) -> bool:
-    """Whether a candidate's features depend on the formulation lexicon (segmenter words and
-    lexicon-category counts)."""
-    return bool(_SPECS.get(model, {}).get("words"))
-
-
-def features_hash(lexicon_dir=None, model: str = DEFAULT_MODEL) -> str:
-    """sha256 of the files that shape a model's features: the taxonomy (labels, keywords for the
-    rule and the six-way split) and, for models that use it, the formulation lexicon."""
-    from pipeline.config import LEXICON_DIR
-
-    base = Path(lexicon_dir) if lexicon_dir is not None else LEXICON_DIR
-    h = hashlib.sha256()
-    names = ("taxonomy.yaml", "formulations.csv") if uses_lexicon(model) else ("taxonomy.yaml",)
-    for name in names:
-        p = base / name
-        h.update(name.encode())
-        h.update(p.read_bytes() if p.is_file() else b"-")
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -747,23 +672,9 @@ TRUSTED_TYPES = [
 ]
 
 
-def models_dir_default() -> Path:
-    from pipeline.config import MODELS_DIR
-
-    env = os.environ.get("DANGJIAN_MODELS_DIR")
-    return Path(env) if env else MODELS_DIR
-
-
-def model_path(models_dir, taxonomy: str = "four") -> Path:
-    return Path(models_dir) / f"classifier-{getattr(taxonomy, 'value', taxonomy)}.skops"
-
-
-def sidecar_path(path) -> Path:
-    return Path(path).with_suffix(".json")
-
-
 def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path:
-    """Write the model (skops) and its JSON sidecar atomically; returns the model path."""
+    """Write the model (skops), its JSON sidecar and, for models the fast scorer can reproduce,
+    its numeric export (``.npz``, pipeline.linear), each atomically; returns the model path."""
     import skops.io as sio
 
     from pipeline import __version__ as pkg_version  # type: ignore[attr-defined]
@@ -788,18 +699,26 @@ def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path
     }
     write_bytes(path, data)
     write_text(sidecar_path(path), json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    _write_export(clf, path, info)
     return path
 
 
-def read_sidecar(path) -> dict | None:
-    side = sidecar_path(path)
-    if not side.is_file():
-        return None
+def _write_export(clf: ParagraphClassifier, path: Path, info: dict) -> Path | None:
+    """The fast-scoring export next to a saved model; None (and no file) for models it cannot
+    reproduce (keyword rule, word/lexicon features, headings) - they use the sklearn path."""
+    import warnings
+
+    from pipeline.linear import ExportMismatch, write_export
+
+    exp = export_path(path)
     try:
-        info = json.loads(side.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        return write_export(clf, path, info)
+    except ModelError as err:
+        if isinstance(err, ExportMismatch):
+            warnings.warn(f"{err}; the sklearn model will be used", RuntimeWarning, stacklevel=2)
+        if exp.is_file():
+            exp.unlink()  # an older model's export must not outlive it
         return None
-    return info if isinstance(info, dict) else None
 
 
 def load_model_file(path) -> ParagraphClassifier:
@@ -937,13 +856,21 @@ class ClassifyResult:
         return f"classified {self.n} paragraphs ({share}); {self.n_uncertain} uncertain -> {self.path}"
 
 
-def classify_frame(df: pd.DataFrame, clf: ParagraphClassifier, *, threshold: float = 0.5, explain: bool = False) -> pd.DataFrame:
+def classify_frame(df: pd.DataFrame, clf, *, threshold: float = 0.5, explain: bool = False) -> pd.DataFrame:
     """``df`` plus ``label``, ``p_<label>``… and ``uncertain`` (and ``explain``). Existing columns
-    of those names are replaced."""
-    proba = clf.predict_proba(df)
+    of those names are replaced. ``clf`` is a ParagraphClassifier or a fast scorer
+    (pipeline.linear.get_scorer; not with ``explain``)."""
+    if isinstance(clf, ParagraphClassifier):
+        proba = clf.predict_proba(df)
+        labels = clf.labels_for(proba).to_numpy()
+    else:
+        frame = as_frame(df)
+        p = clf.predict_proba(frame[TEXT].tolist(), frame[HEADING].tolist())
+        proba = pd.DataFrame(p, columns=clf.columns, index=df.index)
+        labels = clf.labels_for(p)
     out = df.drop(columns=[c for c in df.columns if c in ("label", "uncertain", "explain") or str(c).startswith("p_")])
     out = out.copy()
-    out["label"] = clf.labels_for(proba).to_numpy()
+    out["label"] = labels
     for col in proba.columns:
         out[col] = proba[col].round(4).to_numpy()
     out["uncertain"] = uncertain(proba, threshold).to_numpy()
@@ -954,11 +881,13 @@ def classify_frame(df: pd.DataFrame, clf: ParagraphClassifier, *, threshold: flo
 
 def classify_csv(in_path, out_path, *, taxonomy: str = "four", explain: bool = False, labels_dir=None,
                  models_dir=None, threshold: float = 0.5) -> ClassifyResult:
-    """Read any CSV with a ``text`` column (optional ``heading``), write it back with labels."""
+    """Read any CSV with a ``text`` column (optional ``heading``), write it back with labels.
+    Scores with the fast scorer (as ``dangjian run`` does); ``explain`` needs the sklearn model."""
+    from pipeline.linear import get_scorer
     from pipeline.store import write_csv
 
     df = read_labelled_csv(in_path, require_label=False)
-    clf = get_classifier(taxonomy, labels_dir, models_dir)
+    clf = get_classifier(taxonomy, labels_dir, models_dir) if explain else get_scorer(taxonomy, labels_dir, models_dir)
     out = classify_frame(df, clf, threshold=threshold, explain=explain)
     write_csv(out_path, out)
     counts = {k: int(v) for k, v in out["label"].value_counts().reindex(clf.labels_, fill_value=0).items()}

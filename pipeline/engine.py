@@ -84,7 +84,7 @@ def ingest_fingerprint(settings: Settings) -> str:
 
 
 def analysis_fingerprint(settings: Settings, model_fp: str) -> str:
-    code = _file_hash([PKG_DIR / n for n in ("segment.py", "terms.py", "lexicon.py", "classify.py", "taxonomy.py", "engine.py")])
+    code = _file_hash([PKG_DIR / n for n in ("segment.py", "terms.py", "lexicon.py", "classify.py", "linear.py", "taxonomy.py", "engine.py")])
     lex = _file_hash([p for p in Path(settings.lexicon_dir).glob("*") if p.is_file()])
     key = f"{code}|{lex}|{settings.segmenter}|{settings.taxonomy}|{settings.uncertain_below}|{model_fp}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -147,24 +147,22 @@ class Resources:
 
     @cached_property
     def classifier(self):
-        from pipeline.classify import get_classifier
+        """The numpy-only scorer of the trained model (pipeline.linear; no sklearn at run time)."""
+        from pipeline.linear import load_scorer
 
-        return get_classifier(self.settings.taxonomy, self.settings.labels_dir, self.settings.models_dir)
+        return load_scorer(self.settings)
 
 
 def model_labels(settings: Settings) -> list[str]:
     """The classifier's categories (trains the model first when the labels changed)."""
-    from pipeline.classify import get_classifier
-
-    return list(get_classifier(settings.taxonomy, settings.labels_dir, settings.models_dir).classes_)
+    return list(_resources(settings).classifier.labels_)
 
 
 def model_fingerprint(settings: Settings) -> str:
-    """Identity of the classifier the run will use (trains it first if needed)."""
-    from pipeline.classify import get_classifier
+    """Identity of the classifier the run will use (read from the model's sidecar when current)."""
+    from pipeline.linear import current_fingerprint
 
-    clf = get_classifier(settings.taxonomy, settings.labels_dir, settings.models_dir)
-    return getattr(clf, "fingerprint_", "") or type(clf).__name__
+    return current_fingerprint(settings.taxonomy, settings.labels_dir, settings.models_dir, settings.lexicon_dir) or "unknown"
 
 
 def _keep_word(word: str, stopwords) -> bool:
@@ -185,20 +183,15 @@ def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
     """Classify paragraphs (any number of documents at once: one model call per batch)."""
     if not paragraphs:
         return []
-    import pandas as pd
-
-    from pipeline.classify import uncertain
-
-    clf = res.classifier
+    scorer = res.classifier
+    cols = scorer.columns
     out: list[dict] = []
     for start in range(0, len(paragraphs), CLASSIFY_BATCH):  # bounded memory on huge documents
         chunk = paragraphs[start : start + CLASSIFY_BATCH]
-        frame = pd.DataFrame({"text": [p["text"] for p in chunk], "heading": [p.get("heading", "") for p in chunk]})
-        proba = clf.predict_proba(frame)
-        unc = uncertain(proba, res.settings.uncertain_below).tolist()
-        best = clf.labels_for(proba).tolist() if hasattr(clf, "labels_for") else [proba.columns[i][2:] for i in proba.to_numpy().argmax(axis=1)]
-        values = proba.to_numpy().round(4).tolist()
-        cols = list(proba.columns)
+        proba = scorer.predict_proba([p["text"] for p in chunk], [p.get("heading", "") for p in chunk])
+        best = scorer.labels_for(proba).tolist()
+        unc = scorer.uncertain(proba, res.settings.uncertain_below).tolist()
+        values = proba.round(4).tolist()
         for i in range(len(chunk)):
             out.append({"label": best[i], **dict(zip(cols, values[i])), "uncertain": bool(unc[i])})
     return out
@@ -291,7 +284,7 @@ def process_files(tasks: list[tuple]) -> list[dict]:
             results[i]["analysis"] = ana
             if cache is not None:
                 cache.put("analysis", akey, ana)
-    spec = _para_spec(list(res.classifier.classes_))
+    spec = _para_spec(list(res.classifier.labels_))
     return [_render(r, spec) for r in results]  # type: ignore[arg-type]
 
 
