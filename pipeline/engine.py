@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -602,6 +603,10 @@ class _Acc:
 def _accumulate(acc: _Acc, logs: list[dict], results: Iterable[dict], total: int, label: str, progress: bool) -> None:
     """Feed worker results into ``acc`` in input order, with a progress bar."""
     acc.logs.extend(logs)
+    if not (progress and sys.stdout.isatty()):  # no bar to draw: do not import rich
+        for res in results:
+            acc.add(res)
+        return
     with _progress(total, progress) as bar:
         task = bar.add_task(label, total=total)
         for res in results:
