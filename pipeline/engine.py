@@ -146,6 +146,20 @@ class Resources:
 
         return load_stopwords(self.settings.lexicon_dir)
 
+    def keep_word(self, word: str) -> bool:
+        """Is ``word`` a content word for the keyword tables (memoised: words recur)?"""
+        memo = self._keep
+        keep = memo.get(word)
+        if keep is None:
+            if len(memo) > 2_000_000:
+                memo.clear()
+            keep = memo[word] = _keep_word(word, self.stopwords)
+        return keep
+
+    @cached_property
+    def _keep(self) -> dict[str, bool]:
+        return {}
+
     @cached_property
     def classifier(self):
         """The numpy-only scorer of the trained model (pipeline.linear; no sklearn at run time)."""
@@ -175,9 +189,9 @@ def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     newlines (no formulation or word crosses one), so each backend is called once."""
     text = "\n".join(p["text"] for p in paragraphs)
     hits = res.matcher.count(text)
-    stop = res.stopwords
     words = Counter(res.segmenter.lcut(text))
-    return dict(hits), {w: n for w, n in words.items() if _keep_word(w, stop)}
+    keep = res.keep_word
+    return dict(hits), {w: n for w, n in words.items() if keep(w)}
 
 
 def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:

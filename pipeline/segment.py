@@ -156,7 +156,10 @@ class Segmenter:
             starts, ends = _offsets(text, words)
             if spans:
                 words, starts, ends = _enforce_spans(text, words, starts, ends, spans)
-        if _WHITESPACE.search(text) and any(w.isspace() for w in words):
+        if starts is None:  # lcut: just drop whitespace tokens
+            if _WHITESPACE.search(text):
+                words = [w for w in words if not w.isspace()]
+        elif _WHITESPACE.search(text) and any(w.isspace() for w in words):
             keep = [i for i, w in enumerate(words) if not w.isspace()]
             words = [words[i] for i in keep]
             if starts is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PREFIX_SET = frozenset(FORMULA_PREFIXES)
 
 
 def _umask() -> int:
@@ -117,7 +118,9 @@ def render_rows(rows: Iterable[dict], columns: Sequence[str], types: dict | None
     types = types or {}
     values = [[_cell(row.get(c)) for c in columns] for row in rows]
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows([escape_formula(v) for v in vals] for vals in values)
+    csv.writer(buf, lineterminator="\r\n").writerows(
+        [("'" + v) if isinstance(v, str) and v[:1] in _PREFIX_SET else v for v in vals] for vals in values  # escape_formula, inlined
+    )
     cols = {c: list(col) for c, col in zip(columns, zip(*values))} if values else {c: [] for c in columns}
     for c in columns:
         if types.get(c, "string") != "string":  # '' means missing for numbers
