@@ -96,6 +96,7 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._dirs: set[Path] = set()
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.json.gz"
@@ -109,10 +110,22 @@ class Cache:
             return None  # missing or corrupt (e.g. a killed run): recompute
 
     def put(self, kind: str, key: str, value) -> None:
-        from pipeline.store import write_bytes
-
+        """Write a blob atomically (temp file + rename; no fsync: a lost blob is recomputed)."""
         data = gzip.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), compresslevel=1)
-        write_bytes(self._path(kind, key), data, fsync=False)  # a lost blob is just recomputed
+        path = self._path(kind, key)
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one writer per process
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs speed
 
 
 # --------------------------------------------------------------------------- per-document work
@@ -146,18 +159,9 @@ class Resources:
 
         return load_stopwords(self.settings.lexicon_dir)
 
-    def keep_word(self, word: str) -> bool:
-        """Is ``word`` a content word for the keyword tables (memoised: words recur)?"""
-        memo = self._keep
-        keep = memo.get(word)
-        if keep is None:
-            if len(memo) > 2_000_000:
-                memo.clear()
-            keep = memo[word] = _keep_word(word, self.stopwords)
-        return keep
-
     @cached_property
-    def _keep(self) -> dict[str, bool]:
+    def keep_memo(self) -> dict[str, bool]:
+        """word -> is it a content word for the keyword tables (words recur across documents)."""
         return {}
 
     @cached_property
@@ -190,8 +194,12 @@ def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     text = "\n".join(p["text"] for p in paragraphs)
     hits = res.matcher.count(text)
     words = Counter(res.segmenter.lcut(text))
-    keep = res.keep_word
-    return dict(hits), {w: n for w, n in words.items() if keep(w)}
+    keep = res.keep_memo
+    for w in [w for w in words if w not in keep]:
+        keep[w] = _keep_word(w, res.stopwords)
+    if len(keep) > 2_000_000:  # bounded on huge vocabularies
+        res.keep_memo = {}
+    return dict(hits), {w: n for w, n in words.items() if keep[w]}
 
 
 def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
@@ -791,7 +799,6 @@ def run(
     progress: bool = True,
 ) -> RunSummary:
     """The whole pipeline; see the module docstring. Returns a summary for the CLI."""
-    from pipeline import trends
     from pipeline.lock import output_lock
 
     settings = settings or Settings()
@@ -838,6 +845,8 @@ def run(
             # process while this one writes the tables and draws the charts
             discovery = _start_discovery(out_dir, acc.discovery, settings)
             acc.discovery = []
+            from pipeline import trends
+
             docs, paras, log, hits, words = _frames(acc)
             term_counts = trends.term_counts(hits, docs)
             tables = {
