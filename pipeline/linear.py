@@ -258,19 +258,25 @@ def normalise(cp: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     if n_chars == 0:
         return cp, lens
     cls = _char_classes()[np.minimum(cp, _CLASS_LIMIT)]
+    cp[cls == _DIGIT] = 0x30
+    return _collapse_runs(cp, cls, lens, 0x20)
+
+
+def _collapse_runs(values: np.ndarray, cls: np.ndarray, lens: np.ndarray, space) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the first character of each run of digits / whitespace (classes ``cls``) within each
+    text; the survivor of a whitespace run of >= 2 becomes ``space``. Returns (values, lengths)."""
+    n_chars = len(values)
     ends = np.cumsum(lens)
     starts = ends - lens
     cont = (cls[1:] == cls[:-1]) & (cls[1:] != 0)  # char i+1 continues char i's digit/space run ...
     cont[starts[(starts > 0) & (starts < n_chars)] - 1] = False  # ... within one text
-    out = cp
-    out[cls == _DIGIT] = 0x30
-    out[:-1][cont & (cls[:-1] == _SPACE)] = 0x20  # a space run's first char (the survivor) -> ' '
+    values[:-1][cont & (cls[:-1] == _SPACE)] = space  # a space run's first char (the survivor)
     if not cont.any():
-        return out, lens
+        return values, lens
     drop = np.zeros(n_chars, dtype=bool)
     drop[1:] = cont
     before = np.concatenate(([0], np.cumsum(drop)))  # dropped characters before each position
-    return out[~drop], lens - (before[ends] - before[starts])
+    return values[~drop], lens - (before[ends] - before[starts])
 
 
 # --------------------------------------------------------------------------- the scorer
@@ -414,19 +420,7 @@ class LinearScorer:
         v = self._cid[np.minimum(cp.astype(np.intp), len(self._cid) - 1)]
         if n_chars == 0:
             return v, lens
-        cls = v & 3
-        ids = v >> 2
-        ends = np.cumsum(lens)
-        starts = ends - lens
-        cont = (cls[1:] == cls[:-1]) & (cls[1:] != 0)  # char i+1 continues char i's digit/space run ...
-        cont[starts[(starts > 0) & (starts < n_chars)] - 1] = False  # ... within one text
-        ids[:-1][cont & (cls[:-1] == _SPACE)] = self._space_id  # a space run's first char -> ' '
-        if not cont.any():
-            return ids, lens
-        drop = np.zeros(n_chars, dtype=bool)
-        drop[1:] = cont
-        before = np.concatenate(([0], np.cumsum(drop)))  # dropped characters before each position
-        return ids[~drop], lens - (before[ends] - before[starts])
+        return _collapse_runs(v >> 2, v & 3, lens, self._space_id)
 
     def _lookup(self, n: int, key: np.ndarray) -> np.ndarray:
         kind, table, cols = self._tables[n]
