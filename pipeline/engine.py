@@ -866,25 +866,19 @@ def run(
             acc.abort()
             raise
         lap("tables")
-        figs = None
-        if report and len(docs):
-            from pipeline import report as report_mod
-
-            try:
-                figs = report_mod.make_figures(out_dir)
-                files.append(f"figures/ ({len(figs)} files)")
-            except Exception as err:  # noqa: BLE001 - the tables are written; a chart failure is reported
-                files.append(f"(charts failed: {type(err).__name__}: {err})")
-            lap("charts")
+        charts = _Charts(out_dir) if report and len(docs) else None
         files += discovery()
         lap("discovery (waited)")
-        if figs is not None:
-            try:
-                report_mod.write_report(out_dir, figures=figs)
+        if charts is not None:
+            from pipeline import report as report_mod
+
+            try:  # the page is built while a child process draws the charts; they go in last
+                report_mod.write_report(out_dir, figures=charts)
+                files.append(f"figures/ ({len(charts.paths)} files)")
                 files.append("report.html")
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:  # noqa: BLE001 - the tables are written; a chart/report failure is reported
                 files.append(f"(report failed: {type(err).__name__}: {err})")
-            lap("report.html")
+            lap("charts + report.html")
         summary = _summary(out_dir, acc, docs, paras, files, t0)
         summary.timings = timings
         from pipeline.store import write_text
@@ -895,6 +889,43 @@ def run(
                         "n_paragraphs": summary.n_paragraphs, "problems": summary.problems}, ensure_ascii=False),
         )
     return summary
+
+
+class _Charts:
+    """The six charts drawn by a forked child process; calling the object waits for their paths
+    (drawn here instead when the child fails or no process can be forked)."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.paths: list[Path] = []
+        self._future = self._pool = None
+        if hasattr(os, "fork"):
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"), initializer=_die_with_parent)
+            self._future = self._pool.submit(_draw_charts, str(out_dir))
+
+    def __call__(self) -> list[Path]:
+        try:
+            paths = self._future.result() if self._future is not None else None
+        except Exception:  # noqa: BLE001 - e.g. the child was killed: draw here
+            paths = None
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+        self.paths = [Path(p) for p in paths] if paths is not None else _draw_charts_here(self.out_dir)
+        return self.paths
+
+
+def _draw_charts(out_dir: str) -> list[str]:
+    return [str(p) for p in _draw_charts_here(Path(out_dir))]
+
+
+def _draw_charts_here(out_dir: Path) -> list[Path]:
+    from pipeline import report as report_mod
+
+    return report_mod.make_figures(out_dir)
 
 
 def _write_candidates(out_dir: Path, docs: list[tuple], settings: Settings) -> list[str]:
