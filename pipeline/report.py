@@ -144,7 +144,7 @@ def category_chart(shares: pd.DataFrame, n_docs: pd.Series | None = None) -> Cha
     """(a) Category shares by year: stacked areas (bars with < 3 years or isolated years);
     years without documents shaded; documents per year written above."""
     if shares is None or shares.empty or shares.notna().sum().sum() == 0:
-        return empty_chart("没有已分类的段落 (no labelled paragraphs)")
+        return empty_chart("没有已知年份的已分类段落 (no classified paragraphs with a known year)")
     years = [int(y) for y in shares.index]
     cats = [str(c) for c in shares.columns]
     ok = shares.notna().all(axis=1).tolist()
