@@ -14,6 +14,7 @@ Importing this module is cheap (Pillow loads when a PNG is painted).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import struct
@@ -240,17 +241,17 @@ def _png_bytes(image, dpi: int) -> bytes:
     )
 
 
-_PIL_FONTS: dict[float, object] = {}
-
-
 def _pil_font(size_px: float):
-    size_px = round(size_px, 2)
-    if size_px not in _PIL_FONTS:
-        from PIL import ImageFont
+    return _pil_font_at(round(size_px, 2))
 
-        font = bundled_font()
-        _PIL_FONTS[size_px] = ImageFont.truetype(str(font.path), size_px, index=font.index, layout_engine=ImageFont.Layout.BASIC)
-    return _PIL_FONTS[size_px]
+
+@functools.lru_cache(maxsize=64)
+def _pil_font_at(size_px: float):
+    """Pillow's FreeType face of the bundled font at one pixel size (loaded once per size)."""
+    from PIL import ImageFont
+
+    font = bundled_font()
+    return ImageFont.truetype(str(font.path), size_px, index=font.index, layout_engine=ImageFont.Layout.BASIC)
 
 
 # --------------------------------------------------------------------------- axes and ticks
