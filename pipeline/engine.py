@@ -381,17 +381,22 @@ def _worker_init(settings: Settings) -> None:
 
 
 # --------------------------------------------------------------------------- engines
-def start_pool(settings: Settings, workers: int):
-    """A process pool whose workers start now and load the segmenter, matcher and model once
-    each, while the caller goes on (None when one worker is asked for)."""
-    if workers <= 1:
-        return None
+def _pool(settings: Settings, workers: int):
+    """A process pool whose workers load the segmenter, matcher and model once each."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
-    pool.submit(int)  # fork the workers now: their initialisation overlaps the file walk
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
+
+
+def start_pool(settings: Settings, workers: int):
+    """:func:`_pool` with its workers started now, so their initialisation overlaps the
+    caller's work (None when one worker is asked for)."""
+    if workers <= 1:
+        return None
+    pool = _pool(settings, workers)
+    pool.submit(int)  # forks the workers
     return pool
 
 
@@ -409,13 +414,10 @@ def _map_local(tasks: list[tuple], workers: int, pool=None) -> Iterator[dict]:
 
     settings = tasks[0][3]
 
-    def new_pool(n: int = workers):
-        return start_pool(settings, n) if n > 1 else _solo_pool(settings)
-
     window = workers * 2
     pending = deque(chunked(tasks, max_files=max(1, min(16, len(tasks) // (workers * 4) or 1))))
     inflight: deque = deque()
-    pool = pool or new_pool()
+    pool = pool or _pool(settings, workers)
     try:
         while pending or inflight:
             while pending and len(inflight) < window:
@@ -432,24 +434,16 @@ def _map_local(tasks: list[tuple], workers: int, pool=None) -> Iterator[dict]:
             pending.extendleft(reversed([c for c, _ in inflight]))
             inflight.clear()
             for t in chunk:
-                solo = _solo_pool(settings)
+                solo = _pool(settings, 1)
                 try:
                     yield solo.submit(process_file, *t).result()
                 except BrokenProcessPool:
                     yield _failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
                 finally:
                     solo.shutdown(wait=False, cancel_futures=True)
-            pool = new_pool()
+            pool = _pool(settings, workers)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _solo_pool(settings: Settings):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
 
 
 def _map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:
@@ -842,8 +836,8 @@ def run(
             _accumulate(acc, logs, it, len(tasks), "documents", progress)
             lap("documents")
             # new formulations need only the paragraph texts: look for them in a second
-            # process while this one writes the tables and draws the charts
-            discovery = _start_discovery(out_dir, acc.discovery, settings)
+            # process while this one writes the tables
+            discovery = _Forked(_write_candidates, out_dir, acc.discovery, settings)
             acc.discovery = []
             from pipeline import trends
 
@@ -866,7 +860,7 @@ def run(
             acc.abort()
             raise
         lap("tables")
-        charts = _Charts(out_dir) if report and len(docs) else None
+        charts = _Forked(_draw_charts, out_dir) if report and len(docs) else None
         files += discovery()
         lap("discovery (waited)")
         if charts is not None:
@@ -874,7 +868,7 @@ def run(
 
             try:  # the page is built while a child process draws the charts; they go in last
                 report_mod.write_report(out_dir, figures=charts)
-                files.append(f"figures/ ({len(charts.paths)} files)")
+                files.append(f"figures/ ({len(charts.result)} files)")
                 files.append("report.html")
             except Exception as err:  # noqa: BLE001 - the tables are written; a chart/report failure is reported
                 files.append(f"(report failed: {type(err).__name__}: {err})")
@@ -891,54 +885,50 @@ def run(
     return summary
 
 
-class _Charts:
-    """The six charts drawn by a forked child process; calling the object waits for their paths
-    (drawn here instead when the child fails or no process can be forked)."""
+class _Forked:
+    """``fn(*args)`` computed in a forked child process (arguments inherited, not pickled; the
+    child dies with its parent). Calling the object waits for the result, computed here instead
+    when the child fails or no process can be forked; ``result`` keeps it."""
 
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
-        self.paths: list[Path] = []
-        self._future = self._pool = None
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+        self.result = None
+        self._done = False
+        self._proc = self._recv = None
         if hasattr(os, "fork"):
             import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"), initializer=_die_with_parent)
-            self._future = self._pool.submit(_draw_charts, str(out_dir))
+            ctx = mp.get_context("fork")
+            self._recv, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+            self._proc.start()
+            send.close()
 
-    def __call__(self) -> list[Path]:
-        try:
-            paths = self._future.result() if self._future is not None else None
-        except Exception:  # noqa: BLE001 - e.g. the child was killed: draw here
-            paths = None
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown()
-        self.paths = [Path(p) for p in paths] if paths is not None else _draw_charts_here(self.out_dir)
-        return self.paths
-
-
-def _draw_charts(out_dir: str) -> list[str]:
-    return [str(p) for p in _draw_charts_here(Path(out_dir))]
-
-
-def _draw_charts_here(out_dir: Path) -> list[Path]:
-    from pipeline import report as report_mod
-
-    return report_mod.make_figures(out_dir)
+    def __call__(self):
+        if self._done:
+            return self.result
+        got = False
+        if self._proc is not None:
+            try:
+                self.result, got = self._recv.recv(), True
+            except (EOFError, OSError):  # the child failed or was killed
+                pass
+            self._proc.join()
+            self._recv.close()
+        if not got:
+            self.result = self.fn(*self.args)  # here, so a real error is raised where it is seen
+        self._done = True
+        return self.result
 
 
-def _write_candidates(out_dir: Path, docs: list[tuple], settings: Settings) -> list[str]:
-    from pipeline.terms import discover_candidates
-
-    res = _resources(settings)
-    candidates = discover_candidates(docs, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
-    return _write_tables(out_dir, {"candidates": candidates})
-
-
-def _discovery_child(out_dir: Path, docs: list[tuple], settings: Settings) -> None:
+def _child(send, fn, args) -> None:
     _die_with_parent()
-    _write_candidates(out_dir, docs, settings)
+    try:
+        result = fn(*args)
+    except BaseException:  # noqa: BLE001 - the parent recomputes and reports it
+        os._exit(1)
+    send.send(result)
+    send.close()
 
 
 def _die_with_parent() -> None:
@@ -952,21 +942,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def _start_discovery(out_dir: Path, docs: list[tuple], settings: Settings):
-    """Write candidates.csv from a forked child process; returns a function that waits for it
-    and gives the written file names (computed here instead when the child fails or cannot
-    be forked)."""
-    if not hasattr(os, "fork") or not docs:
-        return lambda: _write_candidates(out_dir, docs, settings)
-    import multiprocessing as mp
+def _draw_charts(out_dir: Path) -> list[Path]:
+    from pipeline import report as report_mod
 
-    proc = mp.get_context("fork").Process(target=_discovery_child, args=(out_dir, docs, settings), daemon=True)
-    proc.start()
+    return report_mod.make_figures(out_dir)
 
-    def wait() -> list[str]:
-        proc.join()
-        if proc.exitcode == 0:
-            return ["candidates.csv"]
-        return _write_candidates(out_dir, docs, settings)
 
-    return wait
+def _write_candidates(out_dir: Path, docs: list[tuple], settings: Settings) -> list[str]:
+    from pipeline.terms import discover_candidates
+
+    res = _resources(settings)
+    candidates = discover_candidates(docs, res.lexicon, stopwords=res.stopwords, max_chars=PMI_CHAR_BUDGET)
+    return _write_tables(out_dir, {"candidates": candidates})

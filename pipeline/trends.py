@@ -383,6 +383,17 @@ def year_range(years: Iterable) -> list[int]:
     return list(range(min(ys), max(ys) + 1)) if ys else []
 
 
+def _year_pivot(table: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    """Known years x ``column`` sums of ``value`` (as numbers), integer year index."""
+    t = table.copy()
+    t["year"] = _as_year(t["year"])
+    t = t[t["year"].notna()]
+    t[value] = pd.to_numeric(t[value], errors="coerce")
+    mat = t.pivot_table(index="year", columns=column, values=value, aggfunc="sum")
+    mat.index = mat.index.astype(int)
+    return mat
+
+
 def trend_matrix(term_trends: pd.DataFrame, terms: Sequence[str] | None = None, measure: str = "per_10k", *, years: Iterable | None = None) -> pd.DataFrame:
     """Year x term table of ``measure`` over the full span of years.
 
@@ -394,12 +405,7 @@ def trend_matrix(term_trends: pd.DataFrame, terms: Sequence[str] | None = None, 
     terms = list(terms) if terms else None
     if term_trends is None or term_trends.empty:
         return pd.DataFrame(columns=terms or [], dtype=float).rename_axis("year")
-    tt = term_trends.copy()
-    tt["year"] = _as_year(tt["year"])
-    tt = tt[tt["year"].notna()]
-    tt[measure] = pd.to_numeric(tt[measure], errors="coerce")
-    mat = tt.pivot_table(index="year", columns="term", values=measure, aggfunc="sum")
-    mat.index = mat.index.astype(int)
+    mat = _year_pivot(term_trends, "term", measure)
     with_docs = mat.index
     if terms is not None:
         mat = mat.reindex(columns=terms)
@@ -415,13 +421,8 @@ def category_matrix(category_shares: pd.DataFrame, labels: Sequence[str] | None 
     """Year x category table of shares over the full span of years (missing years NaN)."""
     if category_shares is None or category_shares.empty:
         return pd.DataFrame(columns=list(labels or []), dtype=float).rename_axis("year")
-    cs = category_shares.copy()
-    cs["year"] = _as_year(cs["year"])
-    cs = cs[cs["year"].notna()]
-    cs[value] = pd.to_numeric(cs[value], errors="coerce")
-    mat = cs.pivot_table(index="year", columns="category", values=value, aggfunc="sum")
-    mat.index = mat.index.astype(int)
-    order = list(labels) if labels else list(dict.fromkeys(cs["category"]))
+    mat = _year_pivot(category_shares, "category", value)
+    order = list(labels) if labels else list(dict.fromkeys(category_shares.loc[_as_year(category_shares["year"]).notna(), "category"]))
     mat = mat.reindex(index=year_range(mat.index), columns=order).astype(float)
     mat.index.name = "year"
     return mat
