@@ -68,9 +68,7 @@ def read_table(out_dir: Path | str, name: str, columns: Sequence[str] | None = N
         except Exception:  # a damaged parquet: the CSV is the contract, fall back to it
             df = None
         if df is not None:
-            if "year" in df:
-                df["year"] = pd.to_numeric(df["year"], errors="coerce").round().astype("Int64")
-            return df
+            return _parquet_types(df)
     if csv.is_file():
         df = store.read_csv(csv)
         for col in df.columns:
@@ -78,6 +76,21 @@ def read_table(out_dir: Path | str, name: str, columns: Sequence[str] | None = N
                 df[col] = df[col].map(store.unescape_formula)
         return _coerce(df)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _parquet_types(df: pd.DataFrame) -> pd.DataFrame:
+    """A table as read from Parquet, with years as nullable integers."""
+    if "year" in df:
+        df["year"] = pd.to_numeric(df["year"], errors="coerce").round().astype("Int64")
+    return df
+
+
+def as_read(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` exactly as :func:`read_table` would return it after ``store.write_csv(...,
+    parquet=True)``: the same Arrow conversion in memory, without the disk."""
+    import pyarrow as pa
+
+    return _parquet_types(pa.Table.from_pandas(df, preserve_index=False).to_pandas())
 
 
 def read_lexicon(path: Path | str | None = None) -> pd.DataFrame:
@@ -99,6 +112,13 @@ def labels_of(category_shares: pd.DataFrame, paragraphs: pd.DataFrame | None = N
         found = [x for x in dict.fromkeys(paragraphs["label"].astype(str)) if x]
         return [c for c in DEFAULT_LABELS if c in found] + [c for c in found if c not in DEFAULT_LABELS]
     return list(DEFAULT_LABELS)
+
+
+def _lexicon_path(out_dir: Path, lexicon: Path | str | None) -> Path | None:
+    """The lexicon a run folder is read with: the one given, else its own copy, else the default."""
+    if lexicon:
+        return Path(lexicon)
+    return out_dir / "formulations.csv" if (out_dir / "formulations.csv").is_file() else None
 
 
 @dataclass
@@ -131,10 +151,15 @@ class Corpus:
             )
         skip = set(skip)
         tables = {name: (_empty_table(name) if name in skip else read_table(out_dir, name)) for name in TABLES}
-        lex_path = Path(lexicon) if lexicon else None
-        if lex_path is None and (out_dir / "formulations.csv").is_file():
-            lex_path = out_dir / "formulations.csv"
-        return cls(out_dir=out_dir, lexicon=read_lexicon(lex_path), **tables)
+        return cls(out_dir=out_dir, lexicon=read_lexicon(_lexicon_path(out_dir, lexicon)), **tables)
+
+    @classmethod
+    def from_frames(cls, out_dir: Path | str, frames: dict[str, pd.DataFrame], *, lexicon: Path | str | None = None) -> "Corpus":
+        """The Corpus :meth:`load` would read once ``frames`` (table name -> DataFrame, as the
+        run writes them) are written to ``out_dir``; tables not given are empty."""
+        out_dir = Path(out_dir)
+        tables = {name: (as_read(frames[name]) if name in frames else _empty_table(name)) for name in TABLES}
+        return cls(out_dir=out_dir, lexicon=read_lexicon(_lexicon_path(out_dir, lexicon)), **tables)
 
     def __repr__(self) -> str:
         years = trends.year_range(self.documents["year"]) if "year" in self.documents else []

@@ -96,7 +96,6 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self._dirs: set[Path] = set()
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.json.gz"
@@ -113,12 +112,13 @@ class Cache:
         """Write a blob atomically (temp file + rename; no fsync: a lost blob is recomputed)."""
         data = gzip.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), compresslevel=1)
         path = self._path(kind, key)
-        if path.parent not in self._dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one writer per process
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            except FileNotFoundError:  # first blob of its folder
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             try:
                 os.write(fd, data)
             finally:
@@ -193,7 +193,7 @@ def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     newlines (no formulation or word crosses one), so each backend is called once."""
     text = "\n".join(p["text"] for p in paragraphs)
     hits = res.matcher.count(text)
-    words = Counter(res.segmenter.lcut(text))
+    words = res.segmenter.count(text)
     keep = res.keep_memo
     for w in [w for w in words if w not in keep]:
         keep[w] = _keep_word(w, res.stopwords)
@@ -852,6 +852,9 @@ def run(
                 "keywords_by_year": trends.keywords_by_year(None, docs, year_words=words),
                 "category_shares": trends.category_shares(paras, docs, labels),
             }
+            # the charts need only the aggregates: a second process draws them from these
+            # frames while this one writes the tables and then report.html
+            charts = _Forked(_draw_charts, out_dir, {k: tables[k] for k in CHART_TABLES}) if report and len(docs) else None
             files = _write_tables(out_dir, tables)
             del words, tables
             acc.release_words()
@@ -860,7 +863,6 @@ def run(
             acc.abort()
             raise
         lap("tables")
-        charts = _Forked(_draw_charts, out_dir) if report and len(docs) else None
         files += discovery()
         lap("discovery (waited)")
         if charts is not None:
@@ -868,6 +870,7 @@ def run(
 
             try:  # the page is built while a child process draws the charts; they go in last
                 report_mod.write_report(out_dir, figures=charts)
+                _touch(charts.result)  # drawn from the tables just written: not stale
                 files.append(f"figures/ ({len(charts.result)} files)")
                 files.append("report.html")
             except Exception as err:  # noqa: BLE001 - the tables are written; a chart/report failure is reported
@@ -942,10 +945,24 @@ def _die_with_parent() -> None:
         pass
 
 
-def _draw_charts(out_dir: Path) -> list[Path]:
-    from pipeline import report as report_mod
+#: the tables the charts are drawn from
+CHART_TABLES = ("documents", "term_counts", "term_trends", "keywords_by_year", "category_shares")
 
-    return report_mod.make_figures(out_dir)
+
+def _draw_charts(out_dir: Path, frames: dict) -> list[Path]:
+    from pipeline import report as report_mod
+    from pipeline.api import Corpus
+
+    return report_mod.make_figures(out_dir, corpus=Corpus.from_frames(out_dir, frames))
+
+
+def _touch(paths: Iterable[Path]) -> None:
+    now = time.time_ns()
+    for p in paths:
+        try:
+            os.utime(p, ns=(now, now))
+        except OSError:
+            pass
 
 
 def _write_candidates(out_dir: Path, docs: list[tuple], settings: Settings) -> list[str]:

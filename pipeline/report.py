@@ -380,17 +380,18 @@ FIGURE_NAMES = ("category_shares", "heatmap_terms", "trend_terms", "first_appear
 _NOT_FOR_CHARTS = ("paragraphs", "candidates", "keyword_frequencies", "ingest_log")
 
 
-def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | None = None, measure: str = "per_10k", only: Iterable[str] | None = None) -> list[Path]:
+def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | None = None, measure: str = "per_10k", only: Iterable[str] | None = None, corpus=None) -> list[Path]:
     """Draw every chart of a finished run into ``OUT_DIR/figures/`` (PNG and SVG); return paths.
 
     (a) category_shares, (b) heatmap_terms, (c) trend_terms (``terms``, default the top 6 by
     count), (d) first_appearance, (e) keywords_by_year, (f) documents_per_year. ``only`` draws a
-    subset (names from FIGURE_NAMES)."""
+    subset (names from FIGURE_NAMES). ``corpus`` is the run's tables when the caller already
+    has them (default: read from ``out_dir``)."""
     measure = getattr(measure, "value", measure)
     if measure not in ("per_10k", "doc_share"):
         raise InputError(f"unknown measure {measure!r}", "use per_10k or doc_share")
     wanted = set(FIGURE_NAMES if only is None else only)
-    c = _corpus(out_dir, skip=_NOT_FOR_CHARTS)
+    c = corpus if corpus is not None else _corpus(out_dir, skip=_NOT_FOR_CHARTS)
     fig_dir = Path(out_dir) / "figures"
     tt = _term_trends(c)
     n_docs = c.docs_per_year()

@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections import Counter
 from enum import Enum
 from typing import TYPE_CHECKING, Iterator
 
@@ -131,9 +132,10 @@ class Segmenter:
         words = self._words(text)
         return list(zip(words, *_offsets(text, words)))
 
-    def _segment(self, text: str, offsets: bool = True):
+    def _segment(self, text: str, offsets: bool = True, keep_space: bool = False):
         """(words, starts, ends); with ``offsets=False`` starts/ends may be None (fast path for
-        ``lcut`` when no lexicon form needs re-cutting)."""
+        ``lcut`` when no lexicon form needs re-cutting); ``keep_space`` (only with
+        ``offsets=False``) leaves whitespace tokens in for the caller to drop."""
         self.initialize()
         if not isinstance(text, str) or not text:
             return [], [], []
@@ -157,7 +159,7 @@ class Segmenter:
             if spans:
                 words, starts, ends = _enforce_spans(text, words, starts, ends, spans)
         if starts is None:  # lcut: just drop whitespace tokens
-            if _WHITESPACE.search(text):
+            if not keep_space and _WHITESPACE.search(text):
                 words = [w for w in words if not w.isspace()]
         elif _WHITESPACE.search(text) and any(w.isspace() for w in words):
             keep = [i for i, w in enumerate(words) if not w.isspace()]
@@ -172,6 +174,14 @@ class Segmenter:
 
     def cut(self, text: str) -> Iterator[str]:
         yield from self._segment(text, offsets=False)[0]
+
+    def count(self, text: str) -> Counter:
+        """Token counts, ``Counter(self.lcut(text))``: whitespace is dropped after counting
+        (a few keys) rather than from every token."""
+        counts = Counter(self._segment(text, offsets=False, keep_space=True)[0])
+        for word in [w for w in counts if w.isspace()]:
+            del counts[word]
+        return counts
 
     def tokenize(self, text: str) -> list[Token]:
         """(word, start, end) with character offsets: ``text[start:end] == word``."""

@@ -71,21 +71,27 @@ def write_text(path: Path | str, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def csv_bytes(rows: Iterable[Sequence], header: Sequence[str]) -> bytes:
+def _escaped(values: list) -> list:
+    """:func:`escape_formula` over a column (inlined: this runs once per cell of every table)."""
+    return [("'" + v) if isinstance(v, str) and v[:1] in _PREFIX_SET else v for v in values]
+
+
+def _csv_text(columns: Sequence[list], header: Sequence[str] | None = None) -> str:
+    """Columns of cells -> CSV text (CRLF, formula-escaped), with a header row if given."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([escape_formula(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(zip(*[_escaped(col) for col in columns]))
+    return buf.getvalue()
 
 
 def write_csv(path: Path | str, df, *, parquet: bool = False) -> Path:
     """Write a DataFrame as UTF-8-with-BOM CSV, formula cells escaped; optional Parquet copy
     that keeps the original text."""
-    cols = list(df.columns)
-    rows = df.astype(object).where(df.notna(), "").itertuples(index=False, name=None)
-    write_bytes(path, csv_bytes(rows, cols))
+    cells = df.astype(object).where(df.notna(), "")
+    columns = [cells.iloc[:, i].tolist() for i in range(cells.shape[1])]
+    write_bytes(path, ("\ufeff" + _csv_text(columns, list(df.columns))).encode("utf-8"))
     if parquet:
         write_parquet(Path(path).with_suffix(".parquet"), df)
     return Path(path)
@@ -117,15 +123,12 @@ def render_rows(rows: Iterable[dict], columns: Sequence[str], types: dict | None
     for a missing number). Pure, so worker processes can do it for :meth:`TableWriter.write_rendered`."""
     types = types or {}
     values = [[_cell(row.get(c)) for c in columns] for row in rows]
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(
-        [("'" + v) if isinstance(v, str) and v[:1] in _PREFIX_SET else v for v in vals] for vals in values  # escape_formula, inlined
-    )
     cols = {c: list(col) for c, col in zip(columns, zip(*values))} if values else {c: [] for c in columns}
+    text = _csv_text([cols[c] for c in columns])
     for c in columns:
         if types.get(c, "string") != "string":  # '' means missing for numbers
             cols[c] = [None if v == "" else v for v in cols[c]]
-    return buf.getvalue(), cols
+    return text, cols
 
 
 class TableWriter:
