@@ -10,11 +10,8 @@ written atomically through :mod:`pipeline.store`. Only :func:`terms_figure`
 from __future__ import annotations
 
 import base64
-import bisect
 import hashlib
-import heapq
 import html
-import itertools
 import math
 import re
 from pathlib import Path
@@ -531,66 +528,16 @@ def _img(path: Path, alt: str) -> str:
     return f'<figure><img alt="{e(alt)}" src="data:image/png;base64,{data}"><figcaption>{e(alt)}</figcaption></figure>'
 
 
-class _Examples:
-    """Example paragraphs for the report, by the rule of :func:`pipeline.trends.examples` (body
-    paragraphs of >= 20 characters first, then at most one per document before a second one,
-    then by year and document), run in plain Python on columns read once: ``trends.examples``
-    spends ~20 ms of pandas per call and the report asks 24 times.
-    ``tests/test_report.py`` checks both give the same paragraphs."""
+def _examples(index: trends.ExampleIndex, *, category: str | None = None, term: str | None = None, names=None) -> list[dict]:
+    """The report's examples of a category or a term, by the rule of ``Corpus.examples``."""
+    return index.records(index.pick(index.rows(category=category, term=term, names=names), REPORT_EXAMPLES))
 
-    def __init__(self, c):
-        p, docs = c.paragraphs, c.documents
-        self.lexicon = c.lexicon
 
-        def column(frame: pd.DataFrame, name: str, default) -> list:
-            return frame[name].tolist() if name in frame else [default] * len(frame)
-
-        self.meta: dict[str, tuple] = {}  # doc_id -> (title, year)
-        years = trends._as_year(docs["year"]).tolist() if "year" in docs else [None] * len(docs)
-        for d, title, year in zip(column(docs, "doc_id", ""), column(docs, "title", ""), years):
-            self.meta.setdefault(str(d), (title, None if pd.isna(year) else int(year)))
-        self.doc = [str(d) for d in column(p, "doc_id", "")]
-        self.para = column(p, "para_id", None)
-        self.text = [t if isinstance(t, str) else ("" if pd.isna(t) else str(t)) for t in column(p, "text", "")]
-        self.rank = [0 if str(k) in ("body", "item") and len(t) >= EXAMPLE_MIN_CHARS else 1 for k, t in zip(column(p, "kind", "body"), self.text)]
-        self.by_label: dict[str, list[int]] = {}
-        for i, label in enumerate(column(p, "label", "")):
-            self.by_label.setdefault(str(label), []).append(i)
-        self.joined = "\0".join(self.text)  # no name contains NUL, so no match spans two paragraphs
-        self.starts = list(itertools.accumulate((len(t) + 1 for t in self.text[:-1]), initial=0)) if self.text else []
-
-    def _pick(self, rows: Iterable[int], n: int = REPORT_EXAMPLES) -> list[dict]:
-        nth: dict[str, int] = {}
-        keyed = []
-        for i in rows:
-            doc = self.doc[i]
-            k = nth[doc] = nth.get(doc, -1) + 1
-            year = self.meta.get(doc, ("", None))[1]
-            keyed.append((self.rank[i], k, year is None, year or 0, doc, i))
-        out = []
-        for *_, i in heapq.nsmallest(n, keyed):  # the row number last: ties keep paragraph order
-            title, year = self.meta.get(self.doc[i], ("", None))
-            out.append({"doc_id": self.doc[i], "para_id": self.para[i], "title": title, "year": year, "text": self.text[i]})
-        return out
-
-    def category(self, cat: str) -> list[dict]:
-        return self._pick(self.by_label.get(cat, []))
-
-    def terms(self, terms: Sequence[str]) -> dict[str, list[dict]]:
-        lex = self.lexicon
-        if lex is not None and not lex.empty and "term" in lex:  # the aliases of these terms only
-            lex = lex[lex["term"].astype(str).isin(list(terms))]
-        return {term: self.term(term, trends.lexicon_aliases(lex, term)) for term in terms}
-
-    def term(self, term: str, names: Sequence[str] | None = None) -> list[dict]:
-        rows: set[int] = set()
-        for name in names if names is not None else trends.lexicon_aliases(self.lexicon, term):
-            at = self.joined.find(name)
-            while at >= 0:
-                row = bisect.bisect_right(self.starts, at) - 1
-                rows.add(row)
-                at = self.joined.find(name, self.starts[row + 1]) if row + 1 < len(self.starts) else -1
-        return self._pick(sorted(rows))
+def _term_examples(index: trends.ExampleIndex, terms: Sequence[str]) -> dict[str, list[dict]]:
+    lex = index.lexicon
+    if lex is not None and not lex.empty and "term" in lex:  # look up the aliases of these terms only
+        lex = lex[lex["term"].astype(str).isin(list(terms))]
+    return {term: _examples(index, term=term, names=trends.lexicon_aliases(lex, term)) for term in terms}
 
 
 def _examples_html(ex: list[dict], *, max_chars: int = 300) -> str:
@@ -645,7 +592,7 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], 
     docs = c.documents
     years = pd.to_numeric(docs["year"], errors="coerce") if "year" in docs else pd.Series(dtype=float)
     n_unknown = int(years.isna().sum())
-    examples = _Examples(c)
+    examples = trends.ExampleIndex(c.paragraphs, c.documents, lexicon=c.lexicon, min_chars=EXAMPLE_MIN_CHARS)
     parts: list[str] = []
     add = parts.append
 
@@ -689,7 +636,7 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], 
         add(_table(pct, ["year", *shares.columns], headers=["年份 year", *[f"{x} %" for x in shares.columns]], digits=1))
     for cat in c.labels:
         add(f"<details><summary>{e(cat)}：例段 example paragraphs</summary>")
-        add(_examples_html(examples.category(cat)) + "</details>")
+        add(_examples_html(_examples(examples, category=cat)) + "</details>")
 
     # ---- formulations
     add("<h2>主要提法 Top formulations</h2>")
@@ -712,7 +659,7 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], 
             )
         add("</tbody></table>")
         add("<h3>提法例句 Examples of each formulation</h3>")
-        term_examples = examples.terms(top)
+        term_examples = _term_examples(examples, top)
         for term in top:
             add(f"<details><summary>{e(term)}</summary>{_examples_html(term_examples[term])}</details>")
     else:

@@ -302,10 +302,10 @@ def test_report_sections_and_numbers(run_dir, html_text):
 def test_report_examples_match_trends_examples(run_dir):
     """report.html picks example paragraphs by the rule of Corpus.examples, without pandas."""
     c = report._corpus(run_dir)
-    picker = report._Examples(c)
-    asked = [(picker.category(cat), c.examples(category=cat, n=report.REPORT_EXAMPLES)) for cat in c.labels]
+    index = trends.ExampleIndex(c.paragraphs, c.documents, lexicon=c.lexicon, min_chars=report.EXAMPLE_MIN_CHARS)
+    asked = [(report._examples(index, category=cat), c.examples(category=cat, n=report.REPORT_EXAMPLES)) for cat in c.labels]
     top = trends.top_terms(report._term_trends(c), 20) + ["不存在的提法"]
-    asked += [(picker.terms(top)[t], c.examples(term=t, n=report.REPORT_EXAMPLES)) for t in top]
+    asked += [(report._term_examples(index, top)[t], c.examples(term=t, n=report.REPORT_EXAMPLES)) for t in top]
     assert any(len(mine) == report.REPORT_EXAMPLES for mine, _ in asked)
     for mine, ref in asked:
         assert [(r["doc_id"], r["para_id"], r["text"]) for r in mine] == [(str(d), p, t) for d, p, t in zip(ref["doc_id"], ref["para_id"], ref["text"])]

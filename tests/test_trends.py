@@ -324,6 +324,30 @@ def test_first_appearance(tables):
     assert pd.isna(fa.loc["党支部", "first_year_national"])
 
 
+def test_examples_rule_and_unknown_documents():
+    """Long body paragraphs first, one per document before a second, then by year (unknown
+    last); a paragraph of a document not in ``documents`` keeps an empty title and year."""
+    paras = pd.DataFrame({
+        "doc_id": ["a", "a", "b", "c", "zz"],
+        "para_id": [0, 1, 0, 0, 0],
+        "kind": ["heading", "body", "body", "body", "body"],
+        "label": ["作风建设"] * 5,
+        "text": ["作风建设", "持续整治形式主义官僚主义，为基层减负，作风建设永远在路上。", "作风建设是一项长期任务，必须常抓不懈、久久为功，驰而不息。",
+                 "作风建设要坚持问题导向，聚焦四风突出问题开展专项整治工作。", "作风建设要持之以恒，正风肃纪反腐，一体推进不敢腐不能腐不想腐。"],
+    })
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "title": ["甲", "乙", "丙"], "year": [2021, 2019, None]})
+    ex = trends.examples(paras, docs, term="作风建设", n=5)
+    assert list(ex.columns) == trends.EXAMPLE_COLUMNS
+    # a's body is its second matching paragraph, so it waits for the other documents' first;
+    # b (2019) before c (year unknown) and zz (unknown document); a's short heading last
+    assert list(zip(ex["doc_id"], ex["para_id"])) == [("b", 0), ("c", 0), ("zz", 0), ("a", 1), ("a", 0)]
+    assert pd.isna(ex["title"].iloc[2]) and pd.isna(ex["year"].iloc[2]) and str(ex["year"].dtype) == "Int64"
+    assert trends.examples(paras, docs, term="作风建设", year=2021, n=5)["para_id"].tolist() == [1, 0]
+    assert trends.examples(paras, docs, category="其他").empty
+    index = trends.ExampleIndex(paras, docs)
+    assert index.records(index.pick(index.rows(term="四风"), 3)) == [{"doc_id": "c", "para_id": 0, "title": "丙", "year": None, "text": paras["text"][3]}]
+
+
 def test_examples_filters_and_aliases(tables):
     ex = trends.examples(tables["paragraphs"], tables["documents"], term="两个维护", n=10, lexicon=LEXICON)
     assert not ex.empty
