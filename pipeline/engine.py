@@ -7,7 +7,6 @@ content hash, aggregated in order, written atomically under an output lock.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -92,25 +91,43 @@ def analysis_fingerprint(settings: Settings, model_fp: str) -> str:
 
 
 class Cache:
-    """Content-addressed JSON blobs under OUT_DIR/.cache (safe to load: data, not code)."""
+    """Content-addressed blobs under OUT_DIR/.cache: JSON (orjson), zstd-compressed. Safe to
+    load (data, not code); a missing or damaged blob reads as None and is recomputed."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._zc = self._zd = None
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.root / kind / key[:2] / f"{key}.json.gz"
+        return self.root / kind / key[:2] / f"{key}.json.zst"
 
     def get(self, kind: str, key: str):
+        import orjson
+        import zstandard
+
         path = self._path(kind, key)
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                return json.load(fh)
-        except (OSError, EOFError, ValueError):
-            return None  # missing or corrupt (e.g. a killed run): recompute
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if self._zd is None:
+            self._zd = zstandard.ZstdDecompressor()
+        try:
+            return orjson.loads(self._zd.decompress(data))
+        except (zstandard.ZstdError, ValueError):
+            return None  # damaged (e.g. a killed run): recompute
 
     def put(self, kind: str, key: str, value) -> None:
         """Write a blob atomically (temp file + rename; no fsync: a lost blob is recomputed)."""
-        data = gzip.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), compresslevel=1)
+        import orjson
+        import zstandard
+
+        if self._zc is None:
+            self._zc = zstandard.ZstdCompressor(level=1)
+        try:
+            data = self._zc.compress(orjson.dumps(value))
+        except TypeError:  # a value JSON cannot hold: not cached, recomputed next time
+            return
         path = self._path(kind, key)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one writer per process
         try:
