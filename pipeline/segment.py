@@ -33,10 +33,12 @@ model bundled with the package; works offline). It is slow (~0.09 MB/s) and take
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections import Counter
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from pipeline.errors import BackendMissing, InputError
@@ -269,12 +271,12 @@ class JiebaSegmenter(Segmenter):
         words = self.user_words()
         if self.backend in ("auto", "rjieba"):
             try:
-                import rjieba
+                jieba_class = _rjieba_class()
             except ImportError:
                 if self.backend == "rjieba":
                     raise BackendMissing("rjieba is not installed", "pip install 'rjieba>=0.2,<0.3'") from None
             else:
-                tok = rjieba.Jieba()
+                tok = jieba_class()
                 for w in words:
                     tok.add_word(w, USER_WORD_FREQ, None)
                 self._tok, self.backend_ = tok, "rjieba"
@@ -296,6 +298,35 @@ class JiebaSegmenter(Segmenter):
         if self.backend_ == "rjieba":
             return self._tok.cut(text, self.hmm)
         return self._tok.lcut(text, HMM=self.hmm)
+
+
+@functools.lru_cache(maxsize=1)
+def _rjieba_class():
+    """``rjieba.Jieba``. Importing the ``rjieba`` package builds a module-level default
+    tokenizer (~0.1 s per process, and its dictionary in memory) that we never use, so the
+    compiled module is loaded on its own when it can be found; else the package is imported.
+    Raises ImportError when rjieba is not installed."""
+    import sys
+
+    if "rjieba" not in sys.modules:
+        import importlib.util
+
+        try:
+            spec = importlib.util.find_spec("rjieba")
+            folder = Path(next(iter(spec.submodule_search_locations or []))) if spec else None
+        except (ImportError, ValueError, StopIteration):
+            folder = None
+        for ext in sorted(folder.glob("rjieba*.so")) + sorted(folder.glob("rjieba*.pyd")) if folder else []:
+            try:
+                ext_spec = importlib.util.spec_from_file_location("rjieba.rjieba", ext)
+                module = importlib.util.module_from_spec(ext_spec)
+                ext_spec.loader.exec_module(module)
+                return module.Jieba
+            except (ImportError, AttributeError, OSError):
+                break
+    import rjieba
+
+    return rjieba.Jieba
 
 
 # --------------------------------------------------------------------------- pkuseg
