@@ -84,6 +84,24 @@ def test_incremental_rerun_uses_cache(tmp_path, sample_dir, local_run):
     assert _csvs(out) == _csvs(cold)
 
 
+def test_damaged_cache_blobs_are_recomputed(tmp_path, sample_dir, local_run):
+    """Truncated, garbage or empty blobs (a killed run, a bad disk) read as misses: the run
+    recomputes those documents and its tables equal a cold run's."""
+    out = tmp_path / "out"
+    engine.run(sample_dir, out, workers=1, report=False, progress=False)
+    blobs = sorted((out / engine.CACHE_DIR).glob("*/*/*.json.zst"))
+    assert len(blobs) == 10
+    blobs[0].write_bytes(blobs[0].read_bytes()[:20])
+    blobs[1].write_bytes(b"not zstd at all")
+    blobs[2].write_bytes(b"")
+    (out / engine.CACHE_DIR / engine.MANIFEST).unlink()
+    again = engine.run(sample_dir, out, workers=1, report=False, progress=False)
+    assert again.cached == 7
+    assert _csvs(out) == _csvs(local_run)
+    cache = engine.Cache(out / engine.CACHE_DIR)
+    assert cache.get("ingest", "0" * 64) is None
+
+
 def test_local_engine_matches_single_process(tmp_path, sample_dir, local_run):
     out = tmp_path / "one"
     engine.run(sample_dir, out, workers=1, report=False, progress=False)
