@@ -853,6 +853,7 @@ def run(
                                    while_waiting=_import_aggregates)
         acc = _Acc(_para_writer(out_dir, labels), _removed_writer(out_dir))
         lap("setup")
+        discovery = charts = None
         try:
             _accumulate(acc, logs, it, len(tasks), "documents", progress)
             lap("documents")
@@ -882,6 +883,9 @@ def run(
             files += acc.commit()
         except BaseException:
             acc.abort()
+            for child in (discovery, charts):  # a failed run writes no candidates or figures
+                if child is not None:
+                    child.cancel()
             raise
         lap("tables")
         files += discovery()
@@ -949,6 +953,14 @@ class _Forked:
             self.result = self.fn(*self.args)  # here, so a real error is raised where it is seen
         self._done = True
         return self.result
+
+    def cancel(self) -> None:
+        """Stop the child without waiting for its result."""
+        if self._proc is not None and not self._done:
+            self._proc.kill()
+            self._proc.join()
+            self._recv.close()
+        self._done = True
 
 
 def _child(send, fn, args) -> None:

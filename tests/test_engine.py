@@ -102,6 +102,34 @@ def test_damaged_cache_blobs_are_recomputed(tmp_path, sample_dir, local_run):
     assert cache.get("ingest", "0" * 64) is None
 
 
+def test_a_failed_run_stops_its_children(tmp_path, sample_dir, monkeypatch):
+    """When writing the tables fails, the discovery and chart processes are stopped: nothing
+    is written after the error."""
+    import os
+    import time
+
+    parent = os.getpid()
+    marker = tmp_path / "written-by-child"
+
+    def slow_candidates(out_dir, docs, settings):
+        time.sleep(1.5)
+        marker.write_text("late")
+        return []
+
+    def failing_tables(out_dir, tables, parquet=True):
+        if os.getpid() == parent:
+            raise OSError("disk full")
+        return []
+
+    monkeypatch.setattr(engine, "_write_candidates", slow_candidates)
+    monkeypatch.setattr(engine, "_write_tables", failing_tables)
+    with pytest.raises(OSError, match="disk full"):
+        engine.run(sample_dir, tmp_path / "out", workers=1, report=True, progress=False)
+    time.sleep(2.0)
+    assert not marker.exists()
+    assert not (tmp_path / "out" / "figures").exists()
+
+
 def test_local_engine_matches_single_process(tmp_path, sample_dir, local_run):
     out = tmp_path / "one"
     engine.run(sample_dir, out, workers=1, report=False, progress=False)
