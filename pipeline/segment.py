@@ -33,7 +33,6 @@ model bundled with the package; works offline). It is slow (~0.09 MB/s) and take
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import re
 from collections import Counter
@@ -300,7 +299,6 @@ class JiebaSegmenter(Segmenter):
         return self._tok.lcut(text, HMM=self.hmm)
 
 
-@functools.lru_cache(maxsize=1)
 def _rjieba_class():
     """``rjieba.Jieba``. Importing the ``rjieba`` package builds a module-level default
     tokenizer (~0.1 s per process, and its dictionary in memory) that we never use, so the
@@ -308,7 +306,7 @@ def _rjieba_class():
     Raises ImportError when rjieba is not installed."""
     import sys
 
-    if "rjieba" not in sys.modules:
+    if "rjieba" not in sys.modules:  # else imported already, or blocked (None): import decides
         import importlib.util
 
         try:
