@@ -597,6 +597,7 @@ _WIDGET_WORDS = (
     "返回顶部", "字号", "浏览次数", "点击数", "阅读次数", "访问量", "手机版", "加入收藏", "设为首页", "无障碍", "繁体",
     "微博", "QQ空间", "朋友圈", "小程序", "公众号", "登录", "注册",
 )
+_WIDGET_RE = re.compile("|".join(map(re.escape, _WIDGET_WORDS)))  # any of them, as a substring
 _EXACT_WIDGETS = {"打印", "关闭", "分享", "收藏", "×", "x", "X", "返回", "更多", "【打印】", "【关闭】", "[打印]", "[关闭]", "相关信息", "相关阅读", "相关新闻", "相关链接", "推荐阅读", "延伸阅读", "热点推荐", "热门文章", "相关文章"}
 _RULES: list[tuple[str, re.Pattern]] = [
     ("prev/next", re.compile(r"^(上一篇|下一篇|上一条|下一条|上篇|下篇)\s*[:：]?")),
@@ -629,8 +630,12 @@ def _iso(m: re.Match) -> str:
         return ""
 
 
+_SENTENCE_PUNCT = re.compile("[。，,；;!！?？]")
+_CELL_PUNCT = re.compile("[。，,；;：:！!？?、]")
+
+
 def _is_menu(line: str) -> bool:
-    if len(line) > 120 or any(c in line for c in "。，,；;!！?？"):
+    if len(line) > 120 or _SENTENCE_PUNCT.search(line):
         return False
     bars = [p for p in re.split(r"\s*[|｜]\s*", line) if p.strip()]
     if len(bars) >= 3 and all(len(p) <= 12 for p in bars):
@@ -656,7 +661,7 @@ def classify_line(line: str) -> str | None:
         for name, rx in _RULES:
             if rx.search(s) and (name not in ("phone", "copyright", "editor") or len(s) <= 80):
                 return name
-    if len(s) <= 40 and any(w in s for w in _WIDGET_WORDS):
+    if len(s) <= 40 and _WIDGET_RE.search(s):
         return "widget"
     if _PUBDATE.search(s) and (len(s) <= 60 or re.search(r"来源|编辑|浏览|作者|打印|点击", s)):
         return "metadata"
@@ -678,12 +683,13 @@ _HEADING_RX: list[tuple[int, re.Pattern]] = [
 _SHI_RX = re.compile(rf"^(第?[{_CN_NUM}]+是|首先|其次|再次|最后)[,，:：]?")
 
 
+# all levels in one pattern: the first alternative that matches is the first level in order
+_HEADING_ANY = re.compile("|".join(f"(?P<h{level}>{rx.pattern.removeprefix('^')})" for level, rx in _HEADING_RX))
+
+
 def _heading_level(line: str) -> tuple[int, re.Match | None]:
-    for level, rx in _HEADING_RX:
-        m = rx.match(line)
-        if m:
-            return level, m
-    return 0, None
+    m = _HEADING_ANY.match(line)
+    return (int(m.lastgroup[1:]), m) if m else (0, None)
 
 
 def _is_short_title(line: str, limit: int = 40) -> bool:
@@ -831,7 +837,7 @@ def structure(lines: list[tuple[str, str]], doc_id: str, max_chars: int = 3000) 
 
 
 def _is_cell(line: str) -> bool:
-    return len(line) <= 12 and not any(c in line for c in "。，,；;：:！!？?、") and not _heading_level(line)[0]
+    return len(line) <= 12 and not _CELL_PUNCT.search(line) and not _heading_level(line)[0]
 
 
 def _filename_date(name: str) -> tuple[int | None, str]:

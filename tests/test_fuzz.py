@@ -56,3 +56,14 @@ def test_decode_any_bytes(data):
 @given(st.text())
 def test_classify_line_total(s):
     classify_line(s)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="一二三四五六七八九十百零〇两第部分章篇是0123456789、．.（）()①② 加强x", max_size=12))
+def test_heading_level_is_the_first_matching_marker(s):
+    """The one-pattern heading detector gives the level of the first marker pattern (in order)
+    that matches, as checking them one by one does."""
+    from pipeline.ingest import _HEADING_RX, _heading_level
+
+    expected = next((level for level, rx in _HEADING_RX if rx.match(s)), 0)
+    assert _heading_level(s)[0] == expected
