@@ -122,8 +122,9 @@ def render_rows(rows: Iterable[dict], columns: Sequence[str], types: dict | None
     """Rows -> (CSV text, formula-escaped; columns as lists for Parquet, original text, None
     for a missing number). Pure, so worker processes can do it for :meth:`TableWriter.write_rendered`."""
     types = types or {}
-    values = [[_cell(row.get(c)) for c in columns] for row in rows]
-    cols = {c: list(col) for c, col in zip(columns, zip(*values))} if values else {c: [] for c in columns}
+    rows = rows if isinstance(rows, list) else list(rows)
+    # column by column; a missing value (None, NaN) is '' (inlined: once per cell)
+    cols = {c: ["" if v is None or (isinstance(v, float) and v != v) else v for v in [row.get(c) for row in rows]] for c in columns}
     text = _csv_text([cols[c] for c in columns])
     for c in columns:
         if types.get(c, "string") != "string":  # '' means missing for numbers
@@ -233,11 +234,3 @@ class TableWriter:
         else:
             self.abort()
         return False
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:
-        return ""
-    return value
