@@ -121,3 +121,20 @@ def test_first_appearance_uses_lexicon(corpus):
     assert fa.loc["两个维护", "first_year_national"] == 2018
     assert fa.loc["四个意识", "first_year_corpus"] == 2019
     assert fa.loc["四个自信", "last_year_corpus"] == 2020
+
+
+def test_from_frames_is_what_load_reads(out_dirs, tmp_path):
+    """The charts are drawn from the run's frames in memory: Corpus.from_frames must give the
+    same tables (values and dtypes) as writing them with store.write_csv and loading them."""
+    from pipeline import store
+
+    src = Corpus.load(out_dirs["parquet"])
+    frames = {name: getattr(src, name) for name in ("documents", "term_counts", "term_trends", "keywords_by_year", "category_shares")}
+    frames["documents"] = frames["documents"].assign(year=frames["documents"]["year"].astype("float64"))  # as a run has it before writing
+    out = tmp_path / "out"
+    for name, df in frames.items():
+        store.write_csv(out / f"{name}.csv", df, parquet=True)
+    loaded, built = Corpus.load(out), Corpus.from_frames(out, frames)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(built, name), getattr(loaded, name), check_index_type=True)
+    assert str(built.documents["year"].dtype) == "Int64"
