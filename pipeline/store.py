@@ -30,16 +30,6 @@ def _publish(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def escape_formula(value):
-    """OWASP CSV-injection defence: a cell starting with = + - @ TAB CR gets a leading quote.
-
-    Numbers are left alone (a negative number is data, not a formula).
-    """
-    if isinstance(value, str) and value and value[0] in FORMULA_PREFIXES:
-        return "'" + value
-    return value
-
-
 @contextlib.contextmanager
 def atomic_path(path: Path | str, *, fsync: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it over ``path`` only on success.
@@ -72,7 +62,8 @@ def write_text(path: Path | str, text: str) -> Path:
 
 
 def _escaped(values: list) -> list:
-    """:func:`escape_formula` over a column (inlined: this runs once per cell of every table)."""
+    """OWASP CSV-injection defence over a column: a text cell starting with = + - @ TAB CR gets a
+    leading quote; numbers are left alone (a negative number is data, not a formula)."""
     return [("'" + v) if isinstance(v, str) and v[:1] in _PREFIX_SET else v for v in values]
 
 

@@ -443,6 +443,7 @@ def lexicon_aliases(lexicon: pd.DataFrame | None, term: str) -> list[str]:
 
 
 EXAMPLE_COLUMNS = ["doc_id", "para_id", "title", "year", "label", "text"]
+EXAMPLE_MIN_CHARS = 20  # body paragraphs at least this long are preferred as examples
 
 
 class ExampleIndex:
@@ -454,7 +455,7 @@ class ExampleIndex:
     document before a second one; then by year (unknown last), document and paragraph order.
     """
 
-    def __init__(self, paragraphs: pd.DataFrame, documents: pd.DataFrame | None, *, lexicon: pd.DataFrame | None = None, min_chars: int = 20):
+    def __init__(self, paragraphs: pd.DataFrame, documents: pd.DataFrame | None, *, lexicon: pd.DataFrame | None = None, min_chars: int = EXAMPLE_MIN_CHARS):
         p = paragraphs if paragraphs is not None else pd.DataFrame()
         self.paragraphs = p
         self.lexicon = lexicon
@@ -555,7 +556,7 @@ def examples(
     year: int | None = None,
     n: int = 5,
     lexicon: pd.DataFrame | None = None,
-    min_chars: int = 20,
+    min_chars: int = EXAMPLE_MIN_CHARS,
 ) -> pd.DataFrame:
     """Example paragraphs with their document: ``doc_id, para_id, title, year, label, text``.
 

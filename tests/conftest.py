@@ -21,6 +21,18 @@ def heldout_files() -> set[str]:
     return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip().endswith(".txt")}
 
 
+def write_label_sample(dest: Path, per_label: int, seed: int) -> Path:
+    """A stratified sample of the shipped labels (``per_label`` rows of each label), written as
+    ``dest/paragraphs.csv`` in the labels format: a small labels folder for fast fits."""
+    from pipeline import classify
+    from pipeline.config import LABELS_DIR
+
+    data = classify.load_labels(LABELS_DIR)
+    part = data.groupby("label").sample(n=per_label, random_state=seed)
+    part[["doc", "para_id", "text", "label", "note"]].to_csv(dest / "paragraphs.csv", index=False)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE_DIR

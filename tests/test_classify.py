@@ -15,7 +15,7 @@ from pipeline.cli import app
 from pipeline.config import LABELS_DIR
 from pipeline.errors import InputError, LabelError, ModelError
 
-from conftest import CORPUS, SAMPLE_DIR, heldout_files
+from conftest import CORPUS, SAMPLE_DIR, heldout_files, write_label_sample
 
 runner = CliRunner()
 P_COLS = ["p_政治建设", "p_组织建设", "p_作风建设", "p_其他"]
@@ -60,11 +60,7 @@ def clf(models_dir):
 @pytest.fixture(scope="session")
 def small_labels(tmp_path_factory) -> Path:
     """A stratified 240-row slice of the shipped labels (fast fits for determinism/CLI tests)."""
-    data = classify.load_labels(LABELS_DIR)
-    part = data.groupby("label").sample(n=60, random_state=0)
-    d = tmp_path_factory.mktemp("labels")
-    part[["doc", "para_id", "text", "label", "note"]].to_csv(d / "paragraphs.csv", index=False)
-    return d
+    return write_label_sample(tmp_path_factory.mktemp("labels"), per_label=60, seed=0)
 
 
 # --------------------------------------------------------------------------- predictions

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLE_DIR
+from conftest import ROOT, SAMPLE_DIR, write_label_sample
 from typer.testing import CliRunner
 
 import pipeline.store
@@ -72,11 +72,7 @@ def models(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_labels(tmp_path_factory) -> Path:
-    data = classify.load_labels(LABELS_DIR)
-    part = data.groupby("label").sample(n=50, random_state=1)
-    d = tmp_path_factory.mktemp("fast_labels")
-    part[["doc", "para_id", "text", "label", "note"]].to_csv(d / "paragraphs.csv", index=False)
-    return d
+    return write_label_sample(tmp_path_factory.mktemp("fast_labels"), per_label=50, seed=1)
 
 
 def fresh_caches():
