@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import classify  # noqa: E402
+from pipeline.classify import core as classify  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 

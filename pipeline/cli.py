@@ -65,7 +65,7 @@ def ingest(
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
 ):
     """Read, decode and clean every report; write documents, paragraphs and the ingest log."""
-    from pipeline import engine
+    from pipeline import run as engine
 
     try:
         summary = engine.ingest_only(raw_dir, out, _settings())
@@ -88,7 +88,7 @@ def run(
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
 ):
     """Run every stage: ingest, segment, count formulations, classify paragraphs, trends, report."""
-    from pipeline import engine
+    from pipeline import run as engine
 
     try:
         summary = engine.run(

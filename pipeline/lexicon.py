@@ -368,7 +368,7 @@ def add_entry(
 ) -> Entry:
     """Append one validated row to ``formulations.csv`` (atomic write; the file's BOM and line
     endings are kept). Refuses duplicates and conflicting aliases with a LexiconError."""
-    from pipeline.store import write_text
+    from pipeline.atomic import write_text
 
     base = _lexicon_dir(lexicon_dir)
     path = base / config.FORMULATIONS_FILE

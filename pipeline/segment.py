@@ -112,9 +112,9 @@ class Segmenter:
             self._load()
             forms = guaranteed_forms(lexicon)
             if forms:
-                from pipeline.terms import _make_automaton
+                from pipeline.automaton import make_automaton
 
-                self._forms_automaton = _make_automaton({f: f for f in forms})
+                self._forms_automaton = make_automaton({f: f for f in forms})
             self._initialized = True
         return self
 
@@ -144,7 +144,7 @@ class Segmenter:
         starts = ends = None
         spans = []
         if self._forms_automaton is not None:
-            from pipeline.terms import leftmost_longest
+            from pipeline.automaton import leftmost_longest
 
             spans = [(s, e) for s, e, _ in leftmost_longest(self._forms_automaton, text)]
         if spans and not offsets:

@@ -203,7 +203,7 @@ def year_word_table(word_counts: pd.DataFrame, documents: pd.DataFrame) -> pd.Da
     """Per-document word counts -> ``year, word, count, doc_freq`` (unknown years dropped).
 
     The keyword tables are computed from this year-level table, so a caller holding huge
-    corpora can build it incrementally (see ``pipeline.engine``) and never materialize one
+    corpora can build it incrementally (see ``pipeline.run.core``) and never materialize one
     row per document and word."""
     if word_counts is None or word_counts.empty or documents is None or documents.empty:
         return _empty(YEAR_WORD_COLUMNS)

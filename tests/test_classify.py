@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import classify
+from pipeline.classify import core as classify
 from pipeline.cli import app
 from pipeline.config import LABELS_DIR
 from pipeline.errors import InputError, LabelError, ModelError

@@ -18,21 +18,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import terms
+from pipeline.terms import core as terms
 from pipeline.lexicon import Entry, Lexicon
-from pipeline.terms import (
+from pipeline.terms.core import (
     HAN_CLASS,
     METHOD_ORDER,
     NUMERALS,
     _Corpus,
     _default_word_freq,
     _leftmost_longest_hits,
-    _make_automaton,
     _pmi_candidates,
     _Trie,
     discover_candidates,
-    leftmost_longest,
 )
+from pipeline.automaton import leftmost_longest
+from pipeline.automaton import make_automaton as _make_automaton
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -274,7 +274,7 @@ def reference_discover(docs, lexicon, *, top=300, stopwords=(), max_chars=5_000_
                        ordinary_freq=100, methods=METHOD_ORDER):
     """The straightforward per-paragraph implementation (regexes, Counters, pyahocorasick) that
     :func:`discover_candidates` replaced; same rules, same output."""
-    from pipeline.terms import (
+    from pipeline.terms.core import (
         _FUNCTION_EDGE,
         _FUNCTION_END,
         _REPEATED_NUMERAL,

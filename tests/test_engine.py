@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import engine
+from pipeline.run import core as engine
 from pipeline.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

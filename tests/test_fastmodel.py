@@ -1,4 +1,4 @@
-"""Fast numpy scorer (pipeline.linear) vs the sklearn model: the same probabilities, labels and
+"""Fast numpy scorer (pipeline.classify.scorer) vs the sklearn model: the same probabilities, labels and
 uncertain flags on real paragraphs and awkward text; the export's life cycle (written on save,
 built once from an older skops-only model, never used when stale or foreign)."""
 
@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT, SAMPLE_DIR, write_label_sample
 from typer.testing import CliRunner
 
-import pipeline.store
-from pipeline import classify, linear
+import pipeline.atomic
+from pipeline.classify import core as classify, scorer as linear
 from pipeline.cli import app
 from pipeline.config import LABELS_DIR
 from pipeline.errors import InputError, ModelError
@@ -276,7 +276,7 @@ def test_export_is_built_once_from_an_older_skops_only_model(tmp_path, small_lab
 def test_a_current_model_is_scored_without_sklearn_pandas_or_skops(models):
     code = (
         "import sys, json\n"
-        "from pipeline import linear\n"
+        "from pipeline.classify import scorer as linear\n"
         f"s = linear.get_scorer('six', {str(LABELS_DIR)!r}, {str(models)!r})\n"
         "p = s.predict_proba(['严格监督执纪问责', '加强基层支部建设'])\n"
         f"fp = linear.current_fingerprint('six', {str(LABELS_DIR)!r}, {str(models)!r})\n"
@@ -390,7 +390,7 @@ def test_a_read_only_models_dir_still_gets_a_fast_scorer(tmp_path, small_labels,
     def refuse(path, data, **kw):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(pipeline.store, "write_bytes", refuse)
+    monkeypatch.setattr(pipeline.atomic, "write_bytes", refuse)
     with pytest.warns(RuntimeWarning, match="cannot write"):
         scorer = linear.get_scorer("four", small_labels, models)
     assert isinstance(scorer, linear.LinearScorer) and not linear.export_path(res.path).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from pipeline import text as T
-from pipeline.ingest import Decoded, build_document, classify_line, decode_bytes, structure
+from pipeline.ingest.core import Decoded, build_document, classify_line, decode_bytes, structure
 from pipeline.config import Settings
 
 # text biased towards what reports contain: Han, CJK punctuation, spaces, digits, markers
@@ -63,7 +63,7 @@ def test_classify_line_total(s):
 def test_heading_level_is_the_first_matching_marker(s):
     """The one-pattern heading detector gives the level of the first marker pattern (in order)
     that matches, as checking them one by one does."""
-    from pipeline.ingest import _HEADING_RX, _heading_level
+    from pipeline.ingest.core import _HEADING_RX, _heading_level
 
     expected = next((level for level, rx in _HEADING_RX if rx.match(s)), 0)
     assert _heading_level(s)[0] == expected

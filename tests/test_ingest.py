@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import text as T
-from pipeline.ingest import classify_line, decode_bytes, ingest_file, iter_documents, structure
+from pipeline.ingest.core import classify_line, decode_bytes, ingest_file, iter_documents, structure
 
 SEEDS = [
     "000_0251f9872aab0630.txt",

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import report, trends
+from pipeline import trends
+from pipeline.report import core as report
 from pipeline.cli import app
 from pipeline.errors import InputError
 from test_trends import LABELS, XSS, build_out_dir, build_tables
@@ -49,7 +50,7 @@ def test_cjk_font_renders_chinese_without_missing_glyph_warnings():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from pipeline.fonts import cjk_font, font_context
+    from pipeline.report.fonts import cjk_font, font_context
 
     family = cjk_font()
     assert family  # e.g. "WenQuanYi Micro Hei" from paperang-p2-fonts-cjk, or a system font
@@ -76,7 +77,7 @@ def test_truetype_reader_matches_fonttools():
     from fontTools.pens.boundsPen import BoundsPen
     from fontTools.ttLib import TTFont
 
-    from pipeline.fonts import bundled_font
+    from pipeline.report.fonts import bundled_font
 
     font = bundled_font()
     ref = TTFont(str(font.path), fontNumber=font.index, lazy=True)
@@ -209,7 +210,7 @@ def test_charts_escape_text_and_render_every_glyph(run_dir):
     in the bundled font (the check matplotlib did with its missing-glyph warning)."""
     import xml.etree.ElementTree as ET
 
-    from pipeline.fonts import bundled_font
+    from pipeline.report.fonts import bundled_font
 
     kw = pd.DataFrame({"year": [2020, 2020], "word": [XSS, "两个\x0b维护"], "score": [2.0, 1.0], "method": ["g2", "g2"]})
     svg = report.keywords_chart(kw).svg()
@@ -237,7 +238,7 @@ def test_figures_are_reproducible(run_dir, tmp_path):
 
 
 def test_nice_ticks_and_year_ticks():
-    from pipeline.charts import nice_ticks, year_ticks
+    from pipeline.report.canvas import nice_ticks, year_ticks
 
     assert nice_ticks(1.0) == ([0.0, 0.2, 0.4, 0.6, 0.8, 1.0], 1)
     assert nice_ticks(14.7)[0][-1] >= 14.7 and nice_ticks(14.7)[1] == 0

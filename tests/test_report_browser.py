@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from pipeline import report
+from pipeline.report import core as report
 from test_trends import XSS, build_out_dir
 
 FLAGS = [

@@ -22,7 +22,7 @@ from pipeline.segment import (
     guaranteed_forms,
     make_segmenter,
 )
-from pipeline.terms import _make_automaton, leftmost_longest
+from pipeline.automaton import leftmost_longest, make_automaton as _make_automaton
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,7 +234,7 @@ def test_spacy_language_with_formulation_spans(lexicon):
     pytest.importorskip("spacy")
     from spacy import displacy
 
-    from pipeline.nlp import make_nlp
+    from pipeline.terms.nlp import make_nlp
 
     nlp = make_nlp("jieba", lexicon)
     text = "坚持“三会一课”制度， 做到两个维护和一岗双责。不忘初心，牢记使命"

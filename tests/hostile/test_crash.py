@@ -76,7 +76,7 @@ def test_sigkill_never_truncates(tmp_path):
 
 def test_second_run_stops_with_clear_message(tmp_path):
     from pipeline.errors import OutputLocked
-    from pipeline.lock import LOCK_NAME, output_lock
+    from pipeline.store.lock import LOCK_NAME, output_lock
 
     out = tmp_path / "out"
     with output_lock(out):
@@ -93,7 +93,7 @@ def test_second_run_stops_with_clear_message(tmp_path):
 def test_waiting_run_gets_the_lock(tmp_path):
     import threading
 
-    from pipeline.lock import output_lock
+    from pipeline.store.lock import output_lock
 
     out = tmp_path / "out"
     order = []
@@ -117,7 +117,7 @@ def test_waiting_run_gets_the_lock(tmp_path):
 def test_stale_lock_taken_over(tmp_path):
     import json
 
-    from pipeline.lock import LOCK_NAME
+    from pipeline.store.lock import LOCK_NAME
 
     out = tmp_path / "out"
     out.mkdir()

@@ -175,7 +175,7 @@ def test_every_case_logged_with_reason(hostile_run):
 
 
 def test_sample_fully_processed(hostile_run, sample_dir):
-    from pipeline.ingest import ingest_file
+    from pipeline.ingest.core import ingest_file
 
     docs = pd.read_csv(hostile_run["out"] / "documents.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     paras = pd.read_csv(hostile_run["out"] / "paragraphs.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -218,7 +218,8 @@ def test_csv_formula_injection_escaped(hostile_run):
 
 def test_file_disappearing_mid_run(tmp_path, monkeypatch):
     """A file listed by discovery but deleted before it is read costs one log line."""
-    from pipeline import engine, ingest
+    from pipeline.ingest import core as ingest
+    from pipeline.run import core as engine
 
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)

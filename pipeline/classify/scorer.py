@@ -573,7 +573,7 @@ def _export_content(clf) -> tuple[dict, dict]:
     pre = vec.preprocessor
     checks = {
         "analyzer": vec.analyzer == "char", "input": vec.input == "content",
-        "preprocessor": getattr(pre, "__module__", "") == "pipeline.classify" and getattr(pre, "__qualname__", "") == "char_preprocess",
+        "preprocessor": getattr(pre, "__module__", "").startswith("pipeline.classify") and getattr(pre, "__qualname__", "") == "char_preprocess",
         "norm": vec.norm == "l2", "use_idf": bool(vec.use_idf), "binary": not vec.binary,
         "dtype": np.dtype(vec.dtype) in (np.dtype(np.float32), np.dtype(np.float64)),
         "ngram_range": 1 <= vec.ngram_range[0] <= vec.ngram_range[1] <= 3,
@@ -671,7 +671,7 @@ def write_export(clf, skops_path, info: dict | None = None, *, verify: bool = Tr
     ``info`` is the model's sidecar (its ``model_sha256`` ties the export to the skops file).
     With ``verify`` the export is scored against ``clf`` on probe texts first; a mismatch
     raises ExportMismatch and nothing is written. Unsupported models raise ModelError."""
-    from pipeline.store import write_bytes
+    from pipeline.atomic import write_bytes
 
     skops_path = Path(skops_path)
     arrays, meta = _export_content(clf)

@@ -1,6 +1,6 @@
 """The bundled CJK font: a small TrueType reader for charts and report.html, and matplotlib glue.
 
-Charts (:mod:`pipeline.charts`) and the report's embedded font always use WenQuanYi Micro Hei
+Charts (:mod:`pipeline.report.canvas`) and the report's embedded font always use WenQuanYi Micro Hei
 shipped by our dependency ``paperang-p2-fonts-cjk`` (the same glyphs on every machine, so the
 outputs are reproducible). :class:`TrueTypeFont` reads it with ``struct`` on demand: character
 map, advance widths, glyph outlines as SVG paths and WOFF subsets, in milliseconds (fontTools

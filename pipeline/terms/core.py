@@ -30,6 +30,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
+from pipeline.automaton import leftmost_longest, make_automaton
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -90,35 +92,6 @@ class Match:
     end: int
 
 
-def leftmost_longest(automaton, text: str) -> list[tuple[int, int, object]]:
-    """Non-overlapping (start, end, value) matches of a pyahocorasick automaton whose values
-    are ``(key_length, payload)``: the leftmost match wins, the longest one at that start."""
-    best: dict[int, tuple[int, object]] = {}
-    for end_index, (length, payload) in automaton.iter(text):
-        start = end_index - length + 1
-        current = best.get(start)
-        if current is None or length > current[0]:
-            best[start] = (length, payload)
-    out = []
-    pos = 0
-    for start in sorted(best):
-        if start >= pos:
-            length, payload = best[start]
-            out.append((start, start + length, payload))
-            pos = start + length
-    return out
-
-
-def _make_automaton(keys: dict[str, object]):
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for key, payload in keys.items():
-        automaton.add_word(key, (len(key), payload))
-    automaton.make_automaton()
-    return automaton
-
-
 class TermMatcher:
     """Leftmost-longest formulation matcher over a :class:`~pipeline.lexicon.Lexicon`.
 
@@ -150,7 +123,7 @@ class TermMatcher:
         if self._automaton is None and not self._empty:
             keys = {variant: payload for key, payload in self.keys().items() for variant in _unfold(key)}
             if keys:
-                self._automaton = _make_automaton(keys)
+                self._automaton = make_automaton(keys)
             else:
                 self._empty = True
         return self
@@ -1047,7 +1020,7 @@ def _lexicon_overlaps(keys: list[str], forms: list[str]) -> set[str]:
     for text in texts:
         starts.append(at)
         at += len(text) + 1
-    automaton = _make_automaton({form: i for i, form in enumerate(forms)})
+    automaton = make_automaton({form: i for i, form in enumerate(forms)})
     pairs = set()
     for end, (length, i) in automaton.iter("\n".join(texts)):
         text = texts[bisect.bisect_right(starts, end) - 1]

@@ -1,6 +1,6 @@
 """A spaCy ``Language`` for Chinese on our segmenter and lexicon.
 
-    from pipeline.nlp import make_nlp
+    from pipeline.terms.nlp import make_nlp
     from spacy import displacy
     nlp = make_nlp()                       # jieba (rjieba) + lexicons/formulations.csv
     doc = nlp("坚持“三会一课”制度，做到两个维护。")

@@ -183,8 +183,8 @@ class Resources:
 
     @cached_property
     def classifier(self):
-        """The numpy-only scorer of the trained model (pipeline.linear; no sklearn at run time)."""
-        from pipeline.linear import load_scorer
+        """The numpy-only scorer of the trained model (pipeline.classify.scorer; no sklearn at run time)."""
+        from pipeline.classify.scorer import load_scorer
 
         return load_scorer(self.settings)
 
@@ -196,7 +196,7 @@ def model_labels(settings: Settings) -> list[str]:
 
 def model_fingerprint(settings: Settings) -> str:
     """Identity of the classifier the run will use (read from the model's sidecar when current)."""
-    from pipeline.linear import current_fingerprint
+    from pipeline.classify.scorer import current_fingerprint
 
     return current_fingerprint(settings.taxonomy, settings.labels_dir, settings.models_dir, settings.lexicon_dir) or "unknown"
 
@@ -714,7 +714,7 @@ def _write_tables(out_dir: Path, tables: dict, parquet: bool = True) -> list[str
 
 def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, *, progress: bool = True) -> RunSummary:
     """`dangjian ingest`: documents.csv, paragraphs.csv, ingest_log.csv, removed_lines.csv."""
-    from pipeline.lock import output_lock
+    from pipeline.store.lock import output_lock
 
     settings = settings or Settings()
     out_dir = Path(out_dir)
@@ -816,7 +816,7 @@ def run(
     progress: bool = True,
 ) -> RunSummary:
     """The whole pipeline; see the module docstring. Returns a summary for the CLI."""
-    from pipeline.lock import output_lock
+    from pipeline.store.lock import output_lock
 
     settings = settings or Settings()
     out_dir = Path(out_dir)
@@ -990,9 +990,9 @@ CHART_TABLES = ("documents", "term_counts", "term_trends", "keywords_by_year", "
 
 def _draw_charts(out_dir: Path, frames: dict) -> list[Path]:
     from pipeline import report as report_mod
-    from pipeline.api import Corpus
+    from pipeline.store.runs import RunTables
 
-    return report_mod.make_figures(out_dir, corpus=Corpus.from_frames(out_dir, frames))
+    return report_mod.make_figures(out_dir, corpus=RunTables.from_frames(out_dir, frames))
 
 
 def _touch(paths: Iterable[Path]) -> None:

@@ -1,7 +1,7 @@
 """Charts (PNG + SVG) and one self-contained HTML report from a finished run's OUT_DIR.
 
 Computes no statistics: every number comes from the run's tables or from
-:mod:`pipeline.trends`. The six charts are :class:`pipeline.charts.Chart` pages drawn with the
+:mod:`pipeline.trends`. The six charts are :class:`pipeline.report.canvas.Chart` pages drawn with the
 bundled CJK font (no matplotlib: ~0.3 s for all six as PNG + SVG, where matplotlib took ~10 s),
 written atomically through :mod:`pipeline.store`. Only :func:`terms_figure`
 (``Corpus.plot_trend`` in notebooks) still returns a matplotlib figure.
@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Sequence
 import pandas as pd
 
 from pipeline import trends
-from pipeline.charts import (
+from pipeline.report.canvas import (
     AXIS,
     NO_DATA,
     TAB10,
@@ -360,12 +360,12 @@ def documents_chart(n_docs: pd.Series) -> Chart:
 
 # --------------------------------------------------------------------------- from a run folder
 def _corpus(out_dir, skip: Iterable[str] = ()):
-    from pipeline.api import Corpus
+    from pipeline.store.runs import RunTables
 
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise InputError(f"output folder {out_dir} does not exist", f"run `dangjian run RAW_DIR --out {out_dir}` first")
-    return Corpus.load(out_dir, skip=skip)
+    return RunTables.load(out_dir, skip=skip)
 
 
 def _term_trends(c) -> pd.DataFrame:
@@ -426,7 +426,7 @@ def plot_terms(out_dir: Path | str, terms: Sequence[str], *, measure: str = "per
 # --------------------------------------------------------------------------- matplotlib (notebooks)
 def terms_figure(matrix: pd.DataFrame, measure: str = "per_10k", n_docs: pd.Series | None = None, title: str | None = None):
     """:func:`trend_chart` as a matplotlib ``Figure`` (used by ``Corpus.plot_trend``); call it
-    inside :func:`pipeline.fonts.font_context`. Lines with markers, gaps where a year has no
+    inside :func:`pipeline.report.fonts.font_context`. Lines with markers, gaps where a year has no
     documents; grouped bars when fewer than 3 years have documents."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -739,7 +739,7 @@ def _embedded_font_css(page: str) -> str:
     if not chars:
         return ""
     try:
-        from pipeline.fonts import bundled_font
+        from pipeline.report.fonts import bundled_font
 
         woff = bundled_font().woff("".join(sorted(chars)) + "".join(chr(i) for i in range(32, 127)))
     except Exception:  # noqa: BLE001 - the report stays valid without the embedded font

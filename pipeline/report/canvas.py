@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from pipeline.fonts import bundled_font
+from pipeline.report.fonts import bundled_font
 
 INK = "#222222"
 AXIS = "#444444"

@@ -6,10 +6,10 @@ training folds in cross-validation. ``ParagraphClassifier`` wraps it sklearn-sty
 taxonomy (four-way, or six-way by splitting each four-way probability with the six-way keyword
 rule), ``explain`` and safe persistence (skops with an explicit trusted-type list).
 
-Saving a model also writes a numeric export that ``pipeline.linear.LinearScorer`` scores with
+Saving a model also writes a numeric export that ``pipeline.classify.scorer.LinearScorer`` scores with
 numpy alone (same probabilities); the engine and ``dangjian classify`` use that::
 
-    scorer = pipeline.linear.get_scorer(taxonomy, labels_dir, models_dir)  # once per worker
+    scorer = pipeline.classify.scorer.get_scorer(taxonomy, labels_dir, models_dir)  # once per worker
     p = scorer.predict_proba(texts)                   # ndarray, columns scorer.columns (p_<label>)
     labels, flags = scorer.labels_for(p), scorer.uncertain(p, threshold)
 
@@ -35,7 +35,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from pipeline.errors import InputError, LabelError, ModelError, TaxonomyError
-from pipeline.linear import (  # noqa: F401 - moved there (the fast scorer needs them without sklearn); old names kept
+from pipeline.classify.scorer import (  # noqa: F401 - moved there (the fast scorer needs them without sklearn); old names kept
     _SPECS,
     DEFAULT_MODEL,
     MODEL_FORMAT_VERSION,
@@ -252,7 +252,7 @@ CANDIDATES = {
     "char_word_lex_lr": "char 1-3-grams + segmenter words + lexicon/keyword category counts -> LogisticRegression(C=10)",
     "char_word_lex_svm": "char 1-2-grams + segmenter words + lexicon/keyword category counts -> LinearSVC(C=1), sigmoid-calibrated",
 }
-# feature / estimator settings of each candidate: pipeline.linear._SPECS
+# feature / estimator settings of each candidate: pipeline.classify.scorer._SPECS
 
 
 def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None):
@@ -391,7 +391,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
 
     def _proba_array(self, frame: pd.DataFrame) -> np.ndarray:
         # four-way: reorder; six-way: split each base probability among its children by keyword
-        # hits (the same function as the fast scorer, pipeline.linear)
+        # hits (the same function as the fast scorer, pipeline.classify.scorer)
         return split_proba(self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_,
                            self.rollup_, self.keywords_, self.split_alpha)
 
@@ -506,7 +506,7 @@ LABEL_COLUMNS = ("doc", "para_id", "text", "label", "note")
 
 def read_labelled_csv(path, *, require_label: bool = True) -> pd.DataFrame:
     """One labelled CSV -> DataFrame (all str). Raises InputError on unreadable/empty/no text."""
-    from pipeline.store import read_csv
+    from pipeline.csvio import read_csv
 
     path = Path(path)
     try:
@@ -649,12 +649,12 @@ def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int
 # Every type a saved ParagraphClassifier may contain beyond what skops trusts by default.
 # Loading refuses anything else (skops.io.get_untrusted_types is checked first).
 TRUSTED_TYPES = [
-    "pipeline.classify.ParagraphClassifier",
-    "pipeline.classify.TextFrame",
-    "pipeline.classify.LexiconCounts",
-    "pipeline.classify.KeywordRule",
-    "pipeline.classify.segment_tokens",
-    "pipeline.classify.char_preprocess",
+    "pipeline.classify.core.ParagraphClassifier",
+    "pipeline.classify.core.TextFrame",
+    "pipeline.classify.core.LexiconCounts",
+    "pipeline.classify.core.KeywordRule",
+    "pipeline.classify.core.segment_tokens",
+    "pipeline.classify.core.char_preprocess",
     "sklearn.pipeline.Pipeline",
     "sklearn.compose._column_transformer.ColumnTransformer",
     "sklearn.feature_extraction.text.TfidfVectorizer",
@@ -674,11 +674,11 @@ TRUSTED_TYPES = [
 
 def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path:
     """Write the model (skops), its JSON sidecar and, for models the fast scorer can reproduce,
-    its numeric export (``.npz``, pipeline.linear), each atomically; returns the model path."""
+    its numeric export (``.npz``, pipeline.classify.scorer), each atomically; returns the model path."""
     import skops.io as sio
 
     from pipeline import __version__ as pkg_version  # type: ignore[attr-defined]
-    from pipeline.store import write_bytes, write_text
+    from pipeline.atomic import write_bytes, write_text
 
     import sklearn
 
@@ -708,7 +708,7 @@ def _write_export(clf: ParagraphClassifier, path: Path, info: dict) -> Path | No
     reproduce (keyword rule, word/lexicon features, headings) - they use the sklearn path."""
     import warnings
 
-    from pipeline.linear import ExportMismatch, write_export
+    from pipeline.classify.scorer import ExportMismatch, write_export
 
     exp = export_path(path)
     try:
@@ -859,7 +859,7 @@ class ClassifyResult:
 def classify_frame(df: pd.DataFrame, clf, *, threshold: float = 0.5, explain: bool = False) -> pd.DataFrame:
     """``df`` plus ``label``, ``p_<label>``… and ``uncertain`` (and ``explain``). Existing columns
     of those names are replaced. ``clf`` is a ParagraphClassifier or a fast scorer
-    (pipeline.linear.get_scorer; not with ``explain``)."""
+    (pipeline.classify.scorer.get_scorer; not with ``explain``)."""
     if isinstance(clf, ParagraphClassifier):
         proba = clf.predict_proba(df)
         labels = clf.labels_for(proba).to_numpy()
@@ -883,8 +883,8 @@ def classify_csv(in_path, out_path, *, taxonomy: str = "four", explain: bool = F
                  models_dir=None, threshold: float = 0.5) -> ClassifyResult:
     """Read any CSV with a ``text`` column (optional ``heading``), write it back with labels.
     Scores with the fast scorer (as ``dangjian run`` does); ``explain`` needs the sklearn model."""
-    from pipeline.linear import get_scorer
-    from pipeline.store import write_csv
+    from pipeline.classify.scorer import get_scorer
+    from pipeline.csvio import write_csv
 
     df = read_labelled_csv(in_path, require_label=False)
     clf = get_classifier(taxonomy, labels_dir, models_dir) if explain else get_scorer(taxonomy, labels_dir, models_dir)
@@ -898,7 +898,7 @@ def evaluate_csv(gold_path, out_path=None, *, taxonomy: str = "four", labels_dir
     """Score the model on a gold CSV (``text,label``); write the report to ``out_path``
     (default ``<gold>.eval.txt`` next to the gold file). Six-way gold labels are compared at the
     six-way level only with ``taxonomy='six'``; otherwise both sides are rolled up to four."""
-    from pipeline.store import write_text
+    from pipeline.atomic import write_text
     from pipeline.taxonomy import load_taxonomy
 
     gold_path = Path(gold_path)
@@ -930,7 +930,7 @@ def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", l
     """The ``n`` paragraphs of ``OUT_DIR/paragraphs.csv`` the model is least sure of, with their
     ``p_`` columns, the model's guess as ``predicted`` and an empty ``label`` to fill in."""
     from pipeline.config import PROCESSED_DIR
-    from pipeline.store import write_csv
+    from pipeline.csvio import write_csv
 
     src = Path(out_dir if out_dir is not None else PROCESSED_DIR) / "paragraphs.csv"
     if not src.is_file():
@@ -964,7 +964,7 @@ def import_labels(path, *, labels_dir=None, taxonomy: str = "four") -> tuple[Pat
     import time
 
     from pipeline.config import LABELS_DIR
-    from pipeline.store import write_csv
+    from pipeline.csvio import write_csv
     from pipeline.taxonomy import load_taxonomy
 
     taxonomy = getattr(taxonomy, "value", taxonomy)

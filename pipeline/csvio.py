@@ -1,0 +1,77 @@
+"""Excel-safe CSV cells and files: UTF-8 with BOM, CRLF, formula cells escaped (OWASP CSV
+injection), an optional Parquet copy with the original text; and tolerant reading of CSVs we or
+an analyst wrote. Bottom layer: the stages read analysts' CSVs with it, the store writes tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from pipeline.atomic import atomic_path, write_bytes
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PREFIX_SET = frozenset(FORMULA_PREFIXES)
+
+
+def _escaped(values: list) -> list:
+    """OWASP CSV-injection defence over a column: a text cell starting with = + - @ TAB CR gets a
+    leading quote; numbers are left alone (a negative number is data, not a formula)."""
+    return [("'" + v) if isinstance(v, str) and v[:1] in _PREFIX_SET else v for v in values]
+
+
+def _csv_text(columns: Sequence[list], header: Sequence[str] | None = None) -> str:
+    """Columns of cells -> CSV text (CRLF, formula-escaped), with a header row if given."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(zip(*[_escaped(col) for col in columns]))
+    return buf.getvalue()
+
+
+def write_csv(path: Path | str, df, *, parquet: bool = False) -> Path:
+    """Write a DataFrame as UTF-8-with-BOM CSV, formula cells escaped; optional Parquet copy
+    that keeps the original text."""
+    cells = df.astype(object).where(df.notna(), "")
+    columns = [cells.iloc[:, i].tolist() for i in range(cells.shape[1])]
+    write_bytes(path, ("\ufeff" + _csv_text(columns, list(df.columns))).encode("utf-8"))
+    if parquet:
+        write_parquet(Path(path).with_suffix(".parquet"), df)
+    return Path(path)
+
+
+def write_parquet(path: Path | str, df) -> Path:
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
+    return Path(path)
+
+
+def unescape_formula(value):
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
+
+
+def read_csv(path: Path | str, **kwargs):
+    """Read a CSV we or an analyst wrote: UTF-8 with or without BOM, all cells as strings."""
+    import pandas as pd
+
+    kwargs.setdefault("dtype", str)
+    kwargs.setdefault("keep_default_na", False)
+    return pd.read_csv(path, encoding="utf-8-sig", **kwargs)
+
+
+def render_rows(rows: Iterable[dict], columns: Sequence[str], types: dict | None = None) -> tuple[str, dict[str, list]]:
+    """Rows -> (CSV text, formula-escaped; columns as lists for Parquet, original text, None
+    for a missing number). Pure, so worker processes can do it for :meth:`TableWriter.write_rendered`."""
+    types = types or {}
+    rows = rows if isinstance(rows, list) else list(rows)
+    # column by column; a missing value (None, NaN) is '' (inlined: once per cell)
+    cols = {c: ["" if v is None or (isinstance(v, float) and v != v) else v for v in [row.get(c) for row in rows]] for c in columns}
+    text = _csv_text([cols[c] for c in columns])
+    for c in columns:
+        if types.get(c, "string") != "string":  # '' means missing for numbers
+            cols[c] = [None if v == "" else v for v in cols[c]]
+    return text, cols
