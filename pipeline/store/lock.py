@@ -1,12 +1,16 @@
-"""One run per output folder: a lock file holding the owner's pid, host and start time.
+"""One run per output folder, held with the kernel's ``flock`` on ``OUT_DIR/.dangjian.lock``.
 
-A second run on the same folder stops with a clear message (or waits, with ``wait``); a lock
-left by a dead process is taken over safely.
+The kernel releases the lock when its holder dies (SIGKILL, OOM, power loss of the process), so
+a killed run never blocks the next one, and a zombie or a reused pid cannot fool it (the earlier
+pid-file lock could be fooled by both). The file holds the holder's pid, host and start time only
+for the message a second run prints; a killed holder leaves it behind, unlocked and harmless.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import os
 import socket
@@ -16,77 +20,75 @@ from pathlib import Path
 from pipeline.errors import OutputLocked
 
 LOCK_NAME = ".dangjian.lock"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_POLL_SECONDS = 0.1
 
 
 def _read(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return info if isinstance(info, dict) else {}
 
 
-def _try_acquire(path: Path) -> bool:
-    payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
+def _try_flock(fd: int) -> bool:
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(payload)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as err:
+        if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise
     return True
 
 
-def _stale(path: Path) -> bool:
-    info = _read(path)
-    pid = info.get("pid")
-    if not isinstance(pid, int):
-        # unreadable or half-written lock: stale only if it is old (a writer may be mid-write)
-        try:
-            return time.time() - path.stat().st_mtime > 10
-        except OSError:
-            return True
-    if info.get("host") not in (None, socket.gethostname()):
-        return False  # another machine's run: we cannot tell, so respect it
-    return not _alive(pid)
+def _describe(fd: int) -> None:
+    """Write who holds the lock into the (locked) file; a failure here is only a worse message."""
+    payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}).encode()
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, payload, 0)
+    except OSError:
+        pass
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file ``fd`` locked (a releasing holder unlinks it)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
 def output_lock(out_dir: Path | str, *, wait: float = 0.0):
-    """Hold OUT_DIR/.dangjian.lock for the duration of a run."""
+    """Hold OUT_DIR/.dangjian.lock (an exclusive flock) for the duration of a run.
+
+    A second run on the same folder waits up to ``wait`` seconds, then raises
+    :class:`~pipeline.errors.OutputLocked` naming the holder. A clean exit removes the file
+    (while still holding the lock, so a waiter that opened it retries on the new one)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / LOCK_NAME
     deadline = time.monotonic() + wait
-    while not _try_acquire(path):
-        if _stale(path):
-            # take over: rename the stale lock away atomically, so two takers cannot both win
-            grave = path.with_name(f"{LOCK_NAME}.stale.{os.getpid()}")
-            try:
-                os.replace(path, grave)
-                grave.unlink(missing_ok=True)
-            except OSError:
-                pass
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        if _try_flock(fd):
+            if _same_file(fd, path):
+                break
+            os.close(fd)  # the holder removed it as we opened it: lock the new one
             continue
+        os.close(fd)
         if time.monotonic() >= deadline:
             info = _read(path)
             raise OutputLocked(
                 f"{out_dir} is in use by another dangjian run (pid {info.get('pid', '?')} on {info.get('host', '?')})",
-                f"wait for it to finish, or use another --out folder; if no such process exists, delete {path}",
+                "wait for it to finish, or use another --out folder",
             )
-        time.sleep(0.2)
+        time.sleep(_POLL_SECONDS)
     try:
+        _describe(fd)
         yield path
     finally:
-        info = _read(path)
-        if info.get("pid") == os.getpid():
-            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)  # closing the last descriptor releases the flock
