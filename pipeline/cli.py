@@ -51,15 +51,58 @@ def _fail(err: Exception) -> None:
     raise typer.Exit(1)
 
 
-def _settings(segmenter: str = "jieba", taxonomy: str = "four", **kw):
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    project: Annotated[
+        Optional[Path],
+        typer.Option("--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."),
+    ] = None,
+):
+    """Party-building reports -> formulation counts, paragraph labels, trends and charts."""
+    ctx.obj = {"project": project}
+
+
+def _ws(ctx: typer.Context | None = None):
+    """The workspace every command of this invocation reads and writes (pipeline.workspace)."""
+    from pipeline import workspace
+
+    root = ctx.find_root() if ctx is not None else None
+    project = (root.obj or {}).get("project") if root is not None else None
+    return workspace.resolve(project)
+
+
+def _settings(ctx: typer.Context | None = None, segmenter: str = "jieba", taxonomy: str = "four", **kw):
     from pipeline.config import Settings
 
-    return Settings(segmenter=segmenter, taxonomy=taxonomy, **kw)
+    ws = _ws(ctx)
+    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir,
+                    segmenter=segmenter, taxonomy=taxonomy, **kw)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to make a workspace of (created if missing).")],
+    force: Annotated[bool, typer.Option(help="Write dangjian.toml and the default files again over existing ones.")] = False,
+):
+    """Make a workspace: dangjian.toml, copies of the default lexicons and labels to edit, models/ and raw/."""
+    from pipeline import workspace
+
+    try:
+        ws = workspace.init(directory, force=force)
+    except DangjianError as err:
+        _fail(err)
+    typer.echo(f"Workspace ready: {ws.config_file}")
+    typer.echo(f"  lexicons {ws.lexicon_dir}  (edit, then `dangjian lexicon check`)")
+    typer.echo(f"  labels   {ws.labels_dir}")
+    typer.echo(f"  models   {ws.models_dir}")
+    typer.echo(f"Put reports in {Path(directory) / 'raw'} and run `dangjian run {Path(directory) / 'raw'} --out {Path(directory) / 'out'}` from inside it.")
 
 
 # --------------------------------------------------------------------------- ingest / run
 @app.command()
 def ingest(
+    ctx: typer.Context,
     raw_dir: Annotated[Path, typer.Argument(help="Folder of reports (.txt .md .html .docx .pdf), searched recursively. Never modified.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for documents.csv, paragraphs.csv and ingest_log.csv.")] = Path("data/processed"),
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
@@ -68,7 +111,7 @@ def ingest(
     from pipeline import run as engine
 
     try:
-        summary = engine.ingest_only(raw_dir, out, _settings())
+        summary = engine.ingest_only(raw_dir, out, _settings(ctx))
     except DangjianError as err:
         _fail(err)
     typer.echo(summary.text())
@@ -77,6 +120,7 @@ def ingest(
 
 @app.command()
 def run(
+    ctx: typer.Context,
     raw_dir: Annotated[Path, typer.Argument(help="Folder of reports, searched recursively. Never modified.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (CSVs, Parquet, figures/, report.html).")] = Path("data/processed"),
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter for keyword tables.")] = SegmenterChoice.jieba,
@@ -94,7 +138,7 @@ def run(
         summary = engine.run(
             raw_dir,
             out,
-            _settings(segmenter.value, taxonomy.value),
+            _settings(ctx, segmenter.value, taxonomy.value),
             workers=workers or None,
             engine=engine_name.value,
             scheduler=scheduler,
@@ -123,6 +167,7 @@ def _read_input_lines(path: Path) -> list[str]:
 
 @app.command()
 def segment(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="UTF-8 text file (with or without BOM); '-' reads stdin.")],
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter.")] = SegmenterChoice.jieba,
     lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
@@ -134,7 +179,7 @@ def segment(
 
     try:
         lines = sys.stdin.read().lstrip("\ufeff").splitlines() if str(file) == "-" else _read_input_lines(file)
-        seg = make_segmenter(segmenter.value, load_lexicon(lexicon_dir), hmm=hmm).initialize()
+        seg = make_segmenter(segmenter.value, load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir), hmm=hmm).initialize()
         out = [" ".join(seg.lcut(line)) for line in lines]
     except DangjianError as err:
         _fail(err)
@@ -143,6 +188,7 @@ def segment(
 
 @app.command()
 def kwic(
+    ctx: typer.Context,
     term: Annotated[str, typer.Argument(help="A formulation (its lexicon aliases match too) or any literal string.")],
     window: Annotated[int, typer.Option("--window", "-w", min=1, help="Characters of context on each side.")] = 20,
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
@@ -161,7 +207,7 @@ def kwic(
             if not path.is_file():
                 raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
         table = kwic_table(read_csv(paths["paragraphs"]), read_csv(paths["documents"]), term,
-                           window=window, lexicon=load_lexicon(lexicon_dir))
+                           window=window, lexicon=load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir))
     except DangjianError as err:
         _fail(err)
     if table.empty:
@@ -176,11 +222,16 @@ def kwic(
 
 @lexicon_app.command("check")
 def lexicon_check(
-    directory: Annotated[Path, typer.Option("--dir", help="Lexicon folder.")] = Path("lexicons"),
+    ctx: typer.Context,
+    directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
     """Validate the lexicon files; print file:line for each problem and exit 1 if any."""
     from pipeline.lexicon import check_lexicon, load_lexicon, load_stopwords
 
+    try:
+        directory = directory or _ws(ctx).lexicon_dir
+    except DangjianError as err:
+        _fail(err)
     problems = check_lexicon(directory)
     if problems:
         for problem in problems:
@@ -233,18 +284,20 @@ def lexicon_candidates(
 
 @lexicon_app.command("add")
 def lexicon_add(
+    ctx: typer.Context,
     term: Annotated[str, typer.Argument(help="The formulation to add, e.g. 两服务一改进.")],
     category: Annotated[str, typer.Option(help="One of 政治/思想/组织/作风/纪律/制度/综合.")],
     expansion: Annotated[str, typer.Option(help="What it stands for, in your own words.")] = "",
     aliases: Annotated[str, typer.Option(help="Variants separated by |, e.g. '四强|四强党支部'.")] = "",
     first_year: Annotated[Optional[int], typer.Option(help="Year first proposed (4 digits).")] = None,
     level: Annotated[str, typer.Option(help="national or local.")] = "local",
-    directory: Annotated[Path, typer.Option("--dir", help="Lexicon folder.")] = Path("lexicons"),
+    directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
-    """Append a formulation to lexicons/formulations.csv (validated; refuses duplicates)."""
+    """Append a formulation to the workspace's formulations.csv (validated; refuses duplicates)."""
     from pipeline.lexicon import add_entry
 
     try:
+        directory = directory or _ws(ctx).lexicon_dir
         entry = add_entry(term, category, aliases=[a for a in aliases.split("|") if a.strip()], expansion=expansion,
                           first_year=first_year, level=level, lexicon_dir=directory)
     except DangjianError as err:
@@ -264,6 +317,7 @@ _TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (de
 
 @app.command()
 def train(
+    ctx: typer.Context,
     labels: _LabelsOpt = None,
     taxonomy: _TaxOpt = TaxonomyChoice.four,
     models_dir: _ModelsOpt = None,
@@ -273,7 +327,9 @@ def train(
     from pipeline import classify
 
     try:
-        result = classify.train(labels, taxonomy=taxonomy.value, models_dir=models_dir, cv=cv)
+        ws = _ws(ctx)
+        result = classify.train(labels or ws.labels_dir, taxonomy=taxonomy.value, models_dir=models_dir or ws.models_dir,
+                                lexicon_dir=ws.lexicon_dir, cv=cv)
     except DangjianError as err:
         _fail(err)
     typer.echo(result.text())
@@ -281,6 +337,7 @@ def train(
 
 @app.command()
 def evaluate(
+    ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
     taxonomy: _TaxOpt = TaxonomyChoice.four,
@@ -291,7 +348,9 @@ def evaluate(
     from pipeline import classify
 
     try:
-        ev, path = classify.evaluate_csv(gold, out, taxonomy=taxonomy.value, labels_dir=labels, models_dir=models_dir)
+        ws = _ws(ctx)
+        ev, path = classify.evaluate_csv(gold, out, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir,
+                                         models_dir=models_dir or ws.models_dir)
     except DangjianError as err:
         _fail(err)
     typer.echo(ev.text())
@@ -300,6 +359,7 @@ def evaluate(
 
 @app.command()
 def classify(
+    ctx: typer.Context,
     in_csv: Annotated[Path, typer.Argument(help="CSV with a `text` column (optional `heading`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: the same rows plus label, p_<category>, uncertain.")],
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explain` column with the features behind each label.")] = False,
@@ -312,8 +372,10 @@ def classify(
     from pipeline import classify as classify_mod
 
     try:
+        ws = _ws(ctx)
         result = classify_mod.classify_csv(
-            in_csv, out, taxonomy=taxonomy.value, explain=explain, labels_dir=labels, models_dir=models_dir, threshold=threshold
+            in_csv, out, taxonomy=taxonomy.value, explain=explain, labels_dir=labels or ws.labels_dir,
+            models_dir=models_dir or ws.models_dir, threshold=threshold,
         )
     except DangjianError as err:
         _fail(err)
@@ -322,6 +384,7 @@ def classify(
 
 @label_app.command("export")
 def label_export(
+    ctx: typer.Context,
     out_csv: Annotated[Path, typer.Argument(help="CSV to write for the analyst (fill its `label` column).")],
     uncertain: Annotated[int, typer.Option("--uncertain", help="How many least-confident paragraphs to export.")] = 100,
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Run output folder holding paragraphs.csv.")] = Path("data/processed"),
@@ -333,8 +396,10 @@ def label_export(
     from pipeline import classify
 
     try:
+        ws = _ws(ctx)
         path, n = classify.export_uncertain(
-            uncertain, out_csv, out_dir=out_dir, taxonomy=taxonomy.value, labels_dir=labels, models_dir=models_dir
+            uncertain, out_csv, out_dir=out_dir, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir,
+            models_dir=models_dir or ws.models_dir,
         )
     except DangjianError as err:
         _fail(err)
@@ -343,6 +408,7 @@ def label_export(
 
 @label_app.command("import")
 def label_import(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV with text,label (e.g. a filled-in export).")],
     labels: _LabelsOpt = None,
     taxonomy: _TaxOpt = TaxonomyChoice.four,
@@ -351,7 +417,7 @@ def label_import(
     from pipeline import classify
 
     try:
-        path, added, skipped = classify.import_labels(file, labels_dir=labels, taxonomy=taxonomy.value)
+        path, added, skipped = classify.import_labels(file, labels_dir=labels or _ws(ctx).labels_dir, taxonomy=taxonomy.value)
     except DangjianError as err:
         _fail(err)
     if path is None:

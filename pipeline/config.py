@@ -6,14 +6,30 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LEXICON_DIR = PROJECT_ROOT / "lexicons"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+#: the files the package ships (a wheel's copy of lexicons/ and data/labels/, see setup.py)
+RESOURCES_DIR = PACKAGE_DIR / "resources"
+#: running from the repository checkout (an editable install): its folders are the defaults
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "lexicons").is_dir()
+
+LEXICON_DIR = PROJECT_ROOT / "lexicons" if IN_CHECKOUT else RESOURCES_DIR / "lexicons"
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
-LABELS_DIR = DATA_DIR / "labels"
-MODELS_DIR = PROJECT_ROOT / "models"
+LABELS_DIR = DATA_DIR / "labels" if IN_CHECKOUT else RESOURCES_DIR / "labels"
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+
+def user_models_dir() -> Path:
+    """Models trained outside a workspace and outside the checkout: a per-user cache folder,
+    never site-packages."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("dangjian") / "models"
+
+
+MODELS_DIR = PROJECT_ROOT / "models" if IN_CHECKOUT else user_models_dir()
 
 FORMULATIONS_FILE = "formulations.csv"
 TAXONOMY_FILE = "taxonomy.yaml"
