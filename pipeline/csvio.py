@@ -15,28 +15,45 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PREFIX_SET = frozenset(FORMULA_PREFIXES)
 
 
-def _escaped(values: list) -> list:
+def escape_column(values: list) -> list:
     """OWASP CSV-injection defence over a column: a text cell starting with = + - @ TAB CR gets a
     leading quote; numbers are left alone (a negative number is data, not a formula)."""
     return [("'" + v) if isinstance(v, str) and v[:1] in _PREFIX_SET else v for v in values]
 
 
-def _csv_text(columns: Sequence[list], header: Sequence[str] | None = None) -> str:
+def csv_text(columns: Sequence[list], header: Sequence[str] | None = None) -> str:
     """Columns of cells -> CSV text (CRLF, formula-escaped), with a header row if given."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     if header is not None:
         writer.writerow(header)
-    writer.writerows(zip(*[_escaped(col) for col in columns]))
+    writer.writerows(zip(*[escape_column(col) for col in columns]))
     return buf.getvalue()
 
 
+def escape_frame(df):
+    """``df`` with the formula guard of :func:`escape_column` applied to every text cell, vectorised
+    (column by column with pandas string methods; numbers and missing values untouched)."""
+    import pandas as pd
+
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            is_text = s.map(type).eq(str) if s.dtype == object else s.notna()
+            first = s.where(is_text, "").astype(str).str[:1]
+            hit = first.isin(FORMULA_PREFIXES) & is_text
+            if hit.any():
+                s = s.mask(hit, "'" + s[hit].astype(str))
+        out[col] = s
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
+
+
 def write_csv(path: Path | str, df, *, parquet: bool = False) -> Path:
-    """Write a DataFrame as UTF-8-with-BOM CSV, formula cells escaped; optional Parquet copy
-    that keeps the original text."""
-    cells = df.astype(object).where(df.notna(), "")
-    columns = [cells.iloc[:, i].tolist() for i in range(cells.shape[1])]
-    write_bytes(path, ("\ufeff" + _csv_text(columns, list(df.columns))).encode("utf-8"))
+    """Write a DataFrame as UTF-8-with-BOM CSV (CRLF), formula cells escaped, through
+    ``DataFrame.to_csv``; optional Parquet copy that keeps the original text."""
+    text = escape_frame(df).to_csv(index=False, lineterminator="\r\n", na_rep="")
+    write_bytes(path, ("\ufeff" + text).encode("utf-8"))
     if parquet:
         write_parquet(Path(path).with_suffix(".parquet"), df)
     return Path(path)
@@ -70,7 +87,7 @@ def render_rows(rows: Iterable[dict], columns: Sequence[str], types: dict | None
     rows = rows if isinstance(rows, list) else list(rows)
     # column by column; a missing value (None, NaN) is '' (inlined: once per cell)
     cols = {c: ["" if v is None or (isinstance(v, float) and v != v) else v for v in [row.get(c) for row in rows]] for c in columns}
-    text = _csv_text([cols[c] for c in columns])
+    text = csv_text([cols[c] for c in columns])
     for c in columns:
         if types.get(c, "string") != "string":  # '' means missing for numbers
             cols[c] = [None if v == "" else v for v in cols[c]]

@@ -27,12 +27,14 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-TERM_COUNT_COLUMNS = ["doc_id", "year", "term", "count", "per_10k"]
-TERM_TREND_COLUMNS = ["year", "term", "count", "per_10k", "doc_share"]
-KEYWORD_FREQ_COLUMNS = ["year", "word", "count", "per_10k", "doc_freq"]
-KEYWORDS_BY_YEAR_COLUMNS = ["year", "word", "score"]
-CATEGORY_SHARE_COLUMNS = ["year", "category", "share", "n_paragraphs", "n_chars"]
-FIRST_APPEARANCE_COLUMNS = ["term", "first_year_corpus", "first_year_national", "last_year_corpus", "n_docs"]
+from pipeline import schema
+from pipeline.schema import EXAMPLE_COLUMNS, FIRST_APPEARANCE_COLUMNS, YEAR_WORD_COLUMNS
+
+TERM_COUNT_COLUMNS = schema.columns("term_counts")
+TERM_TREND_COLUMNS = schema.columns("term_trends")
+KEYWORD_FREQ_COLUMNS = schema.columns("keyword_frequencies")
+KEYWORDS_BY_YEAR_COLUMNS = schema.columns("keywords_by_year")
+CATEGORY_SHARE_COLUMNS = schema.columns("category_shares")
 
 MEASURES = ("per_10k", "doc_share", "count")
 UNKNOWN_GROUP = "(未知)"
@@ -196,7 +198,6 @@ def top_terms(term_trends: pd.DataFrame, n: int = 6, *, by: str = "count") -> li
 
 
 # --------------------------------------------------------------------------- keywords
-YEAR_WORD_COLUMNS = ["year", "word", "count", "doc_freq"]
 
 
 def year_word_table(word_counts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -442,7 +443,6 @@ def lexicon_aliases(lexicon: pd.DataFrame | None, term: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-EXAMPLE_COLUMNS = ["doc_id", "para_id", "title", "year", "label", "text"]
 EXAMPLE_MIN_CHARS = 20  # body paragraphs at least this long are preferred as examples
 
 

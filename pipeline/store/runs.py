@@ -11,26 +11,18 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from pipeline import trends
+from pipeline import schema, trends
 from pipeline.csvio import read_csv, unescape_formula
 from pipeline.errors import InputError
 
-#: the tables of a run and their contract columns (OUTPUTS.md); more columns are kept as read
-TABLES: dict[str, list[str]] = {
-    "documents": ["doc_id", "path", "title", "date", "year", "year_source", "org", "n_chars", "n_paragraphs", "encoding"],
-    "paragraphs": ["doc_id", "para_id", "heading", "kind", "text", "n_chars"],
-    "ingest_log": ["path", "status", "reason"],
-    "term_counts": trends.TERM_COUNT_COLUMNS,
-    "term_trends": trends.TERM_TREND_COLUMNS,
-    "candidates": ["term", "method", "score", "doc_freq", "years", "example"],
-    "keyword_frequencies": trends.KEYWORD_FREQ_COLUMNS,
-    "keywords_by_year": trends.KEYWORDS_BY_YEAR_COLUMNS,
-    "category_shares": trends.CATEGORY_SHARE_COLUMNS,
-}
-
-_INT_COLUMNS = {"year", "count", "n_chars", "n_paragraphs", "n_docs", "doc_freq", "para_id", "first_year", "first_year_corpus", "last_year_corpus", "first_year_national"}
-_FLOAT_COLUMNS = {"per_10k", "doc_share", "share", "score"}
-_BOOL_COLUMNS = {"uncertain"}
+#: the tables of a run and their contract columns (pipeline.schema, OUTPUTS.md); more columns are kept as read
+TABLES: dict[str, list[str]] = {name: schema.columns(name) for name in (
+    "documents", "paragraphs", "ingest_log", "term_counts", "term_trends", "candidates",
+    "keyword_frequencies", "keywords_by_year", "category_shares",
+)}
+_INT_COLUMNS = schema.INT_COLUMNS
+_FLOAT_COLUMNS = schema.FLOAT_COLUMNS
+_BOOL_COLUMNS = schema.BOOL_COLUMNS
 DEFAULT_LABELS = ("政治建设", "组织建设", "作风建设", "其他")
 MEASURES = ("per_10k", "doc_share")
 
@@ -250,7 +242,7 @@ def _check_measure(measure) -> str:
 
 
 def _kwic(paragraphs: pd.DataFrame, documents: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame:
-    columns = ["doc_id", "para_id", "title", "year", "left", "match", "right"]
+    columns = list(schema.KWIC_COLUMNS)
     rows = []
     if paragraphs is None or paragraphs.empty:
         return pd.DataFrame(columns=columns)

@@ -15,8 +15,9 @@ from typing import Iterable, Sequence
 from pipeline.atomic import atomic_path, publish, write_bytes, write_text  # noqa: F401 - re-exported
 from pipeline.csvio import (  # noqa: F401 - re-exported
     FORMULA_PREFIXES,
-    _csv_text,
-    _escaped,
+    csv_text,
+    escape_column,
+    escape_frame,
     read_csv,
     render_rows,
     unescape_formula,
