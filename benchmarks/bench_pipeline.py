@@ -216,7 +216,7 @@ def _stages(output: str) -> list[tuple[str, float]]:
 def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     """Each stage in-process, single core, on the same documents."""
     from pipeline.config import Settings
-    from pipeline.ingest.core import iter_documents
+    from pipeline.ingest import iter_documents
     from pipeline.lexicon import load_lexicon
     from pipeline.classify.scorer import load_scorer
     from pipeline.segment import make_segmenter

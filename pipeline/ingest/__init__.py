@@ -1,19 +1,82 @@
-"""The ingest stage. Public names are re-exported lazily from the submodules (nothing heavy at import)."""
+"""The ingest stage: raw files -> documents with metadata and structured paragraphs. Never segments.
+
+The submodules, in the order the data flows through them (each imports only the ones above it):
+
+    model        Document, Paragraph, LogRow, Skip
+    walk         discover: the files under data/raw, sheets found, folders skipped
+    dates        dates and years in strings (publication lines, signatures, file names)
+    sheets       the analyst's metadata sheets: file -> year, date, title, org
+    decode       bytes -> str for any common Chinese encoding
+    paragraphs   heading levels; lines -> paragraphs with heading paths
+    formats      txt / md / html / docx / pdf -> decoded text
+    boilerplate  which lines are web boilerplate; dropping them
+    assemble     decoded text -> Document (title, byline, dates, year, paragraphs)
+    document     ingest_file (one file -> log row, document) and iter_documents (a folder)
+
+Every failure becomes a :class:`LogRow` with a one-line reason; nothing here raises for bad
+input. ``data/raw`` is only ever opened for reading.
+
+Public names are re-exported lazily: importing the package imports no submodule (and nothing
+heavy). A name is looked up in its submodule on every access, not cached here, so a test
+that patches ``pipeline.ingest.<submodule>.<name>`` is seen by callers that use
+``from pipeline.ingest import <name>``.
+"""
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
-_SUBMODULES: tuple[str, ...] = ("core",)
+_EXPORTS: dict[str, str] = {
+    # model
+    "Document": "model",
+    "LogRow": "model",
+    "Paragraph": "model",
+    "STATUSES": "model",
+    "Skip": "model",
+    "YEAR_SOURCES": "model",
+    # walk
+    "SHEET_NAMES": "walk",
+    "SKIP_NAMES": "walk",
+    "discover": "walk",
+    # sheets
+    "read_sheets": "sheets",
+    "sheet_lookup": "sheets",
+    # decode
+    "Decoded": "decode",
+    "decode_bytes": "decode",
+    "looks_binary": "decode",
+    # paragraphs
+    "structure": "paragraphs",
+    # formats
+    "HTML_EXT": "formats",
+    "SUPPORTED_EXT": "formats",
+    "TEXT_EXT": "formats",
+    "decode_docx": "formats",
+    "decode_file": "formats",
+    "decode_html": "formats",
+    "decode_pdf": "formats",
+    "markdown_lines": "formats",
+    # boilerplate
+    "classify_line": "boilerplate",
+    # assemble
+    "MIN_YEAR": "assemble",
+    "build_document": "assemble",
+    # document
+    "ingest_file": "document",
+    "iter_documents": "document",
+}
+_SUBMODULES = ("model", "walk", "dates", "sheets", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
+
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str):
-    if (Path(__file__).parent / f"{name}.py").is_file():  # a submodule (``from pkg import sub``)
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    if name in _SUBMODULES:  # ``pipeline.ingest.walk`` before anything imported it
         return importlib.import_module(f"{__name__}.{name}")
-    if not name.startswith("_"):
-        for sub in _SUBMODULES:
-            module = importlib.import_module(f"{__name__}.{sub}")
-            if name in vars(module):
-                return vars(module)[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBMODULES))

@@ -175,7 +175,7 @@ def test_every_case_logged_with_reason(hostile_run):
 
 
 def test_sample_fully_processed(hostile_run, sample_dir):
-    from pipeline.ingest.core import ingest_file
+    from pipeline.ingest import ingest_file
 
     docs = pd.read_csv(hostile_run["out"] / "documents.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     paras = pd.read_csv(hostile_run["out"] / "paragraphs.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -217,20 +217,23 @@ def test_csv_formula_injection_escaped(hostile_run):
 
 
 def test_file_disappearing_mid_run(tmp_path, monkeypatch):
-    """A file listed by discovery but deleted before it is read costs one log line."""
-    from pipeline.ingest import core as ingest
+    """A file listed by discovery but deleted before it is read costs one log line.
+
+    The run stage finds files through ``from pipeline.ingest import discover``, which the package
+    resolves from ``pipeline.ingest.walk`` on every access; so the patch goes there."""
+    from pipeline.ingest import walk
     from pipeline.run import core as engine
 
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)
     ghost = raw / "ghost.txt"
-    real = ingest.discover
+    real = walk.discover
 
     def discover_then_delete(folder, settings):
         files, sheets, log = real(folder, settings)
         return files + [ghost], sheets, log
 
-    monkeypatch.setattr(ingest, "discover", discover_then_delete)
+    monkeypatch.setattr(walk, "discover", discover_then_delete)
     summary = engine.ingest_only(raw, tmp_path / "out", progress=False)
     log = pd.read_csv(tmp_path / "out" / "ingest_log.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     row = log[log["path"] == "ghost.txt"].iloc[0]

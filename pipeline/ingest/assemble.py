@@ -1,0 +1,146 @@
+"""Decoded text -> :class:`Document`: drop boilerplate lines; find the title, byline (org),
+source and publication date; build the paragraphs; pick the year by precedence (sheet >
+published > title > filename > text). Pure: no file access."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date as _date
+from pathlib import Path
+
+from pipeline import text as T
+from pipeline.config import Settings
+from pipeline.ingest.boilerplate import clean_lines
+from pipeline.ingest.dates import PUBDATE, SIGN_DATE, filename_date, iso, text_year
+from pipeline.ingest.decode import Decoded
+from pipeline.ingest.model import Document
+from pipeline.ingest.paragraphs import SHI_RX, heading_level, structure
+
+MIN_YEAR = 1900
+_SOURCE = re.compile(r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[:：]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印)")
+_AUTHOR_SYS = re.compile(r"作者系\s*([^)）;；。]{2,60})")
+_ORG_SUFFIX = re.compile(r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$")
+
+
+def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, settings: Settings) -> Document:
+    """Decoded text -> Document (metadata + paragraphs). Pure: no file access."""
+    if decoded.lines_hint is not None:
+        items = [(no, T.normalize(t).replace("\n", " "), k) for no, (k, t) in enumerate(decoded.lines_hint, start=1)]
+    else:
+        items = [(no, t, "") for no, t in enumerate(T.normalize(decoded.text).split("\n"), start=1)]
+    kept, removed = clean_lines(items)
+
+    # metadata from removed meta lines and the kept text
+    published = ""
+    source = ""
+    org = ""
+    all_lines = sorted([(no, t) for no, _, t in removed] + [(no, t) for no, t, _ in kept])
+    for _, t in all_lines:
+        if not published:
+            m = PUBDATE.search(t)
+            if m and (len(t) <= 80 or re.search(r"来源|编辑|浏览|作者|打印|点击", t)):
+                published = iso(m)
+        if not source:
+            m = _SOURCE.search(t)
+            if m:
+                source = m.group(1)
+        m = _AUTHOR_SYS.search(t)
+        if m and not org:
+            org = m.group(1).strip()
+
+    # title: first kept line that is short and reads like a title; optional subtitle '——…'
+    title = ""
+    title_idx: list[int] = []
+    for idx, (no, t, k) in enumerate(kept[:6]):
+        if k == "table":
+            continue
+        if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
+            title = t
+            title_idx.append(idx)
+            if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
+                title += kept[idx + 1][1]
+                title_idx.append(idx + 1)
+            break
+        if len(t) > 80:
+            break
+    if title_idx:
+        # a byline right after the title ('中央网信办机关党委') is the issuing body
+        nxt = title_idx[-1] + 1
+        if nxt < len(kept):
+            cand = kept[nxt][1]
+            if len(cand) <= 25 and _ORG_SUFFIX.search(cand) and not heading_level(cand)[0]:
+                org = org or cand
+                title_idx.append(nxt)
+        for idx in title_idx:
+            no, t, _ = kept[idx]
+            removed.append((no, "title" if t in title else "byline", t))
+        kept = [row for i, row in enumerate(kept) if i not in set(title_idx)]
+
+    # a signature date on its own line near the end ('2020年1月15日') is a publication date
+    if not published:
+        body_max = text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
+        for no, t, _ in kept[-3:]:
+            m = SIGN_DATE.match(t)
+            # a closing date no earlier than any year the text mentions (not a list entry)
+            if m and int(m.group(1)) >= body_max:
+                published = iso(m)
+    if not org:
+        for no, t, _ in kept[-4:]:
+            if len(t) <= 25 and _ORG_SUFFIX.search(t) and not heading_level(t)[0]:
+                org = t
+
+    body_text = "\n".join(t for _, t, _ in kept)
+    doc_id = hashlib.sha256((title + "\n" + body_text).encode("utf-8")).hexdigest()[:16]
+    paragraphs = structure([(k, t) for _, t, k in kept], doc_id, settings.max_paragraph_chars)
+
+    # year, by precedence
+    max_year = _date.today().year + 1
+    year = None
+    year_source = ""
+    date_iso = ""
+    name = Path(rel_path).name
+    title_year = None
+    m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", title)
+    if m:
+        title_year = int(m.group(1))
+    fn_year, fn_date = filename_date(name)
+    if sheet_meta and sheet_meta.get("year"):
+        year, year_source = int(sheet_meta["year"]), "sheet"
+        date_iso = sheet_meta.get("date", "")
+    elif published:
+        year, year_source, date_iso = int(published[:4]), "published", published
+    elif title_year:
+        year, year_source = title_year, "title"
+    elif fn_year and MIN_YEAR <= fn_year <= max_year:
+        year, year_source, date_iso = fn_year, "filename", fn_date
+    else:
+        ty = text_year(body_text, max_year)
+        if ty:
+            year, year_source = ty, "text"
+    if not date_iso:
+        date_iso = published or fn_date if year_source != "sheet" else date_iso
+    if sheet_meta:
+        title = sheet_meta.get("title") or title
+        org = sheet_meta.get("org") or org
+        source = sheet_meta.get("source") or source
+
+    flags = list(decoded.flags)
+    if paragraphs and T.han_count(body_text) < 0.05 * max(1, len(body_text)):
+        flags.append("no Chinese text")
+    if "\ufffd" in body_text and not any("U+FFFD" in f for f in flags):
+        flags.append("contains U+FFFD replacement characters")
+    return Document(
+        doc_id=doc_id,
+        path=rel_path,
+        title=title,
+        date=date_iso,
+        year=year,
+        year_source=year_source,
+        org=org,
+        source=source,
+        encoding=decoded.encoding,
+        paragraphs=paragraphs,
+        removed=sorted(removed),
+        flags=flags,
+    )
