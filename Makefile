@@ -34,8 +34,11 @@ test: $(STAMP) ## Run the test suite (exits non-zero on failure)
 test-all: $(STAMP) ## Run every test, including slow crash/scale cases
 	$(PY) -m pytest -q
 
-lint: $(STAMP) ## Compile-check the package
-	$(PY) -m compileall -q pipeline
+lint: $(STAMP) ## ruff (check + format), the import layers (import-linter), cycles/private names/module size
+	$(VENV)/bin/ruff check pipeline tests benchmarks tools setup.py
+	$(VENV)/bin/ruff format --check pipeline tests benchmarks tools setup.py
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) tools/check_layout.py
 
 bench: $(STAMP) ## Benchmark the pipeline against plain jieba (needs ../shared/corpus)
 	$(PY) benchmarks/bench_pipeline.py
