@@ -2,9 +2,11 @@
 
 Files (UTF-8, with or without BOM):
 
-- ``formulations.csv`` with the header ``term,aliases,category,first_year,level,expansion``;
-  ``aliases`` are ``|``-separated variants counted under ``term``; ``category`` is one of
-  :data:`CATEGORIES`; ``level`` is ``national`` or ``local``; ``first_year`` may be empty.
+- ``formulations.csv`` with the header ``term,aliases,category,first_year,level,expansion`` and an
+  optional seventh column ``kind``; ``aliases`` are ``|``-separated variants counted under ``term``;
+  ``category`` is one of :data:`CATEGORIES`; ``level`` is ``national`` or ``local``; ``first_year`` may be
+  empty; ``kind`` is ``提法`` (a numbered or fixed formulation: 两个维护, 一岗双责, 国之大者) or ``术语``
+  (an institutional term: 党课, 主题党日, 民主生活会); left empty it is inferred (:func:`infer_kind`).
   Blank rows and rows whose first cell starts with ``#`` are ignored.
 - ``stopwords_general.txt`` and ``stopwords_party.txt``: one word a line, ``#`` comments.
 
@@ -29,6 +31,10 @@ from pipeline import config
 from pipeline.errors import LexiconError
 
 HEADER: tuple[str, ...] = ("term", "aliases", "category", "first_year", "level", "expansion")
+OPTIONAL: tuple[str, ...] = ("kind",)
+KINDS: tuple[str, ...] = ("提法", "术语")
+#: leading numerals of numbered formulations (两个维护, 四个意识, 三会一课, 一岗双责, 八项规定)
+NUMERALS = "一二两三四五六七八九十百千"
 CATEGORIES: tuple[str, ...] = ("政治", "思想", "组织", "作风", "纪律", "制度", "综合")
 LEVELS: tuple[str, ...] = ("national", "local")
 YEAR_MIN, YEAR_MAX = 1921, 2030
@@ -46,6 +52,11 @@ class Entry:
     level: str
     expansion: str
     line: int
+    kind: str = ""
+
+    def __post_init__(self):
+        if not self.kind:
+            object.__setattr__(self, "kind", infer_kind(self.term))
 
     @property
     def surface_forms(self) -> tuple[str, ...]:
@@ -127,12 +138,19 @@ class Lexicon:
                 "first_year": e.first_year,
                 "level": e.level,
                 "expansion": e.expansion,
+                "kind": e.kind,
             }
             for e in self._entries
         ]
-        df = pd.DataFrame(rows, columns=list(HEADER))
+        df = pd.DataFrame(rows, columns=[*HEADER, *OPTIONAL])
         df["first_year"] = df["first_year"].astype("Int64")
         return df
+
+
+def infer_kind(term: str) -> str:
+    """``提法`` for a numbered formulation (a leading numeral then at least two more characters, as
+    两个维护, 三会一课, 一岗双责, 四风 is the exception it misses: write ``kind`` in the file), else ``术语``."""
+    return "提法" if len(term) >= 3 and term[0] in NUMERALS else "术语"
 
 
 # --------------------------------------------------------------------------- paths and parsing
@@ -195,8 +213,8 @@ def _parse_formulations(path: Path) -> tuple[list[Entry], list[str]]:
     except csv.Error as err:
         return [], [f"{shown}:1: unreadable CSV ({err})"]
     header = [h.strip() for h in header]
-    if tuple(header[: len(HEADER)]) != HEADER:
-        return [], [f"{shown}:1: wrong header {','.join(header)!r} (expected {','.join(HEADER)})"]
+    if tuple(header[: len(HEADER)]) != HEADER or any(h not in OPTIONAL for h in header[len(HEADER):]):
+        return [], [f"{shown}:1: wrong header {','.join(header)!r} (expected {','.join(HEADER)}[,{','.join(OPTIONAL)}])"]
 
     entries: list[Entry] = []
     first_term: dict[str, int] = {}  # term -> line
@@ -225,7 +243,11 @@ def _parse_formulations(path: Path) -> tuple[list[Entry], list[str]]:
             problems.append(f"{where}: {len(row)} columns, expected {len(header)} (a comma inside a field needs quotes)")
             continue
         term, aliases_cell, category, year_cell, level, expansion = (c.strip() for c in row[: len(HEADER)])
+        kind = row[len(HEADER)].strip() if "kind" in header[len(HEADER):] and len(row) > len(HEADER) else ""
         ok = True
+        if kind and kind not in KINDS:
+            problems.append(f"{where}: bad kind {kind!r} (提法 or 术语, or empty to infer)")
+            ok = False
         for name, value in (("term", term), ("category", category), ("level", level)):
             if not value:
                 problems.append(f"{where}: empty {name}")
@@ -268,7 +290,7 @@ def _parse_formulations(path: Path) -> tuple[list[Entry], list[str]]:
             else:
                 first_alias[alias] = (term, line)
         if ok:
-            entries.append(Entry(term, aliases, category, year, level, expansion, line))
+            entries.append(Entry(term, aliases, category, year, level, expansion, line, kind))
     return entries, problems
 
 
@@ -364,6 +386,7 @@ def add_entry(
     expansion: str = "",
     first_year: int | str | None = None,
     level: str = "local",
+    kind: str = "",
     lexicon_dir: Path | str | None = None,
 ) -> Entry:
     """Append one validated row to ``formulations.csv`` (atomic write; the file's BOM and line
@@ -389,6 +412,9 @@ def add_entry(
         problems.append(year_problem)
     if term in aliases:
         problems.append(f"alias {term} repeats the term")
+    kind = kind.strip()
+    if kind and kind not in KINDS:
+        problems.append(f"bad kind {kind!r} (提法 or 术语)")
     if problems:
         raise LexiconError("; ".join(problems), "fix the arguments and try again")
 
@@ -401,30 +427,34 @@ def add_entry(
                                f"({_display(path)}:{owner.line})",
                                "edit that row instead of adding a new one")
 
-    row_buf = io.StringIO()
-    csv.writer(row_buf, lineterminator="\n").writerow(
-        [term, ALIAS_SEP.join(aliases), category, "" if year is None else year, level, expansion])
     if path.is_file():
         existing = path.read_bytes().decode("utf-8")  # keeps a BOM as \ufeff
     else:
-        existing = ",".join(HEADER) + "\n"
+        existing = ",".join((*HEADER, *OPTIONAL)) + "\n"
+    has_kind = "kind" in existing.lstrip("\ufeff").split("\n", 1)[0].strip().split(",")
+    row_buf = io.StringIO()
+    cells = [term, ALIAS_SEP.join(aliases), category, "" if year is None else year, level, expansion]
+    csv.writer(row_buf, lineterminator="\n").writerow(cells + ([kind or infer_kind(term)] if has_kind else []))
     newline = "\r\n" if "\r\n" in existing else "\n"
     if existing and not existing.endswith(("\n", "\r")):
         existing += newline
     line = existing.count("\n") + 1
     write_text(path, existing + row_buf.getvalue().replace("\n", newline))
-    return Entry(term, aliases, category, year, level, expansion, line)
+    return Entry(term, aliases, category, year, level, expansion, line, kind)
 
 
 __all__ = [
     "CATEGORIES",
     "Entry",
     "HEADER",
+    "KINDS",
     "LEVELS",
+    "OPTIONAL",
     "Lexicon",
     "add_entry",
     "check_lexicon",
     "fingerprint",
+    "infer_kind",
     "load_lexicon",
     "load_stopwords",
 ]
