@@ -15,6 +15,7 @@ from pipeline.ingest.boilerplate import clean_lines
 from pipeline.ingest.dates import PUBDATE, SIGN_DATE, filename_date, iso, text_year
 from pipeline.ingest.decode import Decoded
 from pipeline.ingest.model import Document
+from pipeline.ingest.period import covered_year, genre_of
 from pipeline.ingest.paragraphs import SHI_RX, heading_level, structure
 
 MIN_YEAR = 1900
@@ -78,13 +79,13 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
         kept = [row for i, row in enumerate(kept) if i not in set(title_idx)]
 
     # a signature date on its own line near the end ('2020年1月15日') is a publication date
-    if not published:
-        body_max = text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
-        for no, t, _ in kept[-3:]:
-            m = SIGN_DATE.match(t)
-            # a closing date no earlier than any year the text mentions (not a list entry)
-            if m and int(m.group(1)) >= body_max:
-                published = iso(m)
+    signature = ""
+    body_max = text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
+    for no, t, _ in kept[-3:]:
+        m = SIGN_DATE.match(t)
+        # a closing date no earlier than any year the text mentions (not a list entry)
+        if m and int(m.group(1)) >= body_max:
+            signature = iso(m)
     if not org:
         for no, t, _ in kept[-4:]:
             if len(t) <= 25 and _ORG_SUFFIX.search(t) and not heading_level(t)[0]:
@@ -94,36 +95,14 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
     doc_id = hashlib.sha256((title + "\n" + body_text).encode("utf-8")).hexdigest()[:16]
     paragraphs = structure([(k, t) for _, t, k in kept], doc_id, settings.max_paragraph_chars)
 
-    # year, by precedence
-    max_year = _date.today().year + 1
-    year = None
-    year_source = ""
-    date_iso = ""
-    name = Path(rel_path).name
-    title_year = None
-    m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", title)
-    if m:
-        title_year = int(m.group(1))
-    fn_year, fn_date = filename_date(name)
-    if sheet_meta and sheet_meta.get("year"):
-        year, year_source = int(sheet_meta["year"]), "sheet"
-        date_iso = sheet_meta.get("date", "")
-    elif published:
-        year, year_source, date_iso = int(published[:4]), "published", published
-    elif title_year:
-        year, year_source = title_year, "title"
-    elif fn_year and MIN_YEAR <= fn_year <= max_year:
-        year, year_source, date_iso = fn_year, "filename", fn_date
-    else:
-        ty = text_year(body_text, max_year)
-        if ty:
-            year, year_source = ty, "text"
-    if not date_iso:
-        date_iso = published or fn_date if year_source != "sheet" else date_iso
+    dates = _dates(title, [t for _, t, k in kept[:3] if k != "table"], Path(rel_path).name, published, signature, body_text, sheet_meta)
+    meta = dict(sheet_meta.get("columns", {})) if sheet_meta else {}
+    genre = genre_of(title)
     if sheet_meta:
         title = sheet_meta.get("title") or title
         org = sheet_meta.get("org") or org
         source = sheet_meta.get("source") or source
+        genre = sheet_meta.get("genre") or genre
 
     flags = list(decoded.flags)
     if paragraphs and T.han_count(body_text) < 0.05 * max(1, len(body_text)):
@@ -134,9 +113,13 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
         doc_id=doc_id,
         path=rel_path,
         title=title,
-        date=date_iso,
-        year=year,
-        year_source=year_source,
+        pub_date=dates["pub_date"],
+        pub_year=dates["pub_year"],
+        report_year=dates["report_year"],
+        year=dates["year"],
+        year_source=dates["year_source"],
+        genre=genre,
+        meta=meta,
         org=org,
         source=source,
         encoding=decoded.encoding,
@@ -144,3 +127,45 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
         removed=sorted(removed),
         flags=flags,
     )
+
+
+def _dates(title: str, opening: list[str], name: str, published: str, signature: str, body: str, sheet: dict | None) -> dict:
+    """pub_date, pub_year, report_year, year and year_source of a document.
+
+    Publication: the sheet's ``pub_date``/``date``; else a publication line; else a closing
+    signature date; else a date in the file name. Covered period: the sheet's ``report_year``;
+    else the sheet's ``year`` (or the year of its ``date``) when the sheet has no ``report_year``
+    column (the analyst's year, taken at its word; with such a column ``year`` is the publication
+    year); else :func:`pipeline.ingest.period.covered_year`. ``year`` is the covered year when
+    known, else the publication year, else a year in the title, else the latest year the body
+    mentions."""
+    sheet = sheet or {}
+    max_year = _date.today().year + 1
+    fn_year, fn_date = filename_date(name)
+    if fn_year is not None and not MIN_YEAR <= fn_year <= max_year:
+        fn_year, fn_date = None, ""
+    pub_date, pub_source = "", ""
+    for value, rule in ((sheet.get("pub_date", ""), "sheet"), (published, "published"), (signature, "signature"),
+                        (fn_date or (str(fn_year) if fn_year else ""), "filename")):
+        if value:
+            pub_date, pub_source = value, rule
+            break
+    pub_year = int(pub_date[:4]) if pub_date[:4].isdigit() else None
+    sheet_year = int(sheet["year"]) if sheet.get("year") else None
+    if sheet_year is not None and sheet.get("year_is_publication") and pub_source != "sheet":
+        pub_date, pub_year, pub_source = str(sheet_year), sheet_year, "sheet"  # a sheet with report_year: `year` is when published
+    if sheet.get("report_year"):
+        report_year, rule = int(sheet["report_year"]), "sheet"
+    elif sheet_year is not None and not sheet.get("year_is_publication"):
+        report_year, rule = sheet_year, "sheet"  # the analyst's year, taken at its word
+    else:
+        report_year, rule = covered_year(title, opening, pub_date)
+    if report_year is not None:
+        year, year_source = report_year, rule
+    elif pub_year is not None:
+        year, year_source = pub_year, pub_source
+    else:
+        m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", title)
+        ty = text_year(body, max_year)
+        year, year_source = (int(m.group(1)), "title") if m else ((ty, "text") if ty else (None, ""))
+    return {"pub_date": pub_date, "pub_year": pub_year, "report_year": report_year, "year": year, "year_source": year_source}

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-YEAR_SOURCES = ("sheet", "published", "title", "filename", "text")
-STATUSES = ("ok", "duplicate", "empty", "unreadable", "unsupported")
+#: which rule gave ``year``: the analyst's sheet; a covered period (pipeline.ingest.period); else the
+#: publication date's source; else a year in the title or the latest year the body mentions
+YEAR_SOURCES = ("sheet", "stated", "annual-previous", "annual-current", "plan", "published", "signature", "filename", "title", "text")
+STATUSES = ("ok", "duplicate", "empty", "unreadable", "unsupported", "sheet-row")
 
 
 @dataclass
@@ -35,10 +37,15 @@ class Paragraph:
 
 @dataclass
 class Document:
+    """One ingested document. ``pub_date``/``pub_year``: when it was published; ``report_year``: the
+    period it covers (None when unknown); ``year``: the analysis year, ``report_year`` when known,
+    else ``pub_year`` (``year_source`` names the rule). ``meta``: every column of the analyst's
+    sheet row, carried into documents.csv as it was written."""
+
     doc_id: str
     path: str
     title: str
-    date: str
+    pub_date: str
     year: int | None
     year_source: str
     org: str
@@ -47,6 +54,14 @@ class Document:
     paragraphs: list[Paragraph]
     removed: list[tuple[int, str, str]] = field(default_factory=list)  # (line_no, rule, text)
     flags: list[str] = field(default_factory=list)
+    pub_year: int | None = None
+    report_year: int | None = None
+    genre: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def date(self) -> str:  # the name before pub_date
+        return self.pub_date
 
     @property
     def n_chars(self) -> int:
@@ -57,16 +72,23 @@ class Document:
             "doc_id": self.doc_id,
             "path": self.path,
             "title": self.title,
-            "date": self.date,
+            "pub_date": self.pub_date,
+            "pub_year": self.pub_year,
+            "report_year": self.report_year,
             "year": self.year,
             "year_source": self.year_source,
+            "genre": self.genre,
             "org": self.org,
             "source": self.source,
             "n_chars": self.n_chars,
             "n_paragraphs": len(self.paragraphs),
             "encoding": self.encoding,
             "flags": "|".join(self.flags),
-        }
+        } | {k: v for k, v in self.meta.items() if k not in _CORE_COLUMNS}
+
+
+_CORE_COLUMNS = frozenset({"doc_id", "path", "title", "pub_date", "pub_year", "report_year", "year", "year_source", "genre", "org",
+                           "source", "n_chars", "n_paragraphs", "encoding", "flags"})
 
 
 @dataclass

@@ -21,7 +21,7 @@ SEEDS = [
 ]
 
 
-EXPECTED_YEARS = [(2020, "published"), (2023, "text"), (2019, "published"), (2020, "title"), (2016, "published")]
+EXPECTED_YEARS = [(2020, "published"), (2023, "text"), (2019, "published"), (2020, "stated"), (2016, "published")]
 
 
 BOILERPLATE = [

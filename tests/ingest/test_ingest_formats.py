@@ -97,7 +97,7 @@ def test_pdf_with_text_layer(tmp_path):
         plt.close(fig)
     row, doc = ingest_file(tmp_path / "report.pdf", tmp_path)
     assert row.status == "ok", row
-    assert (doc.title, doc.year, doc.year_source) == ("2020年党支部工作总结", 2020, "title")
+    assert (doc.title, doc.year, doc.year_source) == ("2020年党支部工作总结", 2020, "stated")
     assert [(p.kind, p.text) for p in doc.paragraphs] == [
         ("heading", "一、加强政治建设"),
         ("body", "全年坚决做到两个维护，严格落实三会一课制度，深入开展主题党日活动。"),
@@ -134,7 +134,7 @@ def test_markdown_structure(tmp_path):
     shutil.copy(FIXTURES / "summary_2022.md", tmp_path / "summary.md")
     row, doc = ingest_file(tmp_path / "summary.md", tmp_path)
     assert row.status == "ok"
-    assert (doc.title, doc.year, doc.year_source) == ("2022年党委工作总结", 2022, "title")
+    assert (doc.title, doc.year, doc.year_source) == ("2022年党委工作总结", 2022, "stated")
     got = [(p.kind, p.text) for p in doc.paragraphs]
     assert ("heading", "一、加强政治建设") in got
     assert ("body", "坚决做到两个维护，深入学习贯彻党的二十大精神。") in got
