@@ -219,7 +219,7 @@ def test_csv_formula_injection_escaped(hostile_run):
 def test_file_disappearing_mid_run(tmp_path, monkeypatch):
     """A file listed by discovery but deleted before it is read costs one log line."""
     from pipeline.ingest import core as ingest
-    from pipeline.run import core as engine
+    from pipeline import run as engine
 
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)
