@@ -7,8 +7,8 @@ cluster. Worker functions are called as ``worker.process_files`` so a patch ther
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.config import Settings
 from pipeline.errors import InputError

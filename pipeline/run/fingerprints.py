@@ -14,8 +14,8 @@ renamed or split inside those packages changes the key without a list of files t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from pipeline.config import Settings
 from pipeline.run.inputs import discover

@@ -19,10 +19,20 @@ from pipeline.run import candidates, collector, tables
 from pipeline.run.aggregate import aggregate_tables, import_aggregates
 from pipeline.run.cache import CACHE_DIR
 from pipeline.run.executors import map_dask, map_local, start_pool
-from pipeline.run.fingerprints import analysis_fingerprint, ingest_fingerprint, model_fingerprint, run_key
+from pipeline.run.fingerprints import (
+    analysis_fingerprint,
+    ingest_fingerprint,
+    model_fingerprint,
+    run_key,
+)
 from pipeline.run.forked import Forked
 from pipeline.run.inputs import discover, guard_out, require_folder
-from pipeline.run.manifest import manifest_path, unchanged_summary, up_to_date, write_manifest
+from pipeline.run.manifest import (
+    manifest_path,
+    unchanged_summary,
+    up_to_date,
+    write_manifest,
+)
 from pipeline.run.reporting import CHART_TABLES, draw_charts, write_report
 from pipeline.run.resources import model_labels
 from pipeline.run.summary import RunSummary, summarize

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 #: the tables the charts are drawn from
 CHART_TABLES = ("documents", "term_counts", "term_trends", "keywords_by_year", "category_shares")

@@ -13,7 +13,13 @@ from pipeline import run as engine
 from pipeline.config import Settings
 from pipeline.run import fingerprints
 from pipeline.run.fingerprints import (
-    ANALYSIS_CODE, INGEST_CODE, PIPELINE_DIR, analysis_fingerprint, code_hash, ingest_fingerprint, source_files,
+    ANALYSIS_CODE,
+    INGEST_CODE,
+    PIPELINE_DIR,
+    analysis_fingerprint,
+    code_hash,
+    ingest_fingerprint,
+    source_files,
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import pipeline.run as run_pkg
 from pipeline.run import _EXPORTS
 
@@ -24,12 +26,8 @@ def test_submodules_import_and_unknown_names_fail():
     from pipeline.run import orchestrate, worker
 
     assert run_pkg.worker is worker and orchestrate.run is run_pkg.run
-    try:
-        run_pkg.no_such_name
-    except AttributeError:
-        pass
-    else:
-        raise AssertionError("an unknown name must raise AttributeError")
+    with pytest.raises(AttributeError):
+        run_pkg.no_such_name  # noqa: B018
 
 
 def test_a_patched_submodule_is_seen_through_the_package(monkeypatch):
