@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
+from run_helpers import csvs, reference_run
 
 from pipeline import run as engine
 from pipeline.run.cache import Cache
 
 
-def _csvs(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, sample_dir):
+    return reference_run(tmp_path_factory, sample_dir)
 
 
 def test_damaged_cache_blobs_are_recomputed(tmp_path, sample_dir, local_run):
@@ -25,7 +27,7 @@ def test_damaged_cache_blobs_are_recomputed(tmp_path, sample_dir, local_run):
     (out / engine.CACHE_DIR / engine.MANIFEST).unlink()
     again = engine.run(sample_dir, out, workers=1, report=False, progress=False)
     assert again.cached == 7
-    assert _csvs(out) == _csvs(local_run)
+    assert csvs(out) == csvs(local_run)
     cache = engine.Cache(out / engine.CACHE_DIR)
     assert cache.get("ingest", "0" * 64) is None
 

@@ -4,31 +4,32 @@ costs only its file."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from run_helpers import csvs, reference_run
 
 from pipeline import run as engine
 from pipeline.run import worker
 from pipeline.run.executors import chunked
 
 
-def _csvs(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, sample_dir):
+    return reference_run(tmp_path_factory, sample_dir)
 
 
 def test_local_engine_matches_single_process(tmp_path, sample_dir, local_run):
     out = tmp_path / "one"
     engine.run(sample_dir, out, workers=1, report=False, progress=False)
-    assert _csvs(out) == _csvs(local_run)
+    assert csvs(out) == csvs(local_run)
 
 
-def test_dask_engine_gives_identical_csvs(tmp_path, sample_dir, local_run):
+def test_dask_engine_gives_identicalcsvs(tmp_path, sample_dir, local_run):
     pytest.importorskip("dask.distributed")
     out = tmp_path / "dask"
     summary = engine.run(sample_dir, out, workers=2, engine="dask", report=False, progress=False)
     assert summary.n_documents == 5
-    assert _csvs(out) == _csvs(local_run)
+    assert csvs(out) == csvs(local_run)
 
 
 def _dies_on_killer(tasks):

@@ -119,7 +119,7 @@ def test_the_ingest_code_imports_only_what_its_key_hashes():
     assert used <= set(INGEST_CODE), sorted(used - set(INGEST_CODE))
 
 
-def test_other_paragraphs_of_the_same_text_are_analysed_anew(tmp_path, sample_dir, local_run):
+def test_other_paragraphs_of_the_same_text_are_analysed_anew(tmp_path, sample_dir):
     """The doc_id hashes only the text: a warm re-run that splits it into other paragraphs
     (another max_paragraph_chars) must not reuse the old analysis, and equals a cold run."""
     warm, cold = tmp_path / "warm", tmp_path / "cold"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from run_helpers import csvs, reference_run
 from typer.testing import CliRunner
 
 from pipeline import run as engine
@@ -13,8 +13,9 @@ from pipeline.cli import app
 from pipeline.run import candidates, tables
 
 
-def _csvs(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, sample_dir):
+    return reference_run(tmp_path_factory, sample_dir)
 
 
 def test_cli_run_writes_contract(tmp_path, sample_dir):
@@ -72,7 +73,7 @@ def test_incremental_rerun_uses_cache(tmp_path, sample_dir, local_run):
     # same results as a cold run
     cold = tmp_path / "cold"
     engine.run(raw, cold, workers=1, report=False, progress=False)
-    assert _csvs(out) == _csvs(cold)
+    assert csvs(out) == csvs(cold)
 
 
 def test_a_failed_run_stops_its_children(tmp_path, sample_dir, monkeypatch):
