@@ -3,13 +3,17 @@ and importing the package (or reading its names) loads nothing heavy."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import pipeline.run as run_pkg
 from pipeline.run import _EXPORTS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_export_is_its_submodules_object():
@@ -44,5 +48,6 @@ def test_import_is_light():
         "heavy = [m for m in ('pandas', 'numpy', 'sklearn', 'jieba', 'matplotlib', 'pyarrow', 'rich', 'dask') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, not an installed copy
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == ""
