@@ -12,7 +12,7 @@ Timing discovery as ``dangjian run`` calls it (same input, same PMI budget):
 
 ``--from-out`` rebuilds the engine's ``(doc_id, year, paragraph texts)`` list from OUT's
 ``paragraphs.csv`` and ``documents.csv`` (paragraph order) and passes ``max_chars`` =
-``pipeline.run.core.PMI_CHAR_BUDGET``. ``--time`` prints the wall time of the one
+``pipeline.run.PMI_CHAR_BUDGET``. ``--time`` prints the wall time of the one
 ``discover_candidates`` call, in this fresh process (so it includes reading jieba's dictionary);
 pandas is already imported, as it is in the engine.
 """
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     kwargs = {}
     if args.from_out is not None:
-        from pipeline.run.core import PMI_CHAR_BUDGET
+        from pipeline.run import PMI_CHAR_BUDGET
 
         if not (args.from_out / "paragraphs.csv").exists():
             print(f"{args.from_out}/paragraphs.csv is absent; run `dangjian run CORPUS --out {args.from_out}` first")

@@ -1,7 +1,7 @@
 """The numbered notebooks execute (nbclient, kernel python3 from this venv) against data/processed.
 
 If data/processed has no finished run, the notebooks' first cell builds it from data/raw with
-pipeline.run.core.run; the test skips only if that is impossible too (no run and no engine).
+pipeline.run.run; the test skips only if that is impossible too (no run and no engine).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ NAMES = ["01-explore-trends.ipynb", "02-formulations.ipynb"]
 def _can_run() -> str | None:
     if (PROCESSED / "documents.csv").is_file():
         return None
-    if importlib.util.find_spec("pipeline.run.core") is None:
-        return "data/processed/documents.csv is missing and pipeline.run.core is not there to build it"
+    if importlib.util.find_spec("pipeline.run.orchestrate") is None:
+        return "data/processed/documents.csv is missing and pipeline.run.orchestrate is not there to build it"
     if not any((ROOT / "data" / "raw").rglob("*.txt")):
         return "data/processed/documents.csv is missing and data/raw has no reports to build it from"
     return None

@@ -222,7 +222,7 @@ def test_file_disappearing_mid_run(tmp_path, monkeypatch):
     The run stage finds files through ``from pipeline.ingest import discover``, which the package
     resolves from ``pipeline.ingest.walk`` on every access; so the patch goes there."""
     from pipeline.ingest import walk
-    from pipeline.run import core as engine
+    from pipeline import run as engine
 
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)

@@ -1,29 +1,21 @@
-"""The engine: cache/incremental behaviour, Dask engine equivalence, CLI run."""
+"""run() and ingest_only(): the CLI contract, incremental re-runs, a failed run's children."""
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from run_helpers import csvs, reference_run
 from typer.testing import CliRunner
 
-from pipeline.run import core as engine
+from pipeline import run as engine
 from pipeline.cli import app
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _csvs(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+from pipeline.run import candidates, tables
 
 
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory, sample_dir):
-    out = tmp_path_factory.mktemp("local")
-    summary = engine.run(sample_dir, out, workers=2, report=False, progress=False)
-    assert summary.n_documents == 5
-    return out
+    return reference_run(tmp_path_factory, sample_dir)
 
 
 def test_cli_run_writes_contract(tmp_path, sample_dir):
@@ -81,25 +73,7 @@ def test_incremental_rerun_uses_cache(tmp_path, sample_dir, local_run):
     # same results as a cold run
     cold = tmp_path / "cold"
     engine.run(raw, cold, workers=1, report=False, progress=False)
-    assert _csvs(out) == _csvs(cold)
-
-
-def test_damaged_cache_blobs_are_recomputed(tmp_path, sample_dir, local_run):
-    """Truncated, garbage or empty blobs (a killed run, a bad disk) read as misses: the run
-    recomputes those documents and its tables equal a cold run's."""
-    out = tmp_path / "out"
-    engine.run(sample_dir, out, workers=1, report=False, progress=False)
-    blobs = sorted((out / engine.CACHE_DIR).glob("*/*/*.json.zst"))
-    assert len(blobs) == 10
-    blobs[0].write_bytes(blobs[0].read_bytes()[:20])
-    blobs[1].write_bytes(b"not zstd at all")
-    blobs[2].write_bytes(b"")
-    (out / engine.CACHE_DIR / engine.MANIFEST).unlink()
-    again = engine.run(sample_dir, out, workers=1, report=False, progress=False)
-    assert again.cached == 7
-    assert _csvs(out) == _csvs(local_run)
-    cache = engine.Cache(out / engine.CACHE_DIR)
-    assert cache.get("ingest", "0" * 64) is None
+    assert csvs(out) == csvs(cold)
 
 
 def test_a_failed_run_stops_its_children(tmp_path, sample_dir, monkeypatch):
@@ -121,47 +95,10 @@ def test_a_failed_run_stops_its_children(tmp_path, sample_dir, monkeypatch):
             raise OSError("disk full")
         return []
 
-    monkeypatch.setattr(engine, "_write_candidates", slow_candidates)
-    monkeypatch.setattr(engine, "_write_tables", failing_tables)
+    monkeypatch.setattr(candidates, "write_candidates", slow_candidates)
+    monkeypatch.setattr(tables, "write_tables", failing_tables)
     with pytest.raises(OSError, match="disk full"):
         engine.run(sample_dir, tmp_path / "out", workers=1, report=True, progress=False)
     time.sleep(2.0)
     assert not marker.exists()
     assert not (tmp_path / "out" / "figures").exists()
-
-
-def test_local_engine_matches_single_process(tmp_path, sample_dir, local_run):
-    out = tmp_path / "one"
-    engine.run(sample_dir, out, workers=1, report=False, progress=False)
-    assert _csvs(out) == _csvs(local_run)
-
-
-def test_dask_engine_gives_identical_csvs(tmp_path, sample_dir, local_run):
-    pytest.importorskip("dask.distributed")
-    out = tmp_path / "dask"
-    summary = engine.run(sample_dir, out, workers=2, engine="dask", report=False, progress=False)
-    assert summary.n_documents == 5
-    assert _csvs(out) == _csvs(local_run)
-
-
-def _dies_on_killer(tasks):
-    import os
-
-    if any("killer" in str(t[0]) for t in tasks):
-        os._exit(3)  # the worker process dies, as on an out-of-memory kill
-    return engine._real_process_files(tasks)
-
-
-def test_worker_death_costs_one_file(tmp_path, sample_dir, monkeypatch):
-    raw = tmp_path / "raw"
-    shutil.copytree(sample_dir, raw)
-    (raw / "killer.txt").write_text("加强党的建设,严格落实三会一课。", encoding="utf-8")
-    monkeypatch.setattr(engine, "_real_process_files", engine.process_files, raising=False)
-    monkeypatch.setattr(engine, "process_files", _dies_on_killer)
-    summary = engine.run(raw, tmp_path / "out", workers=2, report=False, progress=False)
-    assert summary.n_documents == 5
-    import pandas as pd
-
-    log = pd.read_csv(tmp_path / "out" / "ingest_log.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    row = log[log["path"] == "killer.txt"].iloc[0]
-    assert row["status"] == "unreadable" and "worker process died" in row["reason"]

@@ -1,0 +1,168 @@
+"""The collector: worker results, in input order, streamed into the tables in bounded memory
+(paragraph and removed-line rows straight to their writers; duplicates logged once), and the
+slim columns kept for the aggregates turned into frames at the end."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from pipeline.run.tables import DOC_COLUMNS
+
+DISCOVERY_CHAR_BUDGET = 6_000_000
+
+
+class Collector:
+    """Accumulates per-document results in input order, in bounded memory: paragraph and
+    removed-line rows stream to disk; only slim columns stay for the aggregates."""
+
+    def __init__(self, paragraphs, removed):
+        from array import array
+
+        self.paragraphs = paragraphs  # TableWriter
+        self.removed = removed  # TableWriter
+        self.docs: list[dict] = []
+        self.logs: list[dict] = []
+        self.term_hits: list[tuple] = []
+        self.seen: dict[str, str] = {}
+        self.cached = 0
+        self.discovery: list[tuple] = []
+        self.discovery_chars = 0
+        self.n_paragraphs = 0
+        # slim paragraph columns for category shares
+        self.p_doc = array("i")
+        self.p_label: list[str] = []
+        self.p_chars = array("q")
+        # word counts as (doc index, word, count) columns; words are factorised at the end
+        self.w_doc = array("i")
+        self.w_word: list[str] = []
+        self.w_count = array("i")
+
+    def add(self, res: dict) -> None:
+        log = res["log"]
+        self.cached += res.get("cached", 0)
+        doc = res.get("doc")
+        if doc is not None:
+            did = doc["doc_id"]
+            if did in self.seen:
+                self.logs.append({"path": log["path"], "status": "duplicate", "reason": f"same text as {self.seen[did]} (doc_id {did}); kept once", "doc_id": did})
+                return
+            self.seen[did] = log["path"]
+        self.logs.append(log)
+        if doc is None:
+            return
+        d_index = len(self.docs)
+        self.docs.append(doc)
+        self.removed.write_rendered(res["removed_chunk"])
+        chunk = res["para_chunk"]
+        cols = chunk[1]
+        texts = cols["text"]
+        ana = res.get("analysis")
+        if ana is not None:
+            self.p_doc.extend([d_index] * len(texts))
+            self.p_label.extend(cols["label"])
+            self.p_chars.extend(cols["n_chars"])
+            self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
+            words = ana["words"]
+            self.w_doc.extend([d_index] * len(words))
+            self.w_word.extend(words)
+            self.w_count.extend(words.values())
+        self.paragraphs.write_rendered(chunk)
+        self.n_paragraphs += len(texts)
+        if self.discovery_chars < DISCOVERY_CHAR_BUDGET:
+            self.discovery.append((did, doc.get("year"), texts))
+            self.discovery_chars += sum(map(len, texts))
+
+    def commit(self) -> list[str]:
+        """Publish the streamed tables (temp files renamed into place); returns their names."""
+        self.paragraphs.commit()
+        self.removed.commit()
+        return [self.paragraphs.path.name, self.removed.path.name]
+
+    def abort(self) -> None:
+        self.paragraphs.abort()
+        self.removed.abort()
+
+    def release_words(self) -> None:
+        """Free the word-count arrays once the keyword tables are written."""
+        from array import array
+
+        self.w_doc, self.w_word, self.w_count = array("i"), [], array("i")
+
+
+def _progress(total: int, enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        disable=not enabled, transient=True,
+    )
+
+
+def accumulate(acc: Collector, logs: list[dict], results: Iterable[dict], total: int, label: str, progress: bool) -> None:
+    """Feed worker results into ``acc`` in input order, with a progress bar."""
+    acc.logs.extend(logs)
+    if not (progress and sys.stdout.isatty()):  # no bar to draw: do not import rich
+        for res in results:
+            acc.add(res)
+        return
+    with _progress(total, progress) as bar:
+        task = bar.add_task(label, total=total)
+        for res in results:
+            acc.add(res)
+            bar.advance(task)
+
+
+def frames(acc: Collector):
+    """Small tables from the accumulator: documents, slim paragraphs, log, hits, words."""
+    import numpy as np
+    import pandas as pd
+
+    docs = pd.DataFrame(acc.docs, columns=DOC_COLUMNS)
+    docs["year"] = pd.array(docs["year"].tolist(), dtype="Int64")
+    ids = docs["doc_id"].astype(str).to_numpy()
+    paras = pd.DataFrame({
+        "doc_id": ids[np.frombuffer(acc.p_doc, dtype=np.int32)] if len(acc.p_doc) else np.array([], dtype=object),
+        "label": acc.p_label,
+        "n_chars": np.frombuffer(acc.p_chars, dtype=np.int64) if len(acc.p_chars) else np.array([], dtype=np.int64),
+    })
+    log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])
+    hits = pd.DataFrame(acc.term_hits, columns=["doc_id", "term", "count"])
+    words = year_words(acc, docs)
+    return docs, paras, log, hits, words
+
+
+def year_words(acc: Collector, docs):
+    """The compact (document, word, count) arrays -> ``year, word, count, doc_freq`` with numpy
+    (each row is one document's count of one word, so doc_freq is a row count)."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(acc.w_doc) or docs.empty:
+        return pd.DataFrame(columns=["year", "word", "count", "doc_freq"])
+    years = docs["year"].astype("float64").to_numpy()  # NaN for unknown years
+    known = ~np.isnan(years)
+    uniq_years = np.unique(years[known]).astype(np.int64)
+    year_code = np.full(len(years), -1, dtype=np.int64)
+    year_code[known] = np.searchsorted(uniq_years, years[known].astype(np.int64))
+    w_doc = np.frombuffer(acc.w_doc, dtype=np.int32)
+    rows_year = year_code[w_doc]
+    keep = rows_year >= 0
+    codes, vocab = pd.factorize(np.array(acc.w_word, dtype=object), sort=False)
+    n_words = len(vocab)
+    key = rows_year[keep] * n_words + codes[keep]
+    counts = np.frombuffer(acc.w_count, dtype=np.int32)[keep].astype(np.int64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    vocab = np.asarray(vocab, dtype=object)
+    return pd.DataFrame({
+        "year": uniq_years[uniq // n_words],
+        "word": vocab[uniq % n_words],
+        "count": np.bincount(inverse, weights=counts).astype(np.int64),
+        "doc_freq": np.bincount(inverse).astype(np.int64),
+    })

@@ -1,0 +1,140 @@
+"""Executors: the run's tasks -> worker results in input order. Tasks are chunked so one model
+call serves several small documents; the local executor is a process pool whose dead workers
+cost only their file (the chunk is retried file by file); the Dask executor maps chunks on a
+cluster. Worker functions are called as ``worker.process_files`` so a patch there takes effect.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.errors import InputError
+from pipeline.run import worker
+from pipeline.run.forked import die_with_parent
+from pipeline.run.resources import resources_for
+
+
+def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[list[tuple]]:
+    """Group consecutive tasks so one model call serves several small documents."""
+    chunks: list[list[tuple]] = []
+    cur: list[tuple] = []
+    size = 0
+    for t in tasks:
+        try:
+            n = Path(t[0]).stat().st_size
+        except OSError:
+            n = 0
+        if cur and (len(cur) >= max_files or size + n > max_bytes):
+            chunks.append(cur)
+            cur, size = [], 0
+        cur.append(t)
+        size += n
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def _worker_init(settings: Settings) -> None:
+    """A worker builds its segmenter and matcher on first use (a run whose documents all come
+    from the cache never needs them); the model is inherited from the parent process."""
+    die_with_parent()
+    resources_for(settings)
+
+
+def _pool(settings: Settings, workers: int):
+    """A process pool whose workers load the segmenter, matcher and model once each."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(settings,))
+
+
+def start_pool(settings: Settings, workers: int):
+    """:func:`_pool` with its workers forked now (None when one worker is asked for)."""
+    if workers <= 1:
+        return None
+    pool = _pool(settings, workers)
+    pool.submit(int)  # forks the workers
+    return pool
+
+
+def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -> Iterator[dict]:
+    """Ordered results from a process pool, a bounded number of chunks in flight. A worker
+    that dies costs only the file it was on: the chunk is retried file by file.
+    ``while_waiting()`` is called once, as soon as the first chunks are submitted."""
+    if workers <= 1 or len(tasks) <= 1:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if while_waiting is not None:
+            while_waiting()
+        for chunk in chunked(tasks):
+            yield from worker.process_files(chunk)
+        return
+    from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
+
+    settings = tasks[0][3]
+
+    window = workers * 2
+    pending = deque(chunked(tasks, max_files=max(1, min(16, len(tasks) // (workers * 4) or 1))))
+    inflight: deque = deque()
+    pool = pool or _pool(settings, workers)
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < window:
+                chunk = pending.popleft()
+                inflight.append((chunk, pool.submit(worker.process_files, chunk)))
+            if while_waiting is not None:
+                while_waiting()
+                while_waiting = None
+            chunk, fut = inflight.popleft()
+            try:
+                yield from fut.result()
+                continue
+            except BrokenProcessPool:
+                pass
+            # a worker died (killed, out of memory, crashed): retry this chunk file by file
+            pool.shutdown(wait=False, cancel_futures=True)
+            pending.extendleft(reversed([c for c, _ in inflight]))
+            inflight.clear()
+            for t in chunk:
+                solo = _pool(settings, 1)
+                try:
+                    yield solo.submit(worker.process_file, *t).result()
+                except BrokenProcessPool:
+                    yield worker.failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
+                finally:
+                    solo.shutdown(wait=False, cancel_futures=True)
+            pool = _pool(settings, workers)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:
+    """Ordered results from a Dask cluster (``scheduler``'s, or a local one of ``workers``
+    single-threaded processes), a bounded number of chunks mapped at a time."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise InputError("the dask engine needs dask.distributed", "pip install 'dangjian[dask]'") from err
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        chunks = chunked(tasks)
+        batch = max(4, workers * 4)
+        for start in range(0, len(chunks), batch):
+            futs = client.map(worker.process_files, chunks[start : start + batch], pure=False)
+            for fut in futs:
+                yield from fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

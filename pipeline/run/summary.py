@@ -1,0 +1,61 @@
+"""What a run tells the CLI: counts, problems, files written, stage timings, the exit code."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class RunSummary:
+    out_dir: Path
+    counts: Counter = field(default_factory=Counter)
+    n_documents: int = 0
+    n_paragraphs: int = 0
+    seconds: float = 0.0
+    cached: int = 0
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    def text(self) -> str:
+        status = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        lines = [
+            f"{self.n_documents} documents, {self.n_paragraphs} paragraphs ({status}) in {self.seconds:.1f}s"
+            + (f"; {self.cached} from cache" if self.cached else ""),
+        ]
+        for p in self.problems[:20]:
+            lines.append(f"  ! {p}")
+        if len(self.problems) > 20:
+            lines.append(f"  ! ... {len(self.problems) - 20} more in ingest_log.csv")
+        lines.append(f"Outputs in {self.out_dir}: " + ", ".join(self.files))
+        if self.timings:
+            lines.append("Stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.n_documents == 0:
+            return 1
+        if strict and any(k not in ("ok", "duplicate") for k in self.counts):
+            return 1
+        return 0
+
+
+def summarize(out_dir, acc, docs, paras, files, t0) -> RunSummary:
+    """The summary of a finished run from its collector (``acc``: logs, paragraph count, cache
+    hits), its documents frame and the files written; ``t0`` is the run's start (perf_counter)."""
+    s = RunSummary(out_dir=Path(out_dir))
+    s.counts = Counter(r["status"] for r in acc.logs)
+    s.n_documents = len(docs)
+    s.n_paragraphs = acc.n_paragraphs
+    s.cached = acc.cached
+    s.files = files
+    s.problems = [
+        f"{r['path']}: {r['status']}: {r['reason']}"
+        for r in acc.logs
+        if r["status"] not in ("ok", "duplicate") and not r["reason"].startswith("README/")
+    ]
+    s.seconds = time.perf_counter() - t0
+    return s

@@ -1,0 +1,132 @@
+"""The worker's tasks: files -> JSON-able results (log row, document, rendered paragraph and
+removed-line rows, analysis), ingest and analysis read from / written to the blob cache.
+
+A task is the tuple ``(path, raw_dir, sheet_meta, settings, (ingest fp, analysis fp), cache_root)``.
+Executors call :func:`process_files` through this module (``worker.process_files``), so a test
+that patches it here reaches the workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.run.analysis import analyse, analyse_many
+from pipeline.run.cache import Cache
+from pipeline.run.resources import resources_for
+from pipeline.run.tables import REMOVED_COLUMNS, REMOVED_TYPES, para_spec
+
+
+def _doc_to_json(doc) -> dict:
+    return {
+        "doc": doc.as_row(),
+        "paragraphs": [p.as_row() for p in doc.paragraphs],
+        "removed": [list(r) for r in doc.removed],
+    }
+
+
+def _ingest_cached(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None) -> tuple[dict, int]:
+    from pipeline.ingest import ingest_file
+
+    rel = Path(path).relative_to(raw_dir).as_posix()
+    ikey = None
+    if cache is not None:
+        try:
+            with open(path, "rb") as fh:
+                digest = hashlib.sha256(fh.read(settings.max_file_bytes + 1)).hexdigest()
+            ikey = hashlib.sha256(f"{digest}|{rel}|{json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False)}|{fp}".encode()).hexdigest()
+            ing = cache.get("ingest", ikey)
+            if ing is not None:
+                return ing, 1
+        except OSError:
+            ikey = None
+    row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
+    ing = {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None})}
+    if cache is not None and ikey and row.status in ("ok", "empty"):
+        cache.put("ingest", ikey, ing)
+    return ing, 0
+
+
+def process_files(tasks: list[tuple]) -> list[dict]:
+    """Worker: several files -> JSON-able results in order (log row, document, paragraphs,
+    analysis). Documents whose analysis is not cached are classified together."""
+    if not tasks:
+        return []
+    settings, fps, cache_root = tasks[0][3], tasks[0][4], tasks[0][5]
+    res = resources_for(settings)
+    cache = Cache(cache_root) if cache_root else None
+    results: list[dict | None] = []
+    todo: list[tuple[int, str, str, dict]] = []  # (index, rel, analysis key, ingest result)
+    for path, raw_dir, sheet_meta, *_ in tasks:
+        ing, hit = _ingest_cached(path, raw_dir, sheet_meta, settings, fps[0], cache)
+        if ing.get("doc") is None:
+            results.append({**ing, "cached": hit})
+            continue
+        akey = hashlib.sha256(f"{ing['doc']['doc_id']}|{fps[1]}".encode()).hexdigest()
+        ana = cache.get("analysis", akey) if cache is not None else None
+        if ana is not None:
+            results.append({**ing, "analysis": ana, "cached": hit + 1})
+            continue
+        results.append({**ing, "cached": hit})
+        todo.append((len(results) - 1, Path(path).relative_to(raw_dir).as_posix(), akey, ing))
+    if todo:
+        try:
+            analyses = analyse_many([ing["paragraphs"] for *_, ing in todo], res)
+        except Exception:  # noqa: BLE001 - find the document that fails, one at a time
+            analyses = []
+            for *_, ing in todo:
+                try:
+                    analyses.append(analyse(ing["paragraphs"], res))
+                except Exception as err:  # noqa: BLE001 - one document never stops the batch
+                    analyses.append(err)
+        for (i, rel, akey, _), ana in zip(todo, analyses):
+            if isinstance(ana, Exception):
+                results[i] = failed(rel, f"analysis failed: {type(ana).__name__}: {ana}")
+                continue
+            results[i]["analysis"] = ana
+            if cache is not None:
+                cache.put("analysis", akey, ana)
+    spec = para_spec(list(res.classifier.labels_))
+    return [_render(r, spec) for r in results]  # type: ignore[arg-type]
+
+
+def _render(result: dict, spec: tuple[list[str], dict]) -> dict:
+    """Worker side: a document's paragraph (with labels) and removed-line rows rendered for the
+    streaming tables, so the main process only appends them (see store.render_rows)."""
+    from pipeline.store import render_rows
+
+    doc = result.get("doc")
+    if doc is None:
+        return result
+    paras = result.pop("paragraphs")
+    ana = result.get("analysis")
+    if ana is not None:
+        paras = [{**p, **lab} for p, lab in zip(paras, ana["labels"])]
+        result["analysis"] = {k: v for k, v in ana.items() if k != "labels"}
+    result["para_chunk"] = render_rows(paras, *spec)
+    removed = result.pop("removed", [])
+    result["removed_chunk"] = render_rows(
+        ({"doc_id": doc["doc_id"], "path": doc["path"], "line_no": no, "rule": rule, "text": text} for no, rule, text in removed),
+        REMOVED_COLUMNS, REMOVED_TYPES,
+    )
+    return result
+
+
+def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fps: tuple[str, str], cache_root: Path | None) -> dict:
+    """Worker: one file (see :func:`process_files`)."""
+    return process_files([(path, raw_dir, sheet_meta, settings, fps, cache_root)])[0]
+
+
+def failed(rel: str, reason: str) -> dict:
+    """The result of a file whose work failed: an ``unreadable`` log row, no document."""
+    return {"log": {"path": rel, "status": "unreadable", "reason": reason[:300], "doc_id": ""}, "doc": None, "cached": 0}
+
+
+def ingest_only_task(path, raw_dir, sheet_meta, settings, fps, cache_root) -> dict:
+    """`dangjian ingest`'s task: one file ingested (no cache, no analysis) and rendered."""
+    from pipeline.ingest import ingest_file
+
+    row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
+    return _render({"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None}), "cached": 0}, para_spec(None))

@@ -1,0 +1,132 @@
+"""Cache keys hash whole packages: a module added to a package a cache kind depends on changes
+that kind's fingerprint, with no list of files to keep up to date."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import run as engine
+from pipeline.config import Settings
+from pipeline.run import fingerprints
+from pipeline.run.fingerprints import (
+    ANALYSIS_CODE,
+    INGEST_CODE,
+    PIPELINE_DIR,
+    analysis_fingerprint,
+    code_hash,
+    ingest_fingerprint,
+    source_files,
+)
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch) -> Path:
+    """A copy of the pipeline package that the fingerprints read instead of the real one."""
+    copy = tmp_path / "pipeline"
+    shutil.copytree(PIPELINE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprints, "PIPELINE_DIR", copy)
+    return copy
+
+
+def _fps() -> tuple[str, str, str]:
+    s = Settings()
+    return ingest_fingerprint(s), analysis_fingerprint(s, "model"), code_hash()
+
+
+def test_a_new_ingest_module_changes_the_ingest_fingerprint(tree):
+    before = _fps()
+    assert _fps() == before  # stable
+    (tree / "ingest" / "brand_new.py").write_text("X = 1\n", encoding="utf-8")
+    after = _fps()
+    assert after[0] != before[0]
+    assert after[1] != before[1]  # the analysis is of the ingested paragraphs
+    assert after[2] != before[2]  # and the run key's code hash covers everything
+
+
+def test_a_new_analysis_module_changes_only_the_analysis_fingerprint(tree):
+    for folder in ("terms", "classify", "run"):
+        before = _fps()
+        (tree / folder / "brand_new.py").write_text("X = 1\n", encoding="utf-8")
+        after = _fps()
+        assert after[0] == before[0], folder
+        assert after[1] != before[1], folder
+        assert after[2] != before[2], folder
+
+
+def test_nested_renamed_and_non_code_files(tree):
+    base = code_hash(INGEST_CODE)
+    (tree / "ingest" / "sub").mkdir()
+    (tree / "ingest" / "sub" / "deep.py").write_text("Y = 2\n", encoding="utf-8")
+    nested = code_hash(INGEST_CODE)
+    assert nested != base
+    (tree / "ingest" / "sub" / "deep.py").rename(tree / "ingest" / "sub" / "other.py")
+    assert code_hash(INGEST_CODE) != nested  # the relative path counts, not only the bytes
+    (tree / "ingest" / "sub" / "other.py").unlink()
+    (tree / "ingest" / "notes.txt").write_text("not code", encoding="utf-8")
+    (tree / "ingest" / "__pycache__").mkdir()
+    (tree / "ingest" / "__pycache__" / "core.cpython-311.py").write_text("junk", encoding="utf-8")
+    assert code_hash(INGEST_CODE) == base
+    (tree / "text.py").write_text((tree / "text.py").read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert code_hash(INGEST_CODE) != base  # single-module packages are hashed too
+
+
+def test_a_package_turned_into_a_folder_is_still_hashed(tree):
+    before = code_hash(ANALYSIS_CODE)
+    (tree / "segment").mkdir()
+    (tree / "segment.py").rename(tree / "segment" / "__init__.py")
+    after = code_hash(ANALYSIS_CODE)
+    assert after != before
+    assert "segment/__init__.py" in [p.relative_to(tree).as_posix() for p in source_files(ANALYSIS_CODE)]
+
+
+def test_a_missing_package_is_an_error(tree):
+    shutil.rmtree(tree / "ingest")
+    with pytest.raises(LookupError, match="ingest"):
+        ingest_fingerprint(Settings())
+
+
+def test_the_real_tree_is_hashed():
+    rel = {p.relative_to(PIPELINE_DIR).as_posix() for p in source_files(INGEST_CODE)}
+    assert {"text.py", "config.py", "ingest/__init__.py"} <= rel
+    assert all(r.startswith("ingest/") or r in ("text.py", "config.py") for r in rel)
+    rel = {p.relative_to(PIPELINE_DIR).as_posix() for p in source_files(ANALYSIS_CODE)}
+    assert {"segment.py", "lexicon.py", "taxonomy.py", "text.py", "automaton.py", "run/analysis.py", "run/resources.py"} <= rel
+    assert any(r.startswith("terms/") for r in rel) and any(r.startswith("classify/") for r in rel)
+    assert not any(r.startswith(("ingest/", "report/", "store/")) for r in rel)
+    assert {p.relative_to(PIPELINE_DIR).as_posix() for p in source_files()} >= rel
+
+
+def _pipeline_imports(path: Path) -> set[str]:
+    """The top-level pipeline modules/packages a file imports (module or function level)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] == "pipeline":
+                found |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("pipeline.")}
+    return found
+
+
+def test_the_ingest_code_imports_only_what_its_key_hashes():
+    """If the ingest code starts to use another pipeline module, INGEST_CODE must name it."""
+    used = set().union(*(_pipeline_imports(p) for p in source_files(INGEST_CODE)))
+    assert used <= set(INGEST_CODE), sorted(used - set(INGEST_CODE))
+
+
+def test_other_paragraphs_of_the_same_text_are_analysed_anew(tmp_path, sample_dir):
+    """The doc_id hashes only the text: a warm re-run that splits it into other paragraphs
+    (another max_paragraph_chars) must not reuse the old analysis, and equals a cold run."""
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    engine.run(sample_dir, warm, workers=1, report=False, progress=False)
+    short = Settings(max_paragraph_chars=60)
+    again = engine.run(sample_dir, warm, short, workers=1, report=False, progress=False)
+    assert again.cached == 0
+    engine.run(sample_dir, cold, short, workers=1, report=False, progress=False)
+    for name in sorted(p.name for p in cold.glob("*.csv")):
+        assert (warm / name).read_bytes() == (cold / name).read_bytes(), name
