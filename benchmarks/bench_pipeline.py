@@ -218,7 +218,7 @@ def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     from pipeline.config import Settings
     from pipeline.ingest import iter_documents
     from pipeline.lexicon import load_lexicon
-    from pipeline.classify.scorer import load_scorer
+    from pipeline.classify import load_scorer
     from pipeline.segment import make_segmenter
     from pipeline.terms.core import TermMatcher
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.classify import core as classify  # noqa: E402
+from pipeline import classify  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
         print(f"{name:<20} {r['macro_f1']:>8.3f} {r['std']:>6.3f} {r['accuracy']:>6.3f}  {folds}  {secs:5.1f}  "
               f"{classify.CANDIDATES[name]}")
     best = max(results, key=lambda k: (results[k]["macro_f1"], -len(k)))
-    print(f"\nbest by CV macro-F1: {best}  (default in pipeline/classify.py: {classify.DEFAULT_MODEL})")
+    print(f"\nbest by CV macro-F1: {best}  (default in pipeline/classify/candidates.py: {classify.DEFAULT_MODEL})")
 
     if args.with_headings:
         shared = ROOT.parent / "shared"

@@ -1,0 +1,284 @@
+"""The paragraph classifier: the candidate models' sklearn Pipelines and ParagraphClassifier.
+
+One sklearn ``Pipeline`` goes from raw input (list of str, Series, or a DataFrame with ``text``
+and optional ``heading``) to calibrated class probabilities, so the vectorizers only ever see
+training folds in cross-validation. ``ParagraphClassifier`` wraps it sklearn-style and adds the
+taxonomy (four-way, or six-way by splitting each four-way probability with the six-way keyword
+rule) and ``explain``::
+
+    clf = get_classifier(taxonomy, labels_dir, models_dir)   # pipeline.classify.registry
+    proba = clf.predict_proba(df_with_text_and_heading)      # DataFrame of p_<label>
+    flags = uncertain(proba, threshold)                      # bool Series
+
+Saving and loading: ``pipeline.classify.persist``; the numpy scorer the engine uses:
+``pipeline.classify.scorer``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from pipeline.classify.candidates import CANDIDATES, DEFAULT_MODEL, SEED, SPECS
+from pipeline.classify.features import (
+    char_preprocess,
+    labels_from_array,
+    segment_tokens,
+    split_proba,
+)
+from pipeline.classify.files import MODEL_FORMAT_VERSION, features_hash
+from pipeline.classify.inputs import HEADING, TEXT, as_frame
+from pipeline.classify.steps import KeywordRule, LexiconCounts, TextFrame
+from pipeline.errors import LabelError, ModelError, TaxonomyError
+
+# --------------------------------------------------------------------------- candidate models
+# descriptions and feature / estimator settings of each candidate: pipeline.classify.candidates
+
+
+def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None):
+    """The sklearn Pipeline of one candidate (unfitted). ``use_heading`` adds char 1-2-grams of
+    the heading path as a separate block (off by default: it did not help in CV)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    if model == "keyword":
+        return Pipeline([("frame", TextFrame()), ("clf", KeywordRule(keywords=keywords))])
+    if model not in SPECS:
+        raise ModelError(f"unknown model {model!r}", f"use one of: {', '.join(CANDIDATES)}")
+    spec = SPECS[model]
+    C = spec["C"] if C is None else C
+    char = TfidfVectorizer(
+        analyzer="char", ngram_range=spec["ngram"], min_df=2, sublinear_tf=spec["sublinear"],
+        preprocessor=char_preprocess, dtype=np.float32,
+    )
+    branches = [("char", char, TEXT)]
+    if spec["words"]:
+        word = TfidfVectorizer(
+            tokenizer=segment_tokens, token_pattern=None, lowercase=False, min_df=2,
+            sublinear_tf=spec["sublinear"], dtype=np.float32,
+        )
+        branches += [("word", word, TEXT), ("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT)]
+    if use_heading:
+        head = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, preprocessor=char_preprocess, dtype=np.float32)
+        branches.append(("heading", head, HEADING))
+    features = ColumnTransformer(branches, remainder="drop", sparse_threshold=1.0)
+    if spec["clf"] == "svm":
+        clf = CalibratedClassifierCV(LinearSVC(C=C, random_state=SEED), method="sigmoid", cv=5)
+    else:
+        clf = LogisticRegression(C=C, max_iter=5000)
+    return Pipeline([("frame", TextFrame()), ("features", features), ("clf", clf)])
+
+
+# --------------------------------------------------------------------------- the classifier
+
+
+def rollup_targets(y, taxonomy) -> np.ndarray:
+    """Training targets on the four-way level: six-way labels roll up, four-way stay."""
+    from pipeline.taxonomy import load_taxonomy
+
+    six_rollup = dict(taxonomy.rollup)
+    if taxonomy.name == "four":
+        try:  # a label file may carry six-way labels; roll them up
+            six_rollup = {**dict(load_taxonomy("six", Path(taxonomy.source).parent).rollup), **six_rollup}
+        except TaxonomyError:
+            pass
+    base = set(taxonomy.base_labels)
+    out = []
+    for lab in y:
+        lab = str(lab)
+        up = lab if lab in base else six_rollup.get(lab)
+        if up is None or up not in base:
+            raise LabelError(f"label {lab!r} is not in the {taxonomy.name!r} taxonomy", f"use one of: {', '.join(taxonomy.labels)}")
+        out.append(up)
+    return np.asarray(out, dtype=object)
+
+
+class ParagraphClassifier(BaseEstimator, ClassifierMixin):
+    """Paragraph -> category, sklearn-style.
+
+    ``taxonomy='four'`` predicts the four classes directly. ``taxonomy='six'`` trains the same
+    four-way model (the labelled set is four-way) and splits each four-way probability among its
+    six-way children in proportion to the children's keyword hits (+``split_alpha``); six-way
+    accuracy is therefore not measured, only the four-way part is.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        taxonomy: str = "four",
+        use_heading: bool = False,
+        C: float | None = None,
+        lexicon_dir=None,
+        split_alpha: float = 0.5,
+    ):
+        self.model = model
+        self.taxonomy = taxonomy
+        self.use_heading = use_heading
+        self.C = C
+        self.lexicon_dir = lexicon_dir
+        self.split_alpha = split_alpha
+
+    # -- fitting
+    def fit(self, X, y):
+        from pipeline.taxonomy import load_taxonomy
+
+        tax = load_taxonomy(getattr(self.taxonomy, "value", self.taxonomy), self.lexicon_dir)
+        four = load_taxonomy("four", self.lexicon_dir)
+        frame = as_frame(X)
+        y4 = rollup_targets(list(y), tax)
+        if len(frame) != len(y4):
+            raise LabelError(f"{len(frame)} paragraphs but {len(y4)} labels", "pass one label per paragraph")
+        if len(set(y4)) < 2:
+            raise LabelError("need at least two classes to train", "add labelled paragraphs of other classes")
+        self.use_heading_ = bool(self.use_heading) and bool((frame[HEADING].str.len() > 0).any())
+        self.labels_ = list(tax.labels)
+        self.base_labels_ = [lab for lab in four.labels if lab in set(y4)]
+        self.rollup_ = dict(tax.rollup)
+        self.keywords_ = {lab: list(ws) for lab, ws in tax.keywords.items()}
+        base_keywords = {lab: list(ws) for lab, ws in four.keywords.items()}
+        self.pipeline_ = build_pipeline(
+            self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir
+        )
+        self.pipeline_.fit(frame, y4)
+        self.classes_ = np.asarray(self.labels_, dtype=object)
+        self.fingerprint_ = self._fingerprint(frame, y4)
+        return self
+
+    def _fingerprint(self, frame: pd.DataFrame, y4) -> str:
+        """Identity of this fitted model: settings, taxonomy, training texts/labels, library
+        versions. Equal fingerprints -> identical predictions (fits are deterministic)."""
+        import sklearn
+
+        h = hashlib.sha256()
+        params = {k: str(v) for k, v in sorted(self.get_params().items())}
+        h.update(json.dumps([params, self.labels_, self.rollup_, self.keywords_, self.use_heading_,
+                             MODEL_FORMAT_VERSION, sklearn.__version__, features_hash(self.lexicon_dir, self.model)],
+                            ensure_ascii=False).encode())
+        for t, hd, lab in zip(frame[TEXT], frame[HEADING], y4):
+            h.update(f"{t}\x1f{hd}\x1f{lab}\x1e".encode())
+        return h.hexdigest()[:16]
+
+    # -- prediction
+    def _base_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """(n, len(base_labels_)) probabilities on the four-way level, columns in base_labels_ order."""
+        p = self.pipeline_.predict_proba(frame)
+        order = [list(self.pipeline_.classes_).index(lab) for lab in self.base_labels_]
+        return p[:, order]
+
+    def _proba_array(self, frame: pd.DataFrame) -> np.ndarray:
+        # four-way: reorder; six-way: split each base probability among its children by keyword
+        # hits (the same function as the fast scorer, pipeline.classify.features)
+        return split_proba(self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_,
+                           self.rollup_, self.keywords_, self.split_alpha)
+
+    def predict_proba(self, X) -> pd.DataFrame:
+        """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""
+        frame = as_frame(X)
+        if len(frame) == 0:
+            return pd.DataFrame({f"p_{lab}": pd.Series(dtype=float) for lab in self.labels_}, index=frame.index)
+        p = self._proba_array(frame)
+        return pd.DataFrame(p, columns=[f"p_{lab}" for lab in self.labels_], index=frame.index)
+
+    def predict(self, X) -> np.ndarray:
+        return self.labels_for(self.predict_proba(X)).to_numpy()
+
+    def labels_for(self, proba: pd.DataFrame) -> pd.Series:
+        """Labels from a ``predict_proba`` frame. Six-way: the four-way winner first (sum of its
+        children), then its most likely child, so a six-way label always rolls up to the
+        four-way prediction."""
+        if all(self.rollup_[lab] == lab for lab in self.labels_):
+            return labels_from_proba(proba)
+        p = proba[[f"p_{lab}" for lab in self.labels_]].to_numpy()
+        return pd.Series(labels_from_array(p, self.labels_, self.base_labels_, self.rollup_), index=proba.index, name="label")
+
+    # -- explanation
+    def feature_names_(self) -> np.ndarray:
+        steps = self.pipeline_.named_steps
+        if "features" not in steps:
+            return np.asarray([], dtype=object)
+        return steps["features"].get_feature_names_out()
+
+    def coef_matrix(self) -> np.ndarray | None:
+        """(n_base_classes, n_features) weights in pipeline_.classes_ order (calibrated SVMs:
+        mean over the calibration folds); None for the keyword rule."""
+        clf = self.pipeline_.named_steps["clf"]
+        if hasattr(clf, "coef_"):
+            coef = np.asarray(clf.coef_)
+        elif hasattr(clf, "calibrated_classifiers_"):
+            coef = np.mean([np.asarray(c.estimator.coef_) for c in clf.calibrated_classifiers_], axis=0)
+        else:
+            return None
+        if coef.shape[0] == 1:  # binary
+            coef = np.vstack([-coef, coef])
+        return coef
+
+    def top_features(self, n: int = 20) -> dict[str, list[tuple[str, float]]]:
+        """Highest-weighted features per four-way class (for leakage checks)."""
+        coef = self.coef_matrix()
+        if coef is None:
+            return {lab: [(w, 1.0) for w in self.keywords_.get(lab, [])[:n]] for lab in self.base_labels_}
+        names = self.feature_names_()
+        out = {}
+        for i, lab in enumerate(self.pipeline_.classes_):
+            idx = np.argsort(-coef[i], kind="stable")[:n]
+            out[str(lab)] = [(str(names[j]), float(coef[i, j])) for j in idx]
+        return out
+
+    def explain(self, X, top: int = 5) -> list[str]:
+        """For each paragraph, the ``top`` features that pushed it towards its predicted label,
+        as 'feature(+weight); ...' (weight = tf-idf value x class coefficient, centred across
+        classes). Six-way children also show the keywords that chose them."""
+        frame = as_frame(X)
+        if len(frame) == 0:
+            return []
+        labels = self.predict(frame).tolist()
+        base_classes = list(self.pipeline_.classes_)
+        coef = self.coef_matrix()
+        out = []
+        if coef is not None:
+            centred = coef - coef.mean(axis=0, keepdims=True)
+            names = self.feature_names_()
+            steps = self.pipeline_.named_steps
+            Xf = steps["features"].transform(steps["frame"].transform(frame)).tocsr()
+        for r, lab in enumerate(labels):
+            base = self.rollup_.get(lab, lab)
+            parts = []
+            if coef is not None:
+                row = Xf.getrow(r)
+                contrib = row.data * centred[base_classes.index(base), row.indices]
+                order = np.argsort(-contrib, kind="stable")[:top]
+                parts = [f"{names[row.indices[k]]}({contrib[k]:+.2f})" for k in order if contrib[k] > 0]
+            else:
+                kws = self.keywords_.get(base, [])
+                parts = [w for w in kws if w in frame[TEXT].iat[r]][:top]
+            if lab != base:
+                hits = [w for w in self.keywords_.get(lab, []) if w in frame[TEXT].iat[r]][:3]
+                parts.append(f"[{lab}: {'、'.join(hits) if hits else 'no keyword, prior split'}]")
+            out.append("; ".join(parts))
+        return out
+
+
+def labels_from_proba(proba: pd.DataFrame) -> pd.Series:
+    """argmax label of a ``p_<label>`` DataFrame (ties -> first column, deterministic)."""
+    cols = [c for c in proba.columns if c.startswith("p_")]
+    if not len(proba):
+        return pd.Series([], dtype=object, index=proba.index)
+    idx = np.argmax(proba[cols].to_numpy(), axis=1)
+    return pd.Series(np.asarray([c[2:] for c in cols], dtype=object)[idx], index=proba.index, name="label")
+
+
+def uncertain(proba: pd.DataFrame, threshold: float = 0.5) -> pd.Series:
+    """True where the top class probability is below ``threshold``."""
+    cols = [c for c in proba.columns if c.startswith("p_")]
+    if not len(proba):
+        return pd.Series([], dtype=bool, index=proba.index, name="uncertain")
+    return pd.Series(proba[cols].to_numpy().max(axis=1) < threshold, index=proba.index, name="uncertain")
