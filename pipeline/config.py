@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+VERSION = "0.1.0"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 #: the files the package ships (a wheel's copy of lexicons/ and data/labels/, see setup.py)

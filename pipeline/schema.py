@@ -33,8 +33,9 @@ def _table(name: str, columns: list[str], **types: str) -> Table:
 
 DOCUMENTS = _table(
     "documents",
-    ["doc_id", "path", "title", "date", "year", "year_source", "org", "source", "n_chars", "n_paragraphs", "encoding", "flags"],
-    year="int", n_chars="int", n_paragraphs="int",
+    ["doc_id", "path", "title", "pub_date", "pub_year", "report_year", "year", "year_source", "genre", "org", "source",
+     "n_chars", "n_paragraphs", "encoding", "flags"],
+    pub_year="int", report_year="int", year="int", n_chars="int", n_paragraphs="int",
 )
 PARAGRAPHS = _table("paragraphs", ["doc_id", "para_id", "heading", "kind", "text", "n_chars"], para_id="int", n_chars="int")
 REMOVED_LINES = _table("removed_lines", ["doc_id", "path", "line_no", "rule", "text"], line_no="int")
@@ -62,7 +63,7 @@ EXAMPLE_COLUMNS = ["doc_id", "para_id", "title", "year", "label", "text"]
 KWIC_COLUMNS = ["doc_id", "para_id", "title", "year", "left", "match", "right"]
 
 #: how a reader types a column of a CSV (every cell a string) by its name
-INT_COLUMNS = frozenset({"year", "count", "n_chars", "n_paragraphs", "n_docs", "doc_freq", "para_id", "line_no",
+INT_COLUMNS = frozenset({"year", "pub_year", "report_year", "count", "n_chars", "n_paragraphs", "n_docs", "doc_freq", "para_id", "line_no",
                          "first_year", "first_year_corpus", "last_year_corpus", "first_year_national"})
 FLOAT_COLUMNS = frozenset({"per_10k", "doc_share", "share", "score"})
 BOOL_COLUMNS = frozenset({"uncertain"})

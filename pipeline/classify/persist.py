@@ -51,7 +51,7 @@ def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path
     import sklearn
     import skops.io as sio
 
-    from pipeline import __version__ as pkg_version  # type: ignore[attr-defined]
+    from pipeline.config import VERSION as pkg_version
     from pipeline.atomic import write_bytes, write_text
 
     path = Path(path)

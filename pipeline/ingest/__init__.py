@@ -5,7 +5,8 @@ The submodules, in the order the data flows through them (each imports only the 
     model        Document, Paragraph, LogRow, Skip
     walk         discover: the files under data/raw, sheets found, folders skipped
     dates        dates and years in strings (publication lines, signatures, file names)
-    sheets       the analyst's metadata sheets: file -> year, date, title, org
+    sheets       the analyst's metadata sheets: file -> dates, years, title, org, genre, every column
+    period       publication vs covered year (report_year), genre
     decode       bytes -> str for any common Chinese encoding
     paragraphs   heading levels; lines -> paragraphs with heading paths
     formats      txt / md / html / docx / pdf -> decoded text
@@ -41,6 +42,11 @@ _EXPORTS: dict[str, str] = {
     # sheets
     "read_sheets": "sheets",
     "sheet_lookup": "sheets",
+    "unmatched_rows": "sheets",
+    # period
+    "covered_year": "period",
+    "genre_of": "period",
+    "parse_when": "period",
     # decode
     "Decoded": "decode",
     "decode_bytes": "decode",
@@ -65,7 +71,7 @@ _EXPORTS: dict[str, str] = {
     "ingest_file": "document",
     "iter_documents": "document",
 }
-_SUBMODULES = ("model", "walk", "dates", "sheets", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
+_SUBMODULES = ("model", "walk", "dates", "sheets", "period", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
 
 __all__ = sorted(_EXPORTS)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from pipeline.run.tables import DOC_COLUMNS
+from pipeline.run.tables import document_columns
 
 DISCOVERY_CHAR_BUDGET = 6_000_000
 
@@ -124,8 +124,9 @@ def frames(acc: Collector):
     import numpy as np
     import pandas as pd
 
-    docs = pd.DataFrame(acc.docs, columns=DOC_COLUMNS)
-    docs["year"] = pd.array(docs["year"].tolist(), dtype="Int64")
+    docs = pd.DataFrame(acc.docs, columns=document_columns(acc.docs))
+    for col in ("year", "pub_year", "report_year"):
+        docs[col] = pd.array([None if v is None or v != v else int(v) for v in docs[col].tolist()], dtype="Int64")
     ids = docs["doc_id"].astype(str).to_numpy()
     paras = pd.DataFrame({
         "doc_id": ids[np.frombuffer(acc.p_doc, dtype=np.int32)] if len(acc.p_doc) else np.array([], dtype=object),

@@ -42,12 +42,13 @@ from pipeline.run.worker import ingest_only_task
 def _start(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool, found=None, pool=None, while_waiting=None):
     """The run's tasks (one per file), the discovery and sheet log rows, and the iterator of
     worker results in input order (ingest only, the local pool, or Dask)."""
-    from pipeline.ingest import read_sheets, sheet_lookup
+    from pipeline.ingest import read_sheets, sheet_lookup, unmatched_rows
 
     raw_dir = Path(raw_dir)
     require_folder(raw_dir)
     files, sheets, log = found if found is not None else discover(raw_dir, settings)
     meta, sheet_log = read_sheets(sheets, raw_dir)
+    sheet_log += unmatched_rows(meta, [p.relative_to(raw_dir).as_posix() for p in files])
     logs = [r.as_row() for r in log + sheet_log]
     workers = workers or default_workers()
     cache_root = Path(out_dir) / CACHE_DIR

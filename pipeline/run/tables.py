@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PARA_COLUMNS = ["doc_id", "para_id", "heading", "kind", "text", "n_chars"]
-REMOVED_COLUMNS = ["doc_id", "path", "line_no", "rule", "text"]
-REMOVED_TYPES = {"line_no": "int"}
-DOC_COLUMNS = ["doc_id", "path", "title", "date", "year", "year_source", "org", "source", "n_chars", "n_paragraphs", "encoding", "flags"]
+from pipeline import schema
+
+PARA_COLUMNS = schema.columns("paragraphs")
+REMOVED_COLUMNS = schema.columns("removed_lines")
+REMOVED_TYPES = dict(schema.REMOVED_LINES.types)
+DOC_COLUMNS = schema.columns("documents")
 
 
 def para_spec(labels: list[str] | None) -> tuple[list[str], dict]:
     """Columns and Parquet types of paragraphs.csv (with label and p_<category> columns when
-    the run classifies)."""
-    cols = PARA_COLUMNS + (["label"] + [f"p_{lab}" for lab in labels] + ["uncertain"] if labels else [])
-    types = {"para_id": "int", "n_chars": "int", "uncertain": "bool"} | {f"p_{lab}": "float" for lab in labels or []}
-    return cols, types
+    the run classifies): :func:`pipeline.schema.paragraph_columns`."""
+    return schema.paragraph_columns(labels)
+
+
+def document_columns(rows: list[dict]) -> list[str]:
+    """documents.csv's columns: the contract columns, then every other column the rows carry (the
+    analyst's sheet columns), in the order first seen."""
+    extra = dict.fromkeys(k for row in rows for k in row if k not in DOC_COLUMNS)
+    return DOC_COLUMNS + list(extra)
 
 
 def para_writer(out_dir: Path, labels: list[str] | None):
