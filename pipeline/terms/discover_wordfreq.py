@@ -1,9 +1,9 @@
 """jieba's dictionary frequencies, for dropping ordinary words (一线, 一起) from the candidates.
 
 Why array operations instead of a plain ``for line in file`` loop: measured on jieba 0.42.1's
-``dict.txt`` (349,046 lines; best of 7), the reader below takes 23 ms, a plain loop splitting each
-line 290 ms and jieba's own loader (``Tokenizer.gen_pfdict``) 0.81 s, against 141 ms for a whole
-discovery call on the shared corpus -- the plain loop would triple it. The result equals
+``dict.txt`` (349,046 lines; best of 9), the reader below takes 16 ms, a plain loop splitting each
+line 188 ms and jieba's own loader (``Tokenizer.gen_pfdict``) 0.91 s, against 141 ms for a whole
+discovery call on the shared corpus -- the plain loop would more than double it. The result equals
 jieba's ``FREQ`` (tests/terms/test_terms_discover_wordfreq.py).
 """
 
@@ -18,7 +18,7 @@ def default_word_freq(min_freq: int = 1) -> "dict[str, int]":
     lines) with array operations -- without importing jieba or building its prefix dictionary
     (about 1 s) -- and kept for the process. Empty when jieba is not installed.
 
-    Kept over a plain line loop: 23 ms vs 290 ms (jieba's ``gen_pfdict`` 0.81 s); discovery 141 ms."""
+    Kept over a plain line loop: 16 ms vs 188 ms (jieba's ``gen_pfdict`` 0.91 s); discovery 141 ms."""
     import importlib.util
     import os
 
