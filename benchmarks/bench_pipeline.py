@@ -220,7 +220,7 @@ def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     from pipeline.lexicon import load_lexicon
     from pipeline.classify import load_scorer
     from pipeline.segment import make_segmenter
-    from pipeline.terms.core import TermMatcher
+    from pipeline.terms import TermMatcher
 
     out = []
     t0 = time.perf_counter()

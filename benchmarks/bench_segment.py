@@ -60,7 +60,7 @@ def main(argv=None) -> int:
 
     from pipeline.lexicon import load_lexicon
     from pipeline.segment import JiebaSegmenter, make_segmenter
-    from pipeline.terms.core import TermMatcher
+    from pipeline.terms import TermMatcher
 
     jieba.setLogLevel(logging.WARNING)
     text = build_text(args.corpus, args.mb)

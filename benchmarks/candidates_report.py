@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     import pandas  # noqa: F401  (loaded before timing, as in the engine)
 
     from pipeline.lexicon import load_lexicon, load_stopwords
-    from pipeline.terms.core import discover_candidates
+    from pipeline.terms import discover_candidates
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path, nargs="?")

@@ -96,7 +96,7 @@ class FormulationSpans:
         self._matcher = None
 
     def __call__(self, doc):
-        from pipeline.terms import TermMatcher
+        from pipeline.terms.match import TermMatcher
 
         if self._matcher is None:
             if self.lexicon is None:

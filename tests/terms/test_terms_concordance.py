@@ -1,0 +1,53 @@
+"""pipeline.terms.concordance: kwic with aliases and document metadata, and `dangjian kwic`."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.lexicon import Entry, Lexicon
+from pipeline.terms.concordance import kwic
+
+
+def entry(term, *aliases, category="组织"):
+    return Entry(term, tuple(aliases), category, None, "national", "", 0)
+
+
+SMALL = Lexicon([entry("两个维护"), entry("四强", "四强党支部")])
+
+
+def test_kwic_uses_aliases_and_documents():
+    paragraphs = pd.DataFrame({
+        "doc_id": ["d1", "d1", "d2"], "para_id": ["p0", "p1", "p0"],
+        "text": ["建设四强党支部，争创先进。", "无关段落", "开展“四强”创建"],
+    })
+    documents = pd.DataFrame({"doc_id": ["d1", "d2"], "year": ["2021", ""], "title": ["甲", "乙"]})
+    out = kwic(paragraphs, documents, "四强", window=3, lexicon=SMALL)
+    assert list(out.columns) == ["doc_id", "year", "title", "left", "match", "right", "para_id"]
+    assert out[["doc_id", "left", "match", "right", "para_id"]].values.tolist() == [
+        ["d1", "建设", "四强党支部", "，争创", "p0"],
+        ["d2", "开展“", "四强", "”创建", "p0"],
+    ]
+    assert out["year"].tolist()[0] == 2021 and pd.isna(out["year"].tolist()[1])
+    assert out["title"].tolist() == ["甲", "乙"]
+    assert kwic(paragraphs, documents, "不存在", lexicon=SMALL).empty
+
+
+def test_cli_kwic(tmp_path, seed_texts):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.store import write_csv
+
+    runner = CliRunner()
+    rows = [(name[:3], i, p) for name, text in sorted(seed_texts.items()) for i, p in enumerate(text.split("\n")) if p.strip()]
+    write_csv(tmp_path / "paragraphs.csv", pd.DataFrame(rows, columns=["doc_id", "para_id", "text"]))
+    write_csv(tmp_path / "documents.csv", pd.DataFrame({"doc_id": ["000", "001", "002", "003", "004"],
+                                                        "year": [2020, 2021, 2019, 2020, 2016], "title": list("ABCDE")}))
+    res = runner.invoke(app, ["kwic", "两个维护", "--window", "6", "--out-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    expected = "".join(seed_texts.values()).count("两个维护")
+    assert len(lines) == expected + 1 and lines[-1].startswith(f"{expected} occurrence(s)")
+    assert lines[0].startswith("000  2020") and "【两个维护】" in lines[0]
+    missing = runner.invoke(app, ["kwic", "两个维护", "--out-dir", str(tmp_path / "nope")])
+    assert missing.exit_code == 1 and "Error:" in missing.output
