@@ -130,6 +130,7 @@ def run(
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
     report: Annotated[bool, typer.Option(help="Also draw charts and write report.html.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
+    by: Annotated[Optional[List[str]], typer.Option("--by", help="Also write term, category and keyword tables grouped by this document column (e.g. genre, org, a sheet column); repeatable.")] = None,
 ):
     """Run every stage: ingest, segment, count formulations, classify paragraphs, trends, report."""
     from pipeline import run as engine
@@ -138,7 +139,7 @@ def run(
         summary = engine.run(
             raw_dir,
             out,
-            _settings(ctx, segmenter.value, taxonomy.value),
+            _settings(ctx, segmenter.value, taxonomy.value, group_by=tuple(dict.fromkeys(b.strip() for b in by or [] if b.strip()))),
             workers=workers or None,
             engine=engine_name.value,
             scheduler=scheduler,

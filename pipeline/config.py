@@ -60,4 +60,6 @@ class Settings:
     uncertain_below: float = 0.5
     # keyword tables
     top_keywords: int = 200
+    # extra tables grouped by these document columns (`dangjian run --by genre`)
+    group_by: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False, hash=False)

@@ -33,7 +33,7 @@ def _table(name: str, columns: list[str], **types: str) -> Table:
 
 DOCUMENTS = _table(
     "documents",
-    ["doc_id", "path", "title", "pub_date", "pub_year", "report_year", "year", "year_source", "genre", "org", "source",
+    ["doc_id", "path", "title", "pub_date", "pub_year", "report_year", "year", "year_source", "genre", "org", "org_raw", "source",
      "n_chars", "n_paragraphs", "encoding", "flags"],
     pub_year="int", report_year="int", year="int", n_chars="int", n_paragraphs="int",
 )

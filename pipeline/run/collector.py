@@ -22,6 +22,7 @@ class Collector:
         self.paragraphs = paragraphs  # TableWriter
         self.removed = removed  # TableWriter
         self.docs: list[dict] = []
+        self.group_words: dict = {}
         self.logs: list[dict] = []
         self.term_hits: list[tuple] = []
         self.seen: dict[str, str] = {}
@@ -119,8 +120,9 @@ def accumulate(acc: Collector, logs: list[dict], results: Iterable[dict], total:
             bar.advance(task)
 
 
-def frames(acc: Collector):
-    """Small tables from the accumulator: documents, slim paragraphs, log, hits, words."""
+def frames(acc: Collector, by: tuple[str, ...] = ()):
+    """Small tables from the accumulator: documents, slim paragraphs, log, hits, words (by year);
+    with ``by``, also ``acc.group_words[col]``: the word table by each of those document columns."""
     import numpy as np
     import pandas as pd
 
@@ -136,22 +138,31 @@ def frames(acc: Collector):
     log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])
     hits = pd.DataFrame(acc.term_hits, columns=["doc_id", "term", "count"])
     words = year_words(acc, docs)
+    acc.group_words = {col: year_words(acc, docs, col) for col in by if col in docs.columns}
     return docs, paras, log, hits, words
 
 
-def year_words(acc: Collector, docs):
+def year_words(acc: Collector, docs, by: str = "year"):
     """The compact (document, word, count) arrays -> ``year, word, count, doc_freq`` with numpy
-    (each row is one document's count of one word, so doc_freq is a row count)."""
+    (each row is one document's count of one word, so doc_freq is a row count). ``by`` names
+    another document column to group by instead (first column ``by``; unknown -> (未知))."""
     import numpy as np
     import pandas as pd
 
     if not len(acc.w_doc) or docs.empty:
-        return pd.DataFrame(columns=["year", "word", "count", "doc_freq"])
-    years = docs["year"].astype("float64").to_numpy()  # NaN for unknown years
-    known = ~np.isnan(years)
-    uniq_years = np.unique(years[known]).astype(np.int64)
-    year_code = np.full(len(years), -1, dtype=np.int64)
-    year_code[known] = np.searchsorted(uniq_years, years[known].astype(np.int64))
+        return pd.DataFrame(columns=[by, "word", "count", "doc_freq"])
+    if by == "year":
+        years = docs["year"].astype("float64").to_numpy()  # NaN for unknown years
+        known = ~np.isnan(years)
+        uniq_years = np.unique(years[known]).astype(np.int64)
+        year_code = np.full(len(years), -1, dtype=np.int64)
+        year_code[known] = np.searchsorted(uniq_years, years[known].astype(np.int64))
+    else:
+        from pipeline import trends
+
+        codes, uniq = pd.factorize(trends.doc_frame(docs, by)["key"].to_numpy(), sort=True)
+        known = codes >= 0
+        uniq_years, year_code = np.asarray(uniq, dtype=object), codes.astype(np.int64)
     w_doc = np.frombuffer(acc.w_doc, dtype=np.int32)
     rows_year = year_code[w_doc]
     keep = rows_year >= 0
@@ -162,7 +173,7 @@ def year_words(acc: Collector, docs):
     uniq, inverse = np.unique(key, return_inverse=True)
     vocab = np.asarray(vocab, dtype=object)
     return pd.DataFrame({
-        "year": uniq_years[uniq // n_words],
+        by: uniq_years[uniq // n_words],
         "word": vocab[uniq % n_words],
         "count": np.bincount(inverse, weights=counts).astype(np.int64),
         "doc_freq": np.bincount(inverse).astype(np.int64),

@@ -140,8 +140,11 @@ def run(
             # process while this one writes the tables
             discovery = Forked(candidates.write_candidates, out_dir, acc.discovery, settings)
             acc.discovery = []
-            docs, paras, log, hits, words = collector.frames(acc)
-            aggregates = aggregate_tables(docs, paras, log, hits, words, labels)
+            docs, paras, log, hits, words = collector.frames(acc, by=settings.group_by)
+            from pipeline.orgs import load_orgs
+
+            aggregates = aggregate_tables(docs, paras, log, hits, words, labels, orgs=load_orgs(settings.lexicon_dir),
+                                          by=settings.group_by, group_words=acc.group_words)
             # the charts need only the aggregates: a second process draws them from these
             # frames while this one writes the tables and then report.html
             charts = Forked(draw_charts, out_dir, {k: aggregates[k] for k in CHART_TABLES}) if report and len(docs) else None

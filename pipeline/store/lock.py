@@ -21,6 +21,22 @@ from pipeline.errors import OutputLocked
 
 LOCK_NAME = ".dangjian.lock"
 _POLL_SECONDS = 0.1
+#: a holder that died leaves its forked workers holding the lock until the kernel kills them too
+#: (they are started with PR_SET_PDEATHSIG); a new run waits this long for them
+ORPHAN_GRACE_SECONDS = 10.0
+
+
+def _gone(pid) -> bool:
+    """Whether the recorded holder is dead or a zombie (its workers may still hold the flock)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _read(path: Path) -> dict:
@@ -70,6 +86,7 @@ def output_lock(out_dir: Path | str, *, wait: float = 0.0):
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / LOCK_NAME
     deadline = time.monotonic() + wait
+    grace_given = False
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
         if _try_flock(fd):
@@ -78,8 +95,11 @@ def output_lock(out_dir: Path | str, *, wait: float = 0.0):
             os.close(fd)  # the holder removed it as we opened it: lock the new one
             continue
         os.close(fd)
+        info = _read(path)
+        if not grace_given and info.get("host") == socket.gethostname() and _gone(info.get("pid")):
+            deadline = max(deadline, time.monotonic() + ORPHAN_GRACE_SECONDS)  # once: its workers are dying
+            grace_given = True
         if time.monotonic() >= deadline:
-            info = _read(path)
             raise OutputLocked(
                 f"{out_dir} is in use by another dangjian run (pid {info.get('pid', '?')} on {info.get('host', '?')})",
                 "wait for it to finish, or use another --out folder",

@@ -194,19 +194,30 @@ class RunTables:
 
     # ------------------------------------------------------------------ categories
     def shares(self, by: str = "year") -> pd.DataFrame:
-        """Category shares: ``by="year"`` year x category; ``"org"`` org x category;
-        ``"doc"`` one row per document with ``share_<category>`` columns."""
+        """Category shares: ``by="year"`` year x category; ``"org"`` org x category; any other
+        document column (``"genre"``, a sheet column) group x category; ``"doc"`` one row per
+        document with ``share_<category>`` columns."""
         labels = self.labels
         if by == "year":
             if not self.category_shares.empty:
                 return trends.category_matrix(self.category_shares, labels)
             return trends.category_matrix(trends.category_shares(self.paragraphs, self.documents, labels), labels)
-        if by in ("org", "source"):
-            cs = trends.category_shares(self.paragraphs, self.documents, labels, by="org")
-            return cs.pivot(index="org", columns="category", values="share").reindex(columns=labels) if not cs.empty else cs
         if by in ("doc", "document"):
             return trends.document_shares(self.paragraphs, labels)
-        raise ValueError(f"by must be 'year', 'org' or 'doc', not {by!r}")
+        key = trends.group_key(by)
+        cs = trends.category_shares(self.paragraphs, self.documents, labels, by=by)
+        return cs.pivot(index=key, columns="category", values="share").reindex(columns=labels) if not cs.empty else cs
+
+    def keyness(self, a, b=None, *, top: int = 30, min_count: int = 3, words: bool = True) -> pd.DataFrame:
+        """Formulations and words most distinctive of documents ``a`` against ``b`` (default: the
+        rest), by log-likelihood: e.g. ``keyness("genre=述职述廉", "genre=民主生活会")``
+        (:mod:`pipeline.store.keyness`)."""
+        from pipeline.config import LEXICON_DIR
+        from pipeline.lexicon import load_stopwords
+        from pipeline.store.keyness import keyness_table
+
+        return keyness_table(self, a, b, top=top, min_count=min_count, words=words, lexicon=_lexicon_object(self.lexicon),
+                             stopwords=load_stopwords(LEXICON_DIR))
 
     def docs_per_year(self) -> pd.Series:
         return trends.docs_per_year(self.documents)
