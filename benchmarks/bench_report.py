@@ -71,6 +71,7 @@ def bench_charts(out_dir: Path, repeat: int) -> None:
             for im in images:
                 buf = io.BytesIO()
                 im.save(buf, format="PNG", dpi=(150, 150), compress_level=level)
+
         return encode
 
     build = median_time(lambda: run_charts(tables), repeat)
@@ -121,12 +122,19 @@ def bench_fonts(out_dir: Path, repeat: int) -> None:
                 font.outline(ch)
             if woff:
                 font.woff(text)
+
         return go
 
     rows = [("ours", "open + cmap", median_time(lambda: TrueTypeFont(path, 0), repeat))]
     for label, text in (("charts", chart_chars), ("report.html", page_chars)):
         rows.append(("ours", f"open + advances + outlines, {len(text)} characters of {label}", median_time(ours(text, False), repeat)))
-    rows.append(("ours", f"open + WOFF subset of report.html ({len(page_chars)} characters)", median_time(lambda: TrueTypeFont(path, 0).woff(page_chars), repeat)))
+    rows.append(
+        (
+            "ours",
+            f"open + WOFF subset of report.html ({len(page_chars)} characters)",
+            median_time(lambda: TrueTypeFont(path, 0).woff(page_chars), repeat),
+        )
+    )
     try:
         from fontTools import subset
         from fontTools.pens.svgPathPen import SVGPathPen
@@ -134,6 +142,7 @@ def bench_fonts(out_dir: Path, repeat: int) -> None:
     except ImportError:
         print("fontTools is not installed: pip install -e .[dev]")
     else:
+
         def theirs(text: str):
             def go():
                 font = TTFont(str(path), fontNumber=0, lazy=True)
@@ -142,6 +151,7 @@ def bench_fonts(out_dir: Path, repeat: int) -> None:
                     name = cmap.get(ord(ch), ".notdef")
                     hmtx[name]
                     glyphs[name].draw(SVGPathPen(glyphs))
+
             return go
 
         def woff():
@@ -172,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no finished run in {out_dir}: run `dangjian run RAW_DIR --out {out_dir}` first")
         return 1
     import logging
+
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # "FFTM NOT subset" notices
     bench_charts(out_dir, args.repeat)
     bench_fonts(out_dir, args.repeat)

@@ -19,8 +19,8 @@ import html
 import math
 import struct
 import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from pipeline.report.fonts import bundled_font
 
@@ -49,7 +49,7 @@ def ramp(colors: Sequence[str], t: float) -> str:
     t = min(max(t, 0.0), 1.0) * (len(colors) - 1)
     i = min(int(t), len(colors) - 2)
     a, b = colors[i], colors[i + 1]
-    mix = [round(int(a[k:k + 2], 16) + (int(b[k:k + 2], 16) - int(a[k:k + 2], 16)) * (t - i)) for k in (1, 3, 5)]
+    mix = [round(int(a[k : k + 2], 16) + (int(b[k : k + 2], 16) - int(a[k : k + 2], 16)) * (t - i)) for k in (1, 3, 5)]
     return "#" + "".join(f"{c:02x}" for c in mix)
 
 
@@ -83,8 +83,19 @@ class Chart:
         else:
             raise ValueError(f"unknown marker {shape!r}")
 
-    def text(self, x: float, y: float, text: str, size: float = 9.0, *, color: str = INK, ha: str = "left",
-             va: str = "baseline", rotate: int = 0, kind: str = "") -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float = 9.0,
+        *,
+        color: str = INK,
+        ha: str = "left",
+        va: str = "baseline",
+        rotate: int = 0,
+        kind: str = "",
+    ) -> None:
         """``ha`` left/center/right, ``va`` baseline/center/top/bottom of the (unrotated) text;
         ``rotate=90`` reads bottom to top."""
         if rotate not in (0, 90):
@@ -238,7 +249,7 @@ def png_bytes(image, dpi: int) -> bytes:
     painted pixels, the same as its own encoder's, with the same pHYs record."""
     data, stride = memoryview(image.tobytes()), image.width * 3
     deflate = zlib.compressobj(PNG_LEVEL)
-    idat = b"".join(deflate.compress(b"\0") + deflate.compress(data[i:i + stride]) for i in range(0, len(data), stride))  # filter 0
+    idat = b"".join(deflate.compress(b"\0") + deflate.compress(data[i : i + stride]) for i in range(0, len(data), stride))  # filter 0
 
     def chunk(tag: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))

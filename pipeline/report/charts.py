@@ -9,7 +9,7 @@ made by :mod:`pipeline.trends` / :class:`pipeline.store.runs.RunTables`) and ret
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -63,7 +63,9 @@ def category_chart(shares: pd.DataFrame, n_docs: pd.Series | None = None) -> Cha
             base = 0.0
             for i, v in enumerate(row):
                 if known and v > 0:
-                    chart.rect(ax.X(y - 0.35), ax.Y(base + v), ax.X(y + 0.35) - ax.X(y - 0.35), ax.Y(base) - ax.Y(base + v), TAB10[i % 10], kind="bar")
+                    chart.rect(
+                        ax.X(y - 0.35), ax.Y(base + v), ax.X(y + 0.35) - ax.X(y - 0.35), ax.Y(base) - ax.Y(base + v), TAB10[i % 10], kind="bar"
+                    )
                 base += v
     else:
         runs, run = [], []
@@ -127,7 +129,9 @@ def heatmap_chart(matrix: pd.DataFrame, measure: str = "per_10k") -> Chart:
     for t, label in zip(ticks, tick_labels):
         chart.line([(cb_x + 10, bar.Y(t)), (cb_x + 13, bar.Y(t))], AXIS, 0.8, kind="tick")
         chart.text(cb_x + 15, bar.Y(t), label, SMALL, va="center", kind="ytick")
-    chart.text(chart.width - 8 - TICK / 2, top + plot_h / 2, MEASURE_LABELS.get(measure, measure), TICK, ha="center", va="center", rotate=90, kind="ylabel")
+    chart.text(
+        chart.width - 8 - TICK / 2, top + plot_h / 2, MEASURE_LABELS.get(measure, measure), TICK, ha="center", va="center", rotate=90, kind="ylabel"
+    )
     return chart
 
 
@@ -141,7 +145,9 @@ def trend_chart(matrix: pd.DataFrame, measure: str = "per_10k", n_docs: pd.Serie
     series = [floats(matrix[t]) for t in matrix.columns]
     top = max((v for s in series for v in s if not math.isnan(v)), default=0.0)
     entries = [(t, "line+o", TAB10[i % 10]) for i, t in enumerate(terms)]
-    chart, ax = year_chart(title or f"提法趋势 Formulation trends ({measure})", years, MEASURE_LABELS.get(measure, measure), top * 1.05, entries, n_docs, grid=True)
+    chart, ax = year_chart(
+        title or f"提法趋势 Formulation trends ({measure})", years, MEASURE_LABELS.get(measure, measure), top * 1.05, entries, n_docs, grid=True
+    )
     if int(matrix.notna().any(axis=1).sum()) < 3:
         width = 0.8 / len(terms)
         for i, values in enumerate(series):
@@ -184,7 +190,11 @@ def timeline_chart(first: pd.DataFrame) -> Chart:
     span = [v for v in fc + lc if not math.isnan(v)] + [v for v, ok in zip(nat, inside) if ok] + [left_year]
     row_h, plot_w = 15.0, 430.0
     label_w = tick_label_width(terms, LABEL)
-    entries = [("语料中使用年份 (used in corpus)", "line", GREY), ("语料中首次出现 (first in corpus)", "o", BLUE), ("全国首次提出 (national first year)", "D", RED)]
+    entries = [
+        ("语料中使用年份 (used in corpus)", "line", GREY),
+        ("语料中首次出现 (first in corpus)", "o", BLUE),
+        ("全国首次提出 (national first year)", "D", RED),
+    ]
     legend_w, legend_h = legend_size(entries, TICK, horizontal=True)
     left, top = 12 + label_w + 8, 12 + TITLE + 14
     plot_h = row_h * len(terms) + row_h

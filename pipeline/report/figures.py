@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -76,7 +76,15 @@ def current_figures(out_dir: Path) -> list[Path] | None:
     return paths
 
 
-def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | None = None, measure: str = "per_10k", only: Iterable[str] | None = None, corpus=None) -> list[Path]:
+def make_figures(
+    out_dir: Path | str,
+    *,
+    dpi: int = 150,
+    terms: Sequence[str] | None = None,
+    measure: str = "per_10k",
+    only: Iterable[str] | None = None,
+    corpus=None,
+) -> list[Path]:
     """Draw every chart of a finished run into ``OUT_DIR/figures/`` (PNG and SVG); return paths.
 
     (a) category_shares, (b) heatmap_terms, (c) trend_terms (``terms``, default the top 6 by

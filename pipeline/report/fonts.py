@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.errors import BackendMissing
 from pipeline.report.truetype import TrueTypeFont

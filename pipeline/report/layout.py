@@ -6,7 +6,7 @@ Only plain Python values and :mod:`pipeline.report.canvas` primitives; no statis
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 

@@ -16,9 +16,9 @@ import base64
 import functools
 import html
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 from markupsafe import Markup
@@ -236,9 +236,8 @@ def _term_rows(c, tt: pd.DataFrame, n_docs: pd.Series, index: trends.ExampleInde
     rows = []
     for term in top:
         row = first.loc[term] if term in first.index else {}
-        get = (lambda k: row.get(k) if hasattr(row, "get") else None)
-        rows.append(TermRow(term, totals.get(term), get("n_docs"), get("first_year_corpus"), get("last_year_corpus"),
-                            get("first_year_national"), sparkline_shape(mat[term]), example_items(examples[term])))
+        got = [row.get(k) if hasattr(row, "get") else None for k in ("n_docs", "first_year_corpus", "last_year_corpus", "first_year_national")]
+        rows.append(TermRow(term, totals.get(term), *got, sparkline_shape(mat[term]), example_items(examples[term])))
     return rows
 
 
@@ -302,7 +301,7 @@ def embedded_font(page: str) -> str | None:
         from pipeline.report.fonts import bundled_font
 
         woff = bundled_font().woff("".join(sorted(chars)) + "".join(chr(i) for i in range(32, 127)))
-    except Exception:  # noqa: BLE001 - the report stays valid without the embedded font
+    except Exception:  # the report stays valid without the embedded font
         return None
     return base64.b64encode(woff).decode("ascii")
 

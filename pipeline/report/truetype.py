@@ -73,7 +73,7 @@ class TrueTypeFont:
 
     def table(self, tag: str) -> bytes:
         offset, length = self.tables[tag]
-        return self.data[offset:offset + length]
+        return self.data[offset : offset + length]
 
     # ------------------------------------------------------------------ characters and metrics
     def _read_cmap(self):
@@ -84,7 +84,7 @@ class TrueTypeFont:
             platform, encoding, offset = struct.unpack_from(">HHI", data, cmap + 4 + 8 * i)
             subtables[(platform, encoding, _u16(data, cmap + offset))] = cmap + offset
         if (pos := subtables.get((3, 10, 12)) or subtables.get((0, 4, 12))) is not None:
-            groups = list(struct.iter_unpack(">III", data[pos + 16:pos + 16 + 12 * _u32(data, pos + 12)]))
+            groups = list(struct.iter_unpack(">III", data[pos + 16 : pos + 16 + 12 * _u32(data, pos + 12)]))
             starts = [g[0] for g in groups]
 
             def lookup(cp: int) -> int:
@@ -145,7 +145,7 @@ class TrueTypeFont:
         else:
             start, end = (2 * v for v in struct.unpack_from(">HH", self.data, loca + 2 * gid))
         glyf = self.tables["glyf"][0]
-        return self.data[glyf + start:glyf + end]
+        return self.data[glyf + start : glyf + end]
 
     @staticmethod
     def _components(raw: bytes):
@@ -219,7 +219,7 @@ class TrueTypeFont:
         points = [(x, y, bool(f & 1)) for x, y, f in zip(coords[0], coords[1], flags)]
         out, start = [], 0
         for end in ends:
-            out.append(points[start:end + 1])
+            out.append(points[start : end + 1])
             start = end + 1
         return out
 
@@ -239,7 +239,7 @@ class TrueTypeFont:
                 (x0, y0, _), (x1, y1, _) = contour[-1], contour[0]
                 start, seq = ((x0 + x1) / 2, (y0 + y1) / 2, True), contour
             else:
-                start, seq = contour[first_on], contour[first_on + 1:] + contour[:first_on]
+                start, seq = contour[first_on], contour[first_on + 1 :] + contour[:first_on]
             cmds.append(f"M{_num(start[0])} {_num(-start[1])}")
             ctrl = None
             for x, y, on in seq + [start]:
@@ -294,8 +294,12 @@ class TrueTypeFont:
         struct.pack_into(">H", hhea, 34, len(order))
         struct.pack_into(">H", maxp, 4, len(order))
         tables = {
-            "head": head, "hhea": bytes(hhea), "maxp": bytes(maxp), "hmtx": bytes(hmtx),
-            "loca": struct.pack(f">{len(loca)}I", *loca), "glyf": bytes(glyf),
+            "head": head,
+            "hhea": bytes(hhea),
+            "maxp": bytes(maxp),
+            "hmtx": bytes(hmtx),
+            "loca": struct.pack(f">{len(loca)}I", *loca),
+            "glyf": bytes(glyf),
             "cmap": _cmap_table([(cp, new_id[gid]) for cp, gid in cmap]),
             "post": struct.pack(">I", 0x00030000) + self.table("post")[4:32],  # version 3: no glyph names
         }

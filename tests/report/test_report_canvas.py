@@ -7,9 +7,9 @@ import struct
 
 import pandas as pd
 import pytest
+from report_helpers import built_run
 
 from pipeline.report.canvas import Chart, empty_chart, png_bytes
-from report_helpers import built_run
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +45,9 @@ def _chunk(png: bytes, tag: bytes) -> bytes:
     """The body of the first ``tag`` chunk of a PNG file."""
     pos = 8
     while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos:pos + 4])
-        if png[pos + 4:pos + 8] == tag:
-            return png[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        if png[pos + 4 : pos + 8] == tag:
+            return png[pos + 8 : pos + 8 + length]
         pos += 12 + length
     raise AssertionError(f"no {tag!r} chunk")
 

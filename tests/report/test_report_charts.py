@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from report_helpers import built_run
+from test_trends import XSS
 
 from pipeline import trends
 from pipeline.report import charts
 from pipeline.report.figures import load_tables, term_trends
 from pipeline.report.layout import MISSING
-from report_helpers import built_run
-from test_trends import XSS
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +49,25 @@ def test_heatmap_and_timeline_charts():
     cells = {s[2] for s in heat.shapes if s[1] == "cell"}
     assert heat.count("cell") == 6 and MISSING in cells  # 2020: grey, not the lightest colour
     assert heat.strings("ytick")[:2] == ["两个维护", "四个意识"]
-    first = pd.DataFrame({"term": ["两个维护", "党章"], "first_year_corpus": [2016, 2018], "last_year_corpus": [2022, 2020],
-                          "first_year_national": [2016, 1922], "n_docs": [3, 1]})
+    first = pd.DataFrame(
+        {
+            "term": ["两个维护", "党章"],
+            "first_year_corpus": [2016, 2018],
+            "last_year_corpus": [2022, 2020],
+            "first_year_national": [2016, 1922],
+            "n_docs": [3, 1],
+        }
+    )
     timeline = charts.timeline_chart(first)
     assert timeline.count("range") == 2 and timeline.count("national") == 2
     assert timeline.strings("clipped") == ["1922"]  # far-away national year: arrow at the edge, year written
-    for empty in (charts.heatmap_chart(pd.DataFrame(), "per_10k"), charts.timeline_chart(pd.DataFrame()), charts.keywords_chart(pd.DataFrame()),
-                  charts.documents_chart(pd.Series(dtype=float)), charts.category_chart(pd.DataFrame(), None)):
+    for empty in (
+        charts.heatmap_chart(pd.DataFrame(), "per_10k"),
+        charts.timeline_chart(pd.DataFrame()),
+        charts.keywords_chart(pd.DataFrame()),
+        charts.documents_chart(pd.Series(dtype=float)),
+        charts.category_chart(pd.DataFrame(), None),
+    ):
         assert empty.count("message") == 1 and empty.png(72)[:4] == b"\x89PNG"
 
 
@@ -73,9 +85,13 @@ def test_charts_escape_text_and_render_every_glyph(run_dir):
     font = bundled_font()
     c = load_tables(run_dir)
     tt = term_trends(c)
-    drawn = [charts.keywords_chart(c.keywords_by_year), charts.trend_chart(c.trend(), "per_10k", c.docs_per_year()),
-             charts.heatmap_chart(trends.trend_matrix(tt, trends.top_terms(tt, 20), "per_10k"), "per_10k"),
-             charts.timeline_chart(c.first_appearance()), charts.category_chart(c.shares(), c.docs_per_year())]
+    drawn = [
+        charts.keywords_chart(c.keywords_by_year),
+        charts.trend_chart(c.trend(), "per_10k", c.docs_per_year()),
+        charts.heatmap_chart(trends.trend_matrix(tt, trends.top_terms(tt, 20), "per_10k"), "per_10k"),
+        charts.timeline_chart(c.first_appearance()),
+        charts.category_chart(c.shares(), c.docs_per_year()),
+    ]
     for chart in drawn:
         for text in chart.strings():
             assert font.covers(text), text

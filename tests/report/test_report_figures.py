@@ -6,14 +6,14 @@ import warnings
 
 import pandas as pd
 import pytest
+from report_helpers import STANDARD, built_run, png_size
+from test_trends import LABELS, build_out_dir, build_tables
 from typer.testing import CliRunner
 
 from pipeline import trends
 from pipeline.cli import app
 from pipeline.errors import InputError
 from pipeline.report import charts, figures
-from report_helpers import STANDARD, built_run, png_size
-from test_trends import LABELS, build_out_dir, build_tables
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from test_trends import build_out_dir
 
 from pipeline.api import Corpus
-from test_trends import build_out_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"

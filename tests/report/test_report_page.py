@@ -10,13 +10,13 @@ import subprocess
 
 import pandas as pd
 import pytest
+from report_helpers import built_run
+from test_trends import LABELS, XSS, build_out_dir
 
 from pipeline import trends
 from pipeline.report import page
 from pipeline.report.figures import load_tables, make_figures, term_trends
 from pipeline.report.page import write_report
-from report_helpers import built_run
-from test_trends import LABELS, XSS, build_out_dir
 
 CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'\">"
 
@@ -115,7 +115,9 @@ def test_report_examples_match_trends_examples(run_dir):
     asked += [(page._term_examples(index, top)[t], c.examples(term=t, n=page.REPORT_EXAMPLES)) for t in top]
     assert any(len(mine) == page.REPORT_EXAMPLES for mine, _ in asked)
     for mine, ref in asked:
-        assert [(r["doc_id"], r["para_id"], r["text"]) for r in mine] == [(str(d), p, t) for d, p, t in zip(ref["doc_id"], ref["para_id"], ref["text"])]
+        assert [(r["doc_id"], r["para_id"], r["text"]) for r in mine] == [
+            (str(d), p, t) for d, p, t in zip(ref["doc_id"], ref["para_id"], ref["text"])
+        ]
 
 
 def test_report_without_optional_tables(tmp_path):
@@ -189,9 +191,16 @@ def test_report_bytes_are_reproducible(run_dir, tmp_path):
 
 # --------------------------------------------------------------------------- in a browser (optional)
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
 
 
@@ -212,7 +221,9 @@ def test_report_renders_in_chromium_without_console_errors(tmp_path):
     url = (out / "report.html").resolve().as_uri()
     proc = subprocess.run(
         [exe, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom, log = proc.stdout, proc.stderr
