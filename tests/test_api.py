@@ -1,18 +1,16 @@
-"""The notebook API (pipeline/api.py): Corpus.load and its helpers, on the seed reports."""
+"""The notebook API (pipeline/api.py): Corpus.load and its helpers, on the seed reports (Corpus.plot_trend: tests/report/test_report_notebook.py)."""
 
 from __future__ import annotations
 
-import io
-import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_trends import LABELS, XSS, build_out_dir
 
 import pipeline
 from pipeline.api import TABLES, Corpus, read_table
 from pipeline.errors import InputError
-from test_trends import LABELS, XSS, build_out_dir
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +71,6 @@ def test_trend_year_by_term(corpus):
     assert len(corpus.trend().columns) == 6  # default: top 6
     with pytest.raises(ValueError, match="per_10k"):
         corpus.trend("两个维护", measure="percent")
-
-
-def test_plot_trend_returns_a_figure_that_renders_chinese(corpus):
-    from matplotlib.figure import Figure
-
-    fig = corpus.plot_trend("两个维护", "四个意识", measure="doc_share")
-    assert isinstance(fig, Figure)
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["两个维护", "四个意识"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # drawn later, outside any font context: still no missing glyphs
-        fig.savefig(io.BytesIO(), format="png")
 
 
 def test_kwic(corpus):

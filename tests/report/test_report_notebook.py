@@ -1,24 +1,76 @@
-"""The numbered notebooks execute (nbclient, kernel python3 from this venv) against data/processed.
+"""Matplotlib figures for notebooks (pipeline/report/notebook.py: ``Corpus.plot_trend``) and the
+numbered notebooks themselves, which execute (nbclient, kernel python3 from this venv) against
+data/processed.
 
 If data/processed has no finished run, the notebooks' first cell builds it from data/raw with
-pipeline.run.run; the test skips only if that is impossible too (no run and no engine).
+pipeline.run.run; the notebook test skips only if that is impossible too (no run and no engine).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
+import warnings
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
+from test_trends import build_out_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+from pipeline.api import Corpus
+
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 PROCESSED = ROOT / "data" / "processed"
 NAMES = ["01-explore-trends.ipynb", "02-formulations.ipynb"]
 
 
+@pytest.fixture(scope="module")
+def out_dirs(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("notebook")
+    return {
+        "parquet": build_out_dir(base / "pq", parquet=True),
+        "csv": build_out_dir(base / "csv", parquet=False, candidates=False),
+    }
+
+
+@pytest.fixture(scope="module", params=["parquet", "csv"])
+def corpus(request, out_dirs) -> Corpus:
+    return Corpus.load(out_dirs[request.param])
+
+
+# --------------------------------------------------------------------------- terms_figure
+def test_plot_trend_returns_a_figure_that_renders_chinese(corpus):
+    from matplotlib.figure import Figure
+
+    fig = corpus.plot_trend("两个维护", "四个意识", measure="doc_share")
+    assert isinstance(fig, Figure)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["两个维护", "四个意识"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # drawn later, outside any font context: still no missing glyphs
+        fig.savefig(io.BytesIO(), format="png")
+
+
+def test_terms_figure_lines_bars_and_empty():
+    from pipeline.report.fonts import font_context
+    from pipeline.report.notebook import terms_figure
+
+    mat = pd.DataFrame({"两个维护": [1.0, float("nan"), 3.0, 4.0]}, index=[2018, 2019, 2020, 2021])
+    with font_context():
+        lines = terms_figure(mat, "per_10k", pd.Series({2018: 1, 2019: 0, 2020: 2, 2021: 3}))
+        bars = terms_figure(mat.loc[[2020, 2021]], "doc_share")
+        empty = terms_figure(pd.DataFrame())
+    ax = lines.axes[0]
+    assert len(ax.get_lines()) == 1 and not ax.patches  # a line with a gap, not bars
+    assert ax.get_ylabel() == "每万字出现次数 (per 10,000 chars)" and "(per_10k)" in ax.get_title()
+    assert [t.get_text() for t in ax.texts] == ["n=1", "n=0", "n=2", "n=3"]
+    assert len(bars.axes[0].patches) == 2 and not bars.axes[0].get_lines()  # fewer than 3 years: bars
+    assert "没有可画的提法" in empty.axes[0].texts[0].get_text()
+
+
+# --------------------------------------------------------------------------- the notebooks
 def _can_run() -> str | None:
     if (PROCESSED / "documents.csv").is_file():
         return None
