@@ -125,8 +125,8 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (CSVs, Parquet, figures/, report.html).")] = Path("data/processed"),
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter for keyword tables.")] = SegmenterChoice.jieba,
     taxonomy: Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")] = TaxonomyChoice.four,
-    workers: Annotated[int, typer.Option(help="Processes for per-document work (0 = all cores).")] = 0,
-    engine_name: Annotated[EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian[dask]').")] = EngineChoice.local,
+    workers: Annotated[int, typer.Option(min=0, help="Processes for per-document work (0 = all cores).")] = 0,
+    engine_name: Annotated[EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian\\[dask]').")] = EngineChoice.local,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
     report: Annotated[bool, typer.Option(help="Also draw charts and write report.html.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
@@ -233,7 +233,9 @@ def lexicon_check(
         directory = directory or _ws(ctx).lexicon_dir
     except DangjianError as err:
         _fail(err)
-    problems = check_lexicon(directory)
+    from pipeline.orgs import check_orgs
+
+    problems = check_lexicon(directory) + check_orgs(directory)
     if problems:
         for problem in problems:
             typer.echo(problem, err=True)
@@ -247,7 +249,7 @@ def lexicon_check(
 
 @lexicon_app.command("candidates")
 def lexicon_candidates(
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with candidates.csv from a run.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", "--out-dir", help="Run folder with candidates.csv.")] = Path("data/processed"),
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Show this many.")] = 50,
     method: Annotated[Optional[str], typer.Option(help="Only this method (pattern, quoted, pmi, or e.g. pattern+quoted).")] = None,
 ):
@@ -305,6 +307,43 @@ def lexicon_add(
         _fail(err)
     typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
 
+
+
+@app.command()
+def keyness(
+    group_a: Annotated[str, typer.Argument(help="Group a: a document column and values, e.g. genre=述职述廉 or org=A党委|B党委.")],
+    group_b: Annotated[Optional[str], typer.Argument(help="Group b (default: every other document).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run`.")] = Path("data/processed"),
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Items each way.")] = 20,
+    min_count: Annotated[int, typer.Option(min=1, help="Leave out items seen fewer times in both groups together.")] = 3,
+    csv_path: Annotated[Optional[Path], typer.Option("--csv", help="Also write the table to this CSV (Excel-safe).")] = None,
+    words: Annotated[bool, typer.Option("--words/--no-words", help="Also compare content words (segments the paragraphs again).")] = True,
+):
+    """Formulations and words most distinctive of one group of documents against another (log-likelihood G2)."""
+    from pipeline.csvio import write_csv
+    from pipeline.errors import InputError
+    from pipeline.store.runs import RunTables
+
+    try:
+        _need_run(out_dir)
+        tables = RunTables.load(out_dir)
+        try:
+            table = tables.keyness(group_a, group_b, top=top, min_count=min_count, words=words)
+        except ValueError as err:
+            raise InputError(str(err), "name a document column of documents.csv and values it has, e.g. genre=述职述廉") from None
+        if csv_path is not None:
+            write_csv(csv_path, table)
+    except DangjianError as err:
+        _fail(err)
+    info = table.attrs
+    typer.echo(f"a = {info['a']} ({info['n_docs_a']} documents)  vs  b = {info['b']} ({info['n_docs_b']} documents)")
+    for side in ("a", "b"):
+        rows = table[table["key_for"] == side]
+        typer.echo(f"\nkey for {side}:" + ("" if len(rows) else " none"))
+        for row in rows.itertuples(index=False):
+            typer.echo(f"  {row.item}  [{row.kind}]  G2 {abs(row.g2):.1f}  {row.per_10k_a:.2f} vs {row.per_10k_b:.2f} per 10k  ({row.count_a} / {row.count_b})")
+    if csv_path is not None:
+        typer.echo(f"\nwritten to {csv_path}")
 
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label
@@ -388,7 +427,7 @@ def label_export(
     ctx: typer.Context,
     out_csv: Annotated[Path, typer.Argument(help="CSV to write for the analyst (fill its `label` column).")],
     uncertain: Annotated[int, typer.Option("--uncertain", help="How many least-confident paragraphs to export.")] = 100,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Run output folder holding paragraphs.csv.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", "--out-dir", help="Run folder holding paragraphs.csv.")] = Path("data/processed"),
     taxonomy: _TaxOpt = TaxonomyChoice.four,
     labels: _LabelsOpt = None,
     models_dir: _ModelsOpt = None,
@@ -442,7 +481,7 @@ def _need_run(out_dir: Path) -> None:
 
 @app.command("report")
 def report_cmd(
-    out_dir: Annotated[Path, typer.Argument(help="Output folder of `dangjian run` (holds documents.csv ...).")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run` (holds documents.csv ...).")] = Path("data/processed"),
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
 ):
     """Draw every chart into OUT_DIR/figures/ and write the self-contained OUT_DIR/report.html."""
@@ -479,7 +518,7 @@ def plot_terms_cmd(
 
 @plot_app.command("all")
 def plot_all_cmd(
-    out_dir: Annotated[Path, typer.Argument(help="Output folder of `dangjian run`.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run`.")] = Path("data/processed"),
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
     measure: Annotated[MeasureChoice, typer.Option(help="Measure of the heatmap and trend chart.")] = MeasureChoice.per_10k,
 ):

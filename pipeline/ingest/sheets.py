@@ -48,8 +48,8 @@ def read_sheets(sheets: list[Path], raw_dir: Path) -> tuple[dict[str, dict], lis
         cols = {str(c).strip().lower(): c for c in df.columns}
         fcol = _first(cols, _FILE_COLS)
         ycol, rcol, dcol = _first(cols, _YEAR_COLS), _first(cols, _REPORT_YEAR_COLS), _first(cols, _DATE_COLS)
-        if fcol is None or (ycol is None and dcol is None and rcol is None):
-            log.append(LogRow(rel, "unsupported", "metadata sheet needs a file column and a year, report_year or date column"))
+        if fcol is None:
+            log.append(LogRow(rel, "unsupported", f"metadata sheet needs a file column (one of: {', '.join(_FILE_COLS)})"))
             continue
         base = sheet.parent.relative_to(raw_dir)
         n = 0

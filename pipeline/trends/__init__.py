@@ -35,6 +35,7 @@ from pipeline.trends.frames import (  # noqa: F401 - the package's names
     doc_frame,
     empty,
     group_key,
+    group_values,
     per_10k,
 )
 from pipeline.trends.formulations import (  # noqa: F401 - the package's names

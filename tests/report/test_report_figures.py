@@ -137,17 +137,17 @@ def test_cli_report_and_plot(tmp_path):
     png = out / "figures" / "terms_两个维护_四个意识.png"
     assert str(png) in res.output and png.stat().st_size > 10_000
     assert (out / "figures" / "terms_两个维护_四个意识.svg").is_file()
-    res = runner.invoke(app, ["plot", "all", str(out), "--dpi", "80"])
+    res = runner.invoke(app, ["plot", "all", "--out", str(out), "--dpi", "80"])
     assert res.exit_code == 0, res.output
     assert res.output.count(".png") >= 5
-    res = runner.invoke(app, ["report", str(out)])
+    res = runner.invoke(app, ["report", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "report.html" in res.output and (out / "report.html").stat().st_size > 50_000
     res = runner.invoke(app, ["plot", "terms", "两个维护", "--measure", "bogus", "--out-dir", str(out)])
     assert res.exit_code != 0
 
 
-@pytest.mark.parametrize("args", [["report", "{missing}"], ["plot", "all", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]])
+@pytest.mark.parametrize("args", [["report", "--out", "{missing}"], ["plot", "all", "--out", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]])
 def test_cli_without_a_run_says_run_first(tmp_path, args):
     args = [a.format(missing=tmp_path / "missing") for a in args]
     res = CliRunner().invoke(app, args)
