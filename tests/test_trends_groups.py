@@ -104,3 +104,11 @@ def test_keyness_from_the_api_and_the_cli(grouped_run, tmp_path):
     assert "key for a" in res.output and (tmp_path / "k.csv").is_file()
     bad = CliRunner().invoke(app, ["keyness", "level=nowhere", "--out", str(grouped_run)])
     assert bad.exit_code == 1 and "has no documents" in bad.output
+
+
+def test_a_yearly_series_with_a_doubled_year_next_to_an_empty_one_is_reported():
+    docs = pd.DataFrame({"doc_id": list("abcde"), "genre": ["述职述廉"] * 5, "org": ["X党委"] * 5, "year": [2019, 2020, 2020, 2022, 2023]})
+    notes = trends.series_gaps(docs)
+    assert len(notes) == 1 and "2 documents in 2020, none in 2021" in notes[0]
+    docs["year"] = [2019, 2020, 2021, 2022, 2023]
+    assert trends.series_gaps(docs) == []

@@ -149,6 +149,9 @@ def run(
             # frames while this one writes the tables and then report.html
             charts = Forked(draw_charts, out_dir, {k: aggregates[k] for k in CHART_TABLES}) if report and len(docs) else None
             files = tables.write_tables(out_dir, aggregates)
+            from pipeline import trends
+
+            notes = trends.series_gaps(aggregates["documents"])
             del words, aggregates
             acc.release_words()
             files += acc.commit()
@@ -165,6 +168,7 @@ def run(
             files += write_report(out_dir, charts)
             lap("charts + report.html")
         summary = summarize(out_dir, acc, docs, paras, files, t0)
+        summary.notes = notes
         summary.timings = timings
         write_manifest(out_dir, key, summary)
     return summary

@@ -19,6 +19,7 @@ class RunSummary:
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # checks on the results (e.g. yearly series with a doubled year)
 
     def text(self) -> str:
         status = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
@@ -30,6 +31,8 @@ class RunSummary:
             lines.append(f"  ! {p}")
         if len(self.problems) > 20:
             lines.append(f"  ! ... {len(self.problems) - 20} more in ingest_log.csv")
+        for note in self.notes[:10]:
+            lines.append(f"  ~ {note}")
         lines.append(f"Outputs in {self.out_dir}: " + ", ".join(self.files))
         if self.timings:
             lines.append("Stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))

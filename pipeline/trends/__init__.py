@@ -65,6 +65,7 @@ from pipeline.trends.matrices import (  # noqa: F401 - the package's names
     year_range,
 )
 from pipeline.trends.keyness import KEYNESS_COLUMNS, keyness  # noqa: F401
+from pipeline.trends.series import series_gaps  # noqa: F401
 from pipeline.trends.samples import (  # noqa: F401 - the package's names
     EXAMPLE_MIN_CHARS,
     ExampleIndex,
