@@ -48,6 +48,20 @@ def remove_han_spaces(text: str) -> str:
     return text
 
 
+_PHRASE_GAP = re.compile(rf"(?<=[{HAN}]{{2}}) +(?=[{HAN}]{{2}})")
+
+
+def keep_phrase_spaces(text: str) -> str:
+    """:func:`normalize` for a title: a space between two phrases of Han text (two or more Han
+    characters on each side: '弘扬建党精神 践行时代使命') is kept as one space; typesetting gaps
+    ('党 委', '党组(党 委 )') go as in :func:`remove_han_spaces`."""
+    text = collapse_spaces(strip_invisible(normalize_newlines(text)))
+    if " " not in text:
+        return text
+    protected = _PHRASE_GAP.sub("\x00", text)
+    return collapse_spaces(remove_han_spaces(protected).replace("\x00", " "))
+
+
 def collapse_spaces(text: str) -> str:
     """Runs of spaces -> one space; no space at the start or end of a line."""
     if " " not in text:

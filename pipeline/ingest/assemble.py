@@ -24,19 +24,27 @@ _AUTHOR_SYS = re.compile(r"作者系\s*([^)）;；。]{2,60})")
 _ORG_SUFFIX = re.compile(r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$")
 
 
+def _spaced(text: str) -> str:
+    """The text as written, with its spaces (invisible characters dropped, runs of spaces joined)."""
+    return T.collapse_spaces(T.strip_invisible(T.normalize_newlines(text)))
+
+
 def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, settings: Settings) -> Document:
     """Decoded text -> Document (metadata + paragraphs). Pure: no file access."""
     if decoded.lines_hint is not None:
         items = [(no, T.normalize(t).replace("\n", " "), k) for no, (k, t) in enumerate(decoded.lines_hint, start=1)]
+        raw = {no: _spaced(t).replace("\n", " ") for no, (_, t) in enumerate(decoded.lines_hint, start=1)}
     else:
         items = [(no, t, "") for no, t in enumerate(T.normalize(decoded.text).split("\n"), start=1)]
+        raw = dict(enumerate(_spaced(decoded.text).split("\n"), start=1))
     kept, removed = clean_lines(items)
 
     # metadata from removed meta lines and the kept text
     published = ""
     source = ""
     org = ""
-    all_lines = sorted([(no, t) for no, _, t in removed] + [(no, t) for no, t, _ in kept])
+    # the lines as written, spaces kept: an info line's fields are separated by (ideographic) spaces
+    all_lines = sorted([(no, raw.get(no, t)) for no, _, t in removed] + [(no, raw.get(no, t)) for no, t, _ in kept])
     for _, t in all_lines:
         if not published:
             m = PUBDATE.search(t)
@@ -53,14 +61,15 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
     # title: first kept line that is short and reads like a title; optional subtitle '——…'
     title = ""
     title_idx: list[int] = []
+    byline = -1
     for idx, (no, t, k) in enumerate(kept[:6]):
         if k == "table":
             continue
         if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
-            title = t
+            title = T.keep_phrase_spaces(raw.get(no, t))
             title_idx.append(idx)
             if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
-                title += kept[idx + 1][1]
+                title += T.keep_phrase_spaces(raw.get(kept[idx + 1][0], kept[idx + 1][1]))
                 title_idx.append(idx + 1)
             break
         if len(t) > 80:
@@ -73,9 +82,10 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
             if len(cand) <= 25 and _ORG_SUFFIX.search(cand) and not heading_level(cand)[0]:
                 org = org or cand
                 title_idx.append(nxt)
+                byline = nxt
         for idx in title_idx:
             no, t, _ = kept[idx]
-            removed.append((no, "title" if t in title else "byline", t))
+            removed.append((no, "byline" if idx == byline else "title", t))
         kept = [row for i, row in enumerate(kept) if i not in set(title_idx)]
 
     # a signature date on its own line near the end ('2020年1月15日') is a publication date
