@@ -294,6 +294,7 @@ def lexicon_add(
     aliases: Annotated[str, typer.Option(help="Variants separated by |, e.g. '四强|四强党支部'.")] = "",
     first_year: Annotated[Optional[int], typer.Option(help="Year first proposed (4 digits).")] = None,
     level: Annotated[str, typer.Option(help="national or local.")] = "local",
+    kind: Annotated[str, typer.Option(help="提法 (a numbered or fixed formulation) or 术语 (an institutional term); empty: inferred.")] = "",
     directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
     """Append a formulation to the workspace's formulations.csv (validated; refuses duplicates)."""
@@ -302,7 +303,7 @@ def lexicon_add(
     try:
         directory = directory or _ws(ctx).lexicon_dir
         entry = add_entry(term, category, aliases=[a for a in aliases.split("|") if a.strip()], expansion=expansion,
-                          first_year=first_year, level=level, lexicon_dir=directory)
+                          first_year=first_year, level=level, kind=kind, lexicon_dir=directory)
     except DangjianError as err:
         _fail(err)
     typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
