@@ -13,6 +13,7 @@ from pipeline import text as T
 from pipeline.config import Settings
 from pipeline.ingest.decode import Decoded, decode_bytes, looks_binary
 from pipeline.ingest.model import Skip
+from pipeline.ingest.pdflines import join_pdf_lines
 from pipeline.ingest.paragraphs import heading_level
 
 TEXT_EXT = {".txt", ".md", ".text", ".markdown"}
@@ -167,26 +168,10 @@ def decode_pdf(path: Path, data: bytes) -> Decoded:
     raw = "\n".join(pages)
     if T.han_count(raw) < 10 and len(re.sub(r"\s", "", raw)) < 50:
         raise Skip("unreadable", f"PDF has no text layer ({len(pages)} page(s), looks scanned); run OCR first")
-    return Decoded(_join_pdf_lines(raw), "pdf")
+    return Decoded(join_pdf_lines(pages), "pdf")
 
 
 _ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|quot|amp|lt|gt|apos|middot|hellip|mdash|ndash|ldquo|rdquo|lsquo|rsquo|#\d{2,6}|#x[0-9a-fA-F]{2,6});")
-_SENT_END = "。！？!?；;：:”」』)）"
-
-
-def _join_pdf_lines(raw: str) -> str:
-    out: list[str] = []
-    for line in T.normalize(raw).split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        if re.fullmatch(r"[-—\s]*\d+[-—\s]*|第\s*\d+\s*页.*", line):
-            continue  # page numbers
-        if out and out[-1] and out[-1][-1] not in _SENT_END and not heading_level(line)[0] and not heading_level(out[-1])[0]:
-            out[-1] += line
-        else:
-            out.append(line)
-    return "\n".join(out)
 
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
