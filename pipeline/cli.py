@@ -115,7 +115,10 @@ def ingest(
     except DangjianError as err:
         _fail(err)
     typer.echo(summary.text())
-    raise typer.Exit(summary.exit_code(strict))
+    code = summary.exit_code(strict)
+    if code and strict and summary.n_documents:
+        typer.echo(summary.strict_line(), err=True)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -148,7 +151,10 @@ def run(
     except DangjianError as err:
         _fail(err)
     typer.echo(summary.text())
-    raise typer.Exit(summary.exit_code(strict))
+    code = summary.exit_code(strict)
+    if code and strict and summary.n_documents:
+        typer.echo(summary.strict_line(), err=True)
+    raise typer.Exit(code)
 
 
 # --------------------------------------------------------------------------- segment / terms / lexicon

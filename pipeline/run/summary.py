@@ -21,11 +21,23 @@ class RunSummary:
     timings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # checks on the results (e.g. yearly series with a doubled year)
 
+    def file_counts(self) -> Counter:
+        """Statuses of input files only (metadata sheets and their rows are counted apart), so
+        that ``ok`` equals the documents and the counts add up to the files found."""
+        return Counter({k: v for k, v in self.counts.items() if not k.startswith("sheet")})
+
+    def failed(self) -> list[str]:
+        """The input files that could not become documents (for ``--strict``)."""
+        return [p.split(": ", 1)[0] for p in self.problems if not p.split(": ")[1:2] or not p.split(": ")[1].startswith("sheet")]
+
     def text(self) -> str:
-        status = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        files = self.file_counts()
+        status = ", ".join(f"{k} {v}" for k, v in sorted(files.items()))
+        sheet = self.counts.get("sheet-row", 0)
         lines = [
-            f"{self.n_documents} documents, {self.n_paragraphs} paragraphs ({status}) in {self.seconds:.1f}s"
-            + (f"; {self.cached} from cache" if self.cached else ""),
+            f"{self.n_documents} documents, {self.n_paragraphs} paragraphs from {sum(files.values())} files ({status}) in {self.seconds:.1f}s"
+            + (f"; {self.cached} from cache" if self.cached else "")
+            + (f"; metadata sheets: {sheet} row(s) need a look" if sheet else ""),
         ]
         for p in self.problems[:20]:
             lines.append(f"  ! {p}")
@@ -41,16 +53,22 @@ class RunSummary:
     def exit_code(self, strict: bool = False) -> int:
         if self.n_documents == 0:
             return 1
-        if strict and any(k not in ("ok", "duplicate") for k in self.counts):
+        if strict and any(k not in ("ok", "duplicate") for k in self.file_counts()):
             return 1
         return 0
+
+    def strict_line(self) -> str:
+        """The last line of a ``--strict`` run that failed: which files."""
+        bad = self.failed()
+        shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+        return f"strict: {len(bad)} file(s) could not be ingested: {shown} (reasons in ingest_log.csv)"
 
 
 def summarize(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     """The summary of a finished run from its collector (``acc``: logs, paragraph count, cache
     hits), its documents frame and the files written; ``t0`` is the run's start (perf_counter)."""
     s = RunSummary(out_dir=Path(out_dir))
-    s.counts = Counter(r["status"] for r in acc.logs)
+    s.counts = Counter("sheet" if r["reason"].startswith("metadata sheet") else r["status"] for r in acc.logs)
     s.n_documents = len(docs)
     s.n_paragraphs = acc.n_paragraphs
     s.cached = acc.cached
