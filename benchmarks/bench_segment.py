@@ -116,8 +116,10 @@ def main(argv=None) -> int:
     for name, speed, n in rows:
         print(f"| {name:<38} | {speed:>7} | {n:>16} |")
     print(f"speed-up (ours incl. counting / plain jieba): {t_plain / t_ours:.1f}x")
-    print(f"agreement with pure jieba (same user words, HMM {'on' if args.hmm else 'off'}): "
-          f"{agree:.4%} of {total:,} tokens; identical lines {same_lines / max(len(check), 1):.2%}")
+    print(
+        f"agreement with pure jieba (same user words, HMM {'on' if args.hmm else 'off'}): "
+        f"{agree:.4%} of {total:,} tokens; identical lines {same_lines / max(len(check), 1):.2%}"
+    )
     return 0
 
 

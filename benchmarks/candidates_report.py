@@ -50,10 +50,8 @@ def load_engine_docs(out_dir: Path):
     """The engine's discovery input, rebuilt from a run's paragraphs.csv and documents.csv."""
     import pandas as pd
 
-    paras = pd.read_csv(out_dir / "paragraphs.csv", dtype={"doc_id": str}, keep_default_na=False,
-                        usecols=["doc_id", "text"], encoding="utf-8-sig")
-    documents = pd.read_csv(out_dir / "documents.csv", dtype={"doc_id": str}, usecols=["doc_id", "year"],
-                            encoding="utf-8-sig")
+    paras = pd.read_csv(out_dir / "paragraphs.csv", dtype={"doc_id": str}, keep_default_na=False, usecols=["doc_id", "text"], encoding="utf-8-sig")
+    documents = pd.read_csv(out_dir / "documents.csv", dtype={"doc_id": str}, usecols=["doc_id", "year"], encoding="utf-8-sig")
     years = {d: (None if pd.isna(y) else int(y)) for d, y in zip(documents["doc_id"], documents["year"])}
     texts: dict[str, list[str]] = {}
     for doc_id, text in zip(paras["doc_id"], paras["text"].astype(str)):
@@ -98,8 +96,7 @@ def main(argv=None) -> int:
     if args.time:
         chars = sum(len(p) for _, _, paras in docs for p in paras)
         budget = f", max_chars={kwargs['max_chars']}" if kwargs else ""
-        print(f"<!-- discover_candidates: {seconds:.3f} s for {len(docs)} documents, {chars} characters{budget}"
-              " (first call in this process) -->")
+        print(f"<!-- discover_candidates: {seconds:.3f} s for {len(docs)} documents, {chars} characters{budget} (first call in this process) -->")
     print(f"<!-- {len(docs)} documents from {source}; heldout excluded: {bool(exclude)} -->")
     print("| # | term | method | doc_freq | years | example |")
     print("|---|---|---|---|---|---|")

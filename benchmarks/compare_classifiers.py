@@ -44,9 +44,7 @@ def add_headings(data, shared: Path):
         document = ingest.build_document(doc, decoded, None, settings)
         maps[doc] = {p.text: p.heading for p in document.paragraphs}
     data = data.copy()
-    data["heading"] = [
-        maps[d].get(T.normalize(t).strip(), maps[d].get(t, "")) for d, t in zip(data["doc"], data["text"])
-    ]
+    data["heading"] = [maps[d].get(T.normalize(t).strip(), maps[d].get(t, "")) for d, t in zip(data["doc"], data["text"])]
     return data
 
 
@@ -61,8 +59,10 @@ def main(argv=None) -> int:
     data = classify.load_labels(args.labels)
     train_idx, test_idx = classify.heldout_split(data)
     dev, test = data.iloc[train_idx].reset_index(drop=True), data.iloc[test_idx].reset_index(drop=True)
-    print(f"labelled paragraphs: {len(data)} from {data['doc'].nunique()} documents; "
-          f"dev {len(dev)} / held-out {len(test)} (grouped by doc, seed {classify.SEED})")
+    print(
+        f"labelled paragraphs: {len(data)} from {data['doc'].nunique()} documents; "
+        f"dev {len(dev)} / held-out {len(test)} (grouped by doc, seed {classify.SEED})"
+    )
     print("dev classes:", dev["label"].value_counts().to_dict())
     print("held-out classes:", test["label"].value_counts().to_dict())
     print()
@@ -75,8 +75,7 @@ def main(argv=None) -> int:
         secs = time.perf_counter() - t
         results[name] = r
         folds = " ".join(f"{s:.3f}" for s in r["folds"])
-        print(f"{name:<20} {r['macro_f1']:>8.3f} {r['std']:>6.3f} {r['accuracy']:>6.3f}  {folds}  {secs:5.1f}  "
-              f"{classify.CANDIDATES[name]}")
+        print(f"{name:<20} {r['macro_f1']:>8.3f} {r['std']:>6.3f} {r['accuracy']:>6.3f}  {folds}  {secs:5.1f}  {classify.CANDIDATES[name]}")
     best = max(results, key=lambda k: (results[k]["macro_f1"], -len(k)))
     print(f"\nbest by CV macro-F1: {best}  (default in pipeline/classify/candidates.py: {classify.DEFAULT_MODEL})")
 
@@ -85,8 +84,7 @@ def main(argv=None) -> int:
         hdev = add_headings(dev, shared)
         share = (hdev["heading"] != "").mean()
         r = classify.cross_validate(hdev, best, use_heading=True)
-        print(f"{best} + heading features ({share:.0%} of dev paragraphs have a heading): "
-              f"CV macro-F1 {r['macro_f1']:.3f} ± {r['std']:.3f}")
+        print(f"{best} + heading features ({share:.0%} of dev paragraphs have a heading): CV macro-F1 {r['macro_f1']:.3f} ± {r['std']:.3f}")
 
     oof = classify.evaluate_predictions(dev["label"], results[best]["pred"], list(load_taxonomy("four").labels))
     print(f"\nout-of-fold predictions of {best} on dev:\n{oof.text()}")

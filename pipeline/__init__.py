@@ -6,6 +6,7 @@ Import is cheap: heavy modules (jieba, sklearn, matplotlib, pandas) load on firs
 from __future__ import annotations
 
 from pipeline.config import VERSION as __version__
+
 __all__ = ["Corpus", "__version__"]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.store.runs import TABLES, RunTables, as_read, labels_of, read_lexicon, read_table  # noqa: F401 - the API's names
+from pipeline.store.runs import TABLES, RunTables, as_read, labels_of, read_lexicon, read_table
 
 __all__ = ["Corpus", "TABLES", "as_read", "labels_of", "read_lexicon", "read_table"]
 

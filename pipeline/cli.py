@@ -56,7 +56,9 @@ def main_options(
     ctx: typer.Context,
     project: Annotated[
         Optional[Path],
-        typer.Option("--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."),
+        typer.Option(
+            "--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."
+        ),
     ] = None,
 ):
     """Party-building reports -> formulation counts, paragraph labels, trends and charts."""
@@ -76,8 +78,7 @@ def _settings(ctx: typer.Context | None = None, segmenter: str = "jieba", taxono
     from pipeline.config import Settings
 
     ws = _ws(ctx)
-    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir,
-                    segmenter=segmenter, taxonomy=taxonomy, **kw)
+    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir, segmenter=segmenter, taxonomy=taxonomy, **kw)
 
 
 @app.command()
@@ -96,7 +97,9 @@ def init(
     typer.echo(f"  lexicons {ws.lexicon_dir}  (edit, then `dangjian lexicon check`)")
     typer.echo(f"  labels   {ws.labels_dir}")
     typer.echo(f"  models   {ws.models_dir}")
-    typer.echo(f"Put reports in {Path(directory) / 'raw'} and run `dangjian run {Path(directory) / 'raw'} --out {Path(directory) / 'out'}` from inside it.")
+    typer.echo(
+        f"Put reports in {Path(directory) / 'raw'} and run `dangjian run {Path(directory) / 'raw'} --out {Path(directory) / 'out'}` from inside it."
+    )
 
 
 # --------------------------------------------------------------------------- ingest / run
@@ -129,11 +132,18 @@ def run(
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter for keyword tables.")] = SegmenterChoice.jieba,
     taxonomy: Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")] = TaxonomyChoice.four,
     workers: Annotated[int, typer.Option(min=0, help="Processes for per-document work (0 = all cores).")] = 0,
-    engine_name: Annotated[EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian\\[dask]').")] = EngineChoice.local,
+    engine_name: Annotated[
+        EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian\\[dask]').")
+    ] = EngineChoice.local,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
     report: Annotated[bool, typer.Option(help="Also draw charts and write report.html.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
-    by: Annotated[Optional[List[str]], typer.Option("--by", help="Also write term, category and keyword tables grouped by this document column (e.g. genre, org, a sheet column); repeatable.")] = None,
+    by: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--by", help="Also write term, category and keyword tables grouped by this document column (e.g. genre, org, a sheet column); repeatable."
+        ),
+    ] = None,
 ):
     """Run every stage: ingest, segment, count formulations, classify paragraphs, trends, report."""
     from pipeline import run as engine
@@ -213,8 +223,13 @@ def kwic(
         for path in paths.values():
             if not path.is_file():
                 raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
-        table = kwic_table(read_csv(paths["paragraphs"]), read_csv(paths["documents"]), term,
-                           window=window, lexicon=load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir))
+        table = kwic_table(
+            read_csv(paths["paragraphs"]),
+            read_csv(paths["documents"]),
+            term,
+            window=window,
+            lexicon=load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir),
+        )
     except DangjianError as err:
         _fail(err)
     if table.empty:
@@ -249,8 +264,10 @@ def lexicon_check(
         raise typer.Exit(1)
     lex = load_lexicon(directory)
     levels = {lvl: sum(e.level == lvl for e in lex.entries) for lvl in ("national", "local")}
-    typer.echo(f"OK: {len(lex)} formulations ({levels['national']} national, {levels['local']} local), "
-               f"{sum(len(e.aliases) for e in lex.entries)} aliases, {len(load_stopwords(directory))} stopwords.")
+    typer.echo(
+        f"OK: {len(lex)} formulations ({levels['national']} national, {levels['local']} local), "
+        f"{sum(len(e.aliases) for e in lex.entries)} aliases, {len(load_stopwords(directory))} stopwords."
+    )
 
 
 @lexicon_app.command("candidates")
@@ -278,9 +295,18 @@ def lexicon_candidates(
     from rich.console import Console
     from rich.table import Table
 
-    grid = Table(title=f"Candidate formulations ({min(top, len(table))} of {len(table)}) — accept one with `dangjian lexicon add TERM --category ...`")
-    for col, kw in (("#", {"justify": "right"}), ("term", {"style": "bold"}), ("method", {}), ("score", {"justify": "right"}),
-                    ("docs", {"justify": "right"}), ("years", {}), ("example", {"overflow": "fold"})):
+    grid = Table(
+        title=f"Candidate formulations ({min(top, len(table))} of {len(table)}) — accept one with `dangjian lexicon add TERM --category ...`"
+    )
+    for col, kw in (
+        ("#", {"justify": "right"}),
+        ("term", {"style": "bold"}),
+        ("method", {}),
+        ("score", {"justify": "right"}),
+        ("docs", {"justify": "right"}),
+        ("years", {}),
+        ("example", {"overflow": "fold"}),
+    ):
         grid.add_column(col, **kw)
     for rank, row in enumerate(table.head(top).itertuples(index=False), start=1):
         try:
@@ -308,12 +334,19 @@ def lexicon_add(
 
     try:
         directory = directory or _ws(ctx).lexicon_dir
-        entry = add_entry(term, category, aliases=[a for a in aliases.split("|") if a.strip()], expansion=expansion,
-                          first_year=first_year, level=level, kind=kind, lexicon_dir=directory)
+        entry = add_entry(
+            term,
+            category,
+            aliases=[a for a in aliases.split("|") if a.strip()],
+            expansion=expansion,
+            first_year=first_year,
+            level=level,
+            kind=kind,
+            lexicon_dir=directory,
+        )
     except DangjianError as err:
         _fail(err)
     typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
-
 
 
 @app.command()
@@ -348,7 +381,9 @@ def keyness(
         rows = table[table["key_for"] == side]
         typer.echo(f"\nkey for {side}:" + ("" if len(rows) else " none"))
         for row in rows.itertuples(index=False):
-            typer.echo(f"  {row.item}  [{row.kind}]  G2 {abs(row.g2):.1f}  {row.per_10k_a:.2f} vs {row.per_10k_b:.2f} per 10k  ({row.count_a} / {row.count_b})")
+            typer.echo(
+                f"  {row.item}  [{row.kind}]  G2 {abs(row.g2):.1f}  {row.per_10k_a:.2f} vs {row.per_10k_b:.2f} per 10k  ({row.count_a} / {row.count_b})"
+            )
     if csv_path is not None:
         typer.echo(f"\nwritten to {csv_path}")
 
@@ -375,8 +410,9 @@ def train(
 
     try:
         ws = _ws(ctx)
-        result = classify.train(labels or ws.labels_dir, taxonomy=taxonomy.value, models_dir=models_dir or ws.models_dir,
-                                lexicon_dir=ws.lexicon_dir, cv=cv)
+        result = classify.train(
+            labels or ws.labels_dir, taxonomy=taxonomy.value, models_dir=models_dir or ws.models_dir, lexicon_dir=ws.lexicon_dir, cv=cv
+        )
     except DangjianError as err:
         _fail(err)
     typer.echo(result.text())
@@ -396,8 +432,9 @@ def evaluate(
 
     try:
         ws = _ws(ctx)
-        ev, path = classify.evaluate_csv(gold, out, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir,
-                                         models_dir=models_dir or ws.models_dir)
+        ev, path = classify.evaluate_csv(
+            gold, out, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir, models_dir=models_dir or ws.models_dir
+        )
     except DangjianError as err:
         _fail(err)
     typer.echo(ev.text())
@@ -421,8 +458,13 @@ def classify(
     try:
         ws = _ws(ctx)
         result = classify_mod.classify_csv(
-            in_csv, out, taxonomy=taxonomy.value, explain=explain, labels_dir=labels or ws.labels_dir,
-            models_dir=models_dir or ws.models_dir, threshold=threshold,
+            in_csv,
+            out,
+            taxonomy=taxonomy.value,
+            explain=explain,
+            labels_dir=labels or ws.labels_dir,
+            models_dir=models_dir or ws.models_dir,
+            threshold=threshold,
         )
     except DangjianError as err:
         _fail(err)
@@ -445,7 +487,11 @@ def label_export(
     try:
         ws = _ws(ctx)
         path, n = classify.export_uncertain(
-            uncertain, out_csv, out_dir=out_dir, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir,
+            uncertain,
+            out_csv,
+            out_dir=out_dir,
+            taxonomy=taxonomy.value,
+            labels_dir=labels or ws.labels_dir,
             models_dir=models_dir or ws.models_dir,
         )
     except DangjianError as err:
@@ -508,7 +554,9 @@ def report_cmd(
 def plot_terms_cmd(
     terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识.")],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Output folder of `dangjian run`.")] = Path("data/processed"),
-    measure: Annotated[MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")] = MeasureChoice.per_10k,
+    measure: Annotated[
+        MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")
+    ] = MeasureChoice.per_10k,
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
 ):
     """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg."""
@@ -539,7 +587,6 @@ def plot_all_cmd(
         _fail(err)
     for path in paths:
         typer.echo(str(path))
-
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -170,8 +170,7 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise LexiconError(f"{_display(path)}: not UTF-8 ({err.reason} at byte {err.start})",
-                           "save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
+        raise LexiconError(f"{_display(path)}: not UTF-8 ({err.reason} at byte {err.start})", "save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
 
 
 def _split_aliases(cell: str) -> tuple[str, ...]:
@@ -213,7 +212,7 @@ def _parse_formulations(path: Path) -> tuple[list[Entry], list[str]]:
     except csv.Error as err:
         return [], [f"{shown}:1: unreadable CSV ({err})"]
     header = [h.strip() for h in header]
-    if tuple(header[: len(HEADER)]) != HEADER or any(h not in OPTIONAL for h in header[len(HEADER):]):
+    if tuple(header[: len(HEADER)]) != HEADER or any(h not in OPTIONAL for h in header[len(HEADER) :]):
         return [], [f"{shown}:1: wrong header {','.join(header)!r} (expected {','.join(HEADER)}[,{','.join(OPTIONAL)}])"]
 
     entries: list[Entry] = []
@@ -239,11 +238,11 @@ def _parse_formulations(path: Path) -> tuple[list[Entry], list[str]]:
         if len(row) < len(HEADER):
             problems.append(f"{where}: {len(row)} columns, expected {len(HEADER)} ({','.join(HEADER)})")
             continue
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
             problems.append(f"{where}: {len(row)} columns, expected {len(header)} (a comma inside a field needs quotes)")
             continue
         term, aliases_cell, category, year_cell, level, expansion = (c.strip() for c in row[: len(HEADER)])
-        kind = row[len(HEADER)].strip() if "kind" in header[len(HEADER):] and len(row) > len(HEADER) else ""
+        kind = row[len(HEADER)].strip() if "kind" in header[len(HEADER) :] and len(row) > len(HEADER) else ""
         ok = True
         if kind and kind not in KINDS:
             problems.append(f"{where}: bad kind {kind!r} (提法 or 术语, or empty to infer)")
@@ -353,14 +352,14 @@ def load_lexicon(lexicon_dir: Path | str | None = None) -> Lexicon:
 def _load_cached(base: str, fp: str) -> Lexicon:
     path = Path(base) / config.FORMULATIONS_FILE
     if not path.is_file():
-        raise LexiconError(f"no {config.FORMULATIONS_FILE} in {_display(Path(base))}",
-                           f"create it with the header {','.join(HEADER)} or pass --lexicon-dir")
+        raise LexiconError(
+            f"no {config.FORMULATIONS_FILE} in {_display(Path(base))}", f"create it with the header {','.join(HEADER)} or pass --lexicon-dir"
+        )
     entries, problems = _parse_formulations(path)
     if problems:
         shown = "\n  ".join(problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise LexiconError(f"{len(problems)} problem(s) in the lexicon:\n  {shown}{more}",
-                           "fix these rows (dangjian lexicon check lists them)")
+        raise LexiconError(f"{len(problems)} problem(s) in the lexicon:\n  {shown}{more}", "fix these rows (dangjian lexicon check lists them)")
     return Lexicon(entries, fingerprint=fp, path=path)
 
 
@@ -402,7 +401,7 @@ def add_entry(
     if not term:
         problems.append("empty term")
     if any(ch in term for ch in ',"\n\r' + ALIAS_SEP) or any(ch in a for a in aliases for ch in '"\n\r' + ALIAS_SEP):
-        problems.append("term and aliases may not contain , \" | or line breaks")
+        problems.append('term and aliases may not contain , " | or line breaks')
     if category not in CATEGORIES:
         problems.append(f"bad category {category!r} (one of {'/'.join(CATEGORIES)})")
     if level not in LEVELS:
@@ -423,9 +422,9 @@ def add_entry(
         owner = lex.by_term(form)
         if owner is not None:
             role = "the term" if owner.term == form else f"an alias of {owner.term}"
-            raise LexiconError(f"{form} is already in the lexicon as {role} "
-                               f"({_display(path)}:{owner.line})",
-                               "edit that row instead of adding a new one")
+            raise LexiconError(
+                f"{form} is already in the lexicon as {role} ({_display(path)}:{owner.line})", "edit that row instead of adding a new one"
+            )
 
     if path.is_file():
         existing = path.read_bytes().decode("utf-8")  # keeps a BOM as \ufeff

@@ -33,28 +33,62 @@ def _table(name: str, columns: list[str], **types: str) -> Table:
 
 DOCUMENTS = _table(
     "documents",
-    ["doc_id", "path", "title", "pub_date", "pub_year", "report_year", "year", "year_source", "genre", "org", "org_raw", "source",
-     "n_chars", "n_paragraphs", "encoding", "flags"],
-    pub_year="int", report_year="int", year="int", n_chars="int", n_paragraphs="int",
+    [
+        "doc_id",
+        "path",
+        "title",
+        "pub_date",
+        "pub_year",
+        "report_year",
+        "year",
+        "year_source",
+        "genre",
+        "org",
+        "org_raw",
+        "source",
+        "n_chars",
+        "n_paragraphs",
+        "encoding",
+        "flags",
+    ],
+    pub_year="int",
+    report_year="int",
+    year="int",
+    n_chars="int",
+    n_paragraphs="int",
 )
 PARAGRAPHS = _table("paragraphs", ["doc_id", "para_id", "heading", "kind", "text", "n_chars"], para_id="int", n_chars="int")
 REMOVED_LINES = _table("removed_lines", ["doc_id", "path", "line_no", "rule", "text"], line_no="int")
 INGEST_LOG = _table("ingest_log", ["path", "status", "reason"])
 TERM_COUNTS = _table("term_counts", ["doc_id", "year", "term", "count", "per_10k"], year="int", count="int", per_10k="float")
-TERM_TRENDS = _table("term_trends", ["year", "term", "count", "per_10k", "doc_share"],
-                     year="int", count="int", per_10k="float", doc_share="float")
+TERM_TRENDS = _table("term_trends", ["year", "term", "count", "per_10k", "doc_share"], year="int", count="int", per_10k="float", doc_share="float")
 CANDIDATES = _table("candidates", ["term", "method", "score", "doc_freq", "years", "example"], score="float", doc_freq="int")
-KEYWORD_FREQUENCIES = _table("keyword_frequencies", ["year", "word", "count", "per_10k", "doc_freq"],
-                             year="int", count="int", per_10k="float", doc_freq="int")
+KEYWORD_FREQUENCIES = _table(
+    "keyword_frequencies", ["year", "word", "count", "per_10k", "doc_freq"], year="int", count="int", per_10k="float", doc_freq="int"
+)
 KEYWORDS_BY_YEAR = _table("keywords_by_year", ["year", "word", "score"], year="int", score="float")
-CATEGORY_SHARES = _table("category_shares", ["year", "category", "share", "n_paragraphs", "n_chars"],
-                         year="int", share="float", n_paragraphs="int", n_chars="int")
+CATEGORY_SHARES = _table(
+    "category_shares", ["year", "category", "share", "n_paragraphs", "n_chars"], year="int", share="float", n_paragraphs="int", n_chars="int"
+)
 
 #: the tables of a run, by name, in the order a run writes them
-TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
-    DOCUMENTS, PARAGRAPHS, INGEST_LOG, TERM_COUNTS, TERM_TRENDS, CANDIDATES, KEYWORD_FREQUENCIES, KEYWORDS_BY_YEAR,
-    CATEGORY_SHARES, REMOVED_LINES,
-)})
+TABLES: Mapping[str, Table] = MappingProxyType(
+    {
+        t.name: t
+        for t in (
+            DOCUMENTS,
+            PARAGRAPHS,
+            INGEST_LOG,
+            TERM_COUNTS,
+            TERM_TRENDS,
+            CANDIDATES,
+            KEYWORD_FREQUENCIES,
+            KEYWORDS_BY_YEAR,
+            CATEGORY_SHARES,
+            REMOVED_LINES,
+        )
+    }
+)
 
 # derived frames (not files) whose columns the API and the report rely on
 FIRST_APPEARANCE_COLUMNS = ["term", "first_year_corpus", "first_year_national", "last_year_corpus", "n_docs"]
@@ -63,8 +97,24 @@ EXAMPLE_COLUMNS = ["doc_id", "para_id", "title", "year", "label", "text"]
 KWIC_COLUMNS = ["doc_id", "para_id", "title", "year", "left", "match", "right"]
 
 #: how a reader types a column of a CSV (every cell a string) by its name
-INT_COLUMNS = frozenset({"year", "pub_year", "report_year", "count", "n_chars", "n_paragraphs", "n_docs", "doc_freq", "para_id", "line_no",
-                         "first_year", "first_year_corpus", "last_year_corpus", "first_year_national"})
+INT_COLUMNS = frozenset(
+    {
+        "year",
+        "pub_year",
+        "report_year",
+        "count",
+        "n_chars",
+        "n_paragraphs",
+        "n_docs",
+        "doc_freq",
+        "para_id",
+        "line_no",
+        "first_year",
+        "first_year_corpus",
+        "last_year_corpus",
+        "first_year_national",
+    }
+)
 FLOAT_COLUMNS = frozenset({"per_10k", "doc_share", "share", "score"})
 BOOL_COLUMNS = frozenset({"uncertain"})
 PROBABILITY_PREFIX = "p_"

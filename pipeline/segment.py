@@ -224,16 +224,23 @@ def _enforce_spans(text, words, starts, ends, spans):
     i, n = 0, len(words)
     for s, e in spans:
         while i < n and ends[i] <= s:
-            out_s.append(starts[i]); out_e.append(ends[i]); i += 1
+            out_s.append(starts[i])
+            out_e.append(ends[i])
+            i += 1
         if i < n and starts[i] < s:  # crosses the span's start: keep the head
-            out_s.append(starts[i]); out_e.append(s); starts[i] = s
+            out_s.append(starts[i])
+            out_e.append(s)
+            starts[i] = s
         while i < n and ends[i] <= e:  # inside the span
             i += 1
-        out_s.append(s); out_e.append(e)
+        out_s.append(s)
+        out_e.append(e)
         if i < n and starts[i] < e:  # crosses the span's end: keep the tail for later
             starts[i] = e
     while i < n:
-        out_s.append(starts[i]); out_e.append(ends[i]); i += 1
+        out_s.append(starts[i])
+        out_e.append(ends[i])
+        i += 1
     return [text[a:b] for a, b in zip(out_s, out_e)], out_s, out_e
 
 

@@ -66,7 +66,7 @@ def _read_paths(path: Path) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise InputError(f"cannot read {path}: {err}", f"fix it or remove it; see `dangjian init --help` for the format") from err
+        raise InputError(f"cannot read {path}: {err}", "fix it or remove it; see `dangjian init --help` for the format") from err
     section = data.get("paths", {})
     if not isinstance(section, dict):
         raise InputError(f"{path}: [paths] must be a table", 'write e.g. `[paths]` then `lexicons = "lexicons"`')

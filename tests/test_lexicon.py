@@ -142,8 +142,9 @@ def test_cli_lexicon_check(tmp_path):
 
 def test_cli_lexicon_add(tmp_path):
     d = write_lexicon(tmp_path, GOOD)
-    res = runner.invoke(app, ["lexicon", "add", "五感", "--category", "组织", "--expansion", "规矩感等五种感受",
-                              "--aliases", "五种感受", "--dir", str(d)])
+    res = runner.invoke(
+        app, ["lexicon", "add", "五感", "--category", "组织", "--expansion", "规矩感等五种感受", "--aliases", "五种感受", "--dir", str(d)]
+    )
     assert res.exit_code == 0, res.output
     assert load_lexicon(d).by_term("五种感受").term == "五感"
     dup = runner.invoke(app, ["lexicon", "add", "五感", "--category", "组织", "--dir", str(d)])

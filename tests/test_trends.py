@@ -87,7 +87,17 @@ def build_tables(*, xss: bool = True, extra_year: int | None = 2022) -> dict[str
         doc_id = f"d{i:02d}"
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         for j, line in enumerate(lines):
-            paras.append({"doc_id": doc_id, "para_id": j, "heading": "", "kind": "body" if len(line) > 30 else "heading", "text": line, "n_chars": len(line), "label": _label(line)})
+            paras.append(
+                {
+                    "doc_id": doc_id,
+                    "para_id": j,
+                    "heading": "",
+                    "kind": "body" if len(line) > 30 else "heading",
+                    "text": line,
+                    "n_chars": len(line),
+                    "label": _label(line),
+                }
+            )
         docs.append(
             {
                 "doc_id": doc_id,
@@ -137,7 +147,11 @@ def build_out_dir(out_dir: Path, *, candidates: bool = True, parquet: bool = Tru
         "documents": docs.merge(trends.document_shares(paras, LABELS), on="doc_id", how="left"),
         "paragraphs": paras,
         "ingest_log": pd.DataFrame(
-            {"path": [f"sample/{n}" for n in YEARS] + ["broken.pdf", "<b>bad</b>.txt"], "status": ["ok"] * 5 + ["unreadable", "empty"], "reason": [""] * 5 + ["PDF has no text layer", "file is empty"]}
+            {
+                "path": [f"sample/{n}" for n in YEARS] + ["broken.pdf", "<b>bad</b>.txt"],
+                "status": ["ok"] * 5 + ["unreadable", "empty"],
+                "reason": [""] * 5 + ["PDF has no text layer", "file is empty"],
+            }
         ),
         "term_counts": tc,
         "term_trends": trends.term_trends(tc, docs),
@@ -147,7 +161,14 @@ def build_out_dir(out_dir: Path, *, candidates: bool = True, parquet: bool = Tru
     }
     if candidates:
         tables["candidates"] = pd.DataFrame(
-            {"term": ["四强党支部", "-负面清单", XSS], "method": ["pmi", "pmi", "pmi"], "score": [3.2, 2.1, 1.0], "doc_freq": [2, 1, 1], "years": ["2019", "2019|2020", "2022"], "example": ["深化“四强”党支部创建", "@example", XSS]}
+            {
+                "term": ["四强党支部", "-负面清单", XSS],
+                "method": ["pmi", "pmi", "pmi"],
+                "score": [3.2, 2.1, 1.0],
+                "doc_freq": [2, 1, 1],
+                "years": ["2019", "2019|2020", "2022"],
+                "example": ["深化“四强”党支部创建", "@example", XSS],
+            }
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
@@ -187,7 +208,13 @@ def test_term_counts_sums_duplicate_hits_and_drops_unknown_docs():
 # --------------------------------------------------------------------------- term_trends
 def test_term_trends_by_year_denominators_and_doc_share():
     docs = pd.DataFrame(
-        {"doc_id": ["a", "b", "c", "d"], "year": pd.array([2019, 2019, 2021, None], dtype="Int64"), "n_chars": [1000, 3000, 500, 800], "org": ["甲", "乙", "甲", ""], "source": ["s", "s", "s", "t"]}
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "year": pd.array([2019, 2019, 2021, None], dtype="Int64"),
+            "n_chars": [1000, 3000, 500, 800],
+            "org": ["甲", "乙", "甲", ""],
+            "source": ["s", "s", "s", "t"],
+        }
     )
     hits = pd.DataFrame({"doc_id": ["a", "c", "d", "b"], "term": ["两个维护", "两个维护", "两个维护", "四个意识"], "count": [2, 1, 7, 4]})
     tt = trends.term_trends(trends.term_counts(hits, docs), docs)
@@ -261,9 +288,7 @@ def test_keyword_frequencies_top_n_and_doc_freq(tables):
 
 def test_keywords_by_year_log_likelihood():
     docs = pd.DataFrame({"doc_id": ["a", "b"], "year": [2019, 2020], "n_chars": [100, 100]})
-    words = pd.DataFrame(
-        {"doc_id": ["a", "a", "b", "b"], "word": ["脱贫攻坚", "党建", "疫情防控", "党建"], "count": [10, 10, 10, 10]}
-    )
+    words = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "word": ["脱贫攻坚", "党建", "疫情防控", "党建"], "count": [10, 10, 10, 10]})
     kw = trends.keywords_by_year(words, docs, top=5)
     assert kw[["year", "word"]].values.tolist() == [[2019, "脱贫攻坚"], [2020, "疫情防控"]]
     # G2 for a=10 of c=20 vs b=0 of d=20: 2*10*ln(10/5) = 13.8629
@@ -327,14 +352,21 @@ def test_first_appearance(tables):
 def test_examples_rule_and_unknown_documents():
     """Long body paragraphs first, one per document before a second, then by year (unknown
     last); a paragraph of a document not in ``documents`` keeps an empty title and year."""
-    paras = pd.DataFrame({
-        "doc_id": ["a", "a", "b", "c", "zz"],
-        "para_id": [0, 1, 0, 0, 0],
-        "kind": ["heading", "body", "body", "body", "body"],
-        "label": ["作风建设"] * 5,
-        "text": ["作风建设", "持续整治形式主义官僚主义，为基层减负，作风建设永远在路上。", "作风建设是一项长期任务，必须常抓不懈、久久为功，驰而不息。",
-                 "作风建设要坚持问题导向，聚焦四风突出问题开展专项整治工作。", "作风建设要持之以恒，正风肃纪反腐，一体推进不敢腐不能腐不想腐。"],
-    })
+    paras = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b", "c", "zz"],
+            "para_id": [0, 1, 0, 0, 0],
+            "kind": ["heading", "body", "body", "body", "body"],
+            "label": ["作风建设"] * 5,
+            "text": [
+                "作风建设",
+                "持续整治形式主义官僚主义，为基层减负，作风建设永远在路上。",
+                "作风建设是一项长期任务，必须常抓不懈、久久为功，驰而不息。",
+                "作风建设要坚持问题导向，聚焦四风突出问题开展专项整治工作。",
+                "作风建设要持之以恒，正风肃纪反腐，一体推进不敢腐不能腐不想腐。",
+            ],
+        }
+    )
     docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "title": ["甲", "乙", "丙"], "year": [2021, 2019, None]})
     ex = trends.examples(paras, docs, term="作风建设", n=5)
     assert list(ex.columns) == trends.EXAMPLE_COLUMNS
@@ -345,7 +377,9 @@ def test_examples_rule_and_unknown_documents():
     assert trends.examples(paras, docs, term="作风建设", year=2021, n=5)["para_id"].tolist() == [1, 0]
     assert trends.examples(paras, docs, category="其他").empty
     index = trends.ExampleIndex(paras, docs)
-    assert index.records(index.pick(index.rows(term="四风"), 3)) == [{"doc_id": "c", "para_id": 0, "title": "丙", "year": None, "text": paras["text"][3]}]
+    assert index.records(index.pick(index.rows(term="四风"), 3)) == [
+        {"doc_id": "c", "para_id": 0, "title": "丙", "year": None, "text": paras["text"][3]}
+    ]
 
 
 def test_examples_filters_and_aliases(tables):

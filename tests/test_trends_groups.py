@@ -14,10 +14,15 @@ from pipeline.orgs import OrgNames, load_orgs, pattern_name
 
 
 def _docs():
-    return pd.DataFrame({
-        "doc_id": ["a", "b", "c", "d"], "year": [2020, 2020, 2021, 2021], "n_chars": [1000, 1000, 2000, 2000],
-        "genre": ["述职", "述职", "民主生活会", ""], "org": ["X党委", "X党委", "Y党委", "Y党委"],
-    })
+    return pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "year": [2020, 2020, 2021, 2021],
+            "n_chars": [1000, 1000, 2000, 2000],
+            "genre": ["述职", "述职", "民主生活会", ""],
+            "org": ["X党委", "X党委", "Y党委", "Y党委"],
+        }
+    )
 
 
 def test_term_trends_and_category_shares_by_any_document_column():
@@ -48,11 +53,19 @@ def test_keyness_g2_matches_the_formula_and_is_signed():
     assert "其他词" not in out.index or out.loc["其他词", "g2"] == 0
 
 
-@pytest.mark.parametrize("raw, canonical", [
-    ("中共绍兴市第一中学委员会", "绍兴市第一中学党委"), ("中共绍兴一中党委", "绍兴一中党委"), ("某公司党委会", "某公司党委"),
-    ("中国共产党某县纪律检查委员会", "某县纪委"), ("中共某校高三年级支部委员会", "某校高三年级支部"),
-    ("共青团某中学委员会", "共青团某中学团委"), (" 某  局党组 ", "某局党组"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw, canonical",
+    [
+        ("中共绍兴市第一中学委员会", "绍兴市第一中学党委"),
+        ("中共绍兴一中党委", "绍兴一中党委"),
+        ("某公司党委会", "某公司党委"),
+        ("中国共产党某县纪律检查委员会", "某县纪委"),
+        ("中共某校高三年级支部委员会", "某校高三年级支部"),
+        ("共青团某中学委员会", "共青团某中学团委"),
+        (" 某  局党组 ", "某局党组"),
+        ("", ""),
+    ],
+)
 def test_org_patterns(raw, canonical):
     assert pattern_name(raw) == canonical
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -27,11 +25,14 @@ def test_the_nearest_toml_upward_wins_and_paths_are_relative_to_it(tmp_path):
     assert ws.config_file == tmp_path / "dangjian.toml"
 
 
-@pytest.mark.parametrize("body, message", [
-    ("[paths\n", "cannot read"),
-    ('[paths]\nlexicon = "x"\n', "unknown key"),
-    ("[paths]\nlabels = 3\n", "must be a folder name"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[paths\n", "cannot read"),
+        ('[paths]\nlexicon = "x"\n', "unknown key"),
+        ("[paths]\nlabels = 3\n", "must be a folder name"),
+    ],
+)
 def test_a_bad_toml_is_one_clear_error(tmp_path, body, message):
     (tmp_path / "dangjian.toml").write_text(body, encoding="utf-8")
     with pytest.raises(InputError, match=message):

@@ -117,8 +117,23 @@ _EXPORTS: dict[str, str] = {
     "export_uncertain": "frames",
     "import_labels": "frames",
 }
-_SUBMODULES = ("inputs", "candidates", "features", "analyzer", "files", "scorer", "export", "steps", "model",
-               "data", "evaluate", "persist", "training", "registry", "frames")
+_SUBMODULES = (
+    "inputs",
+    "candidates",
+    "features",
+    "analyzer",
+    "files",
+    "scorer",
+    "export",
+    "steps",
+    "model",
+    "data",
+    "evaluate",
+    "persist",
+    "training",
+    "registry",
+    "frames",
+)
 
 __all__ = sorted(_EXPORTS)
 

@@ -67,8 +67,7 @@ def _groups(data: pd.DataFrame) -> np.ndarray:
     return np.where(doc == "", "row:" + pd.Series(range(len(data)), index=data.index).astype(str), doc)
 
 
-def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int = 5, seed: int = SEED,
-                   lexicon_dir=None, **params) -> dict:
+def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int = 5, seed: int = SEED, lexicon_dir=None, **params) -> dict:
     """Stratified, doc-grouped k-fold CV of one candidate on the four-way labels.
     Returns {'macro_f1': mean, 'std': sd, 'folds': [...], 'accuracy': mean, 'pred': out-of-fold}."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -86,5 +85,11 @@ def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int
         pred[te] = p
         scores.append(f1_score(y[te], p, average="macro"))
         accs.append(accuracy_score(y[te], p))
-    return {"model": model, "macro_f1": float(np.mean(scores)), "std": float(np.std(scores)),
-            "accuracy": float(np.mean(accs)), "folds": [float(s) for s in scores], "pred": pred}
+    return {
+        "model": model,
+        "macro_f1": float(np.mean(scores)),
+        "std": float(np.std(scores)),
+        "accuracy": float(np.mean(accs)),
+        "folds": [float(s) for s in scores],
+        "pred": pred,
+    }

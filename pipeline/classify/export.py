@@ -30,9 +30,12 @@ def export_content(clf) -> tuple[dict, dict]:
     """(arrays, meta) of a fitted ParagraphClassifier, or ModelError if its pipeline is not a
     char n-gram TF-IDF -> linear model this module can reproduce. Reads attributes only (sklearn
     is already loaded by whoever holds ``clf``)."""
+
     def unsupported(why: str):
-        return ModelError(f"model {getattr(clf, 'model', '?')!r} cannot be exported for fast scoring: {why}",
-                          "use the default model or the sklearn path (get_classifier)")
+        return ModelError(
+            f"model {getattr(clf, 'model', '?')!r} cannot be exported for fast scoring: {why}",
+            "use the default model or the sklearn path (get_classifier)",
+        )
 
     steps = clf.pipeline_.named_steps
     if list(steps) != ["frame", "features", "clf"]:
@@ -47,9 +50,12 @@ def export_content(clf) -> tuple[dict, dict]:
     vec = ct.named_transformers_["char"]
     pre = vec.preprocessor
     checks = {
-        "analyzer": vec.analyzer == "char", "input": vec.input == "content",
+        "analyzer": vec.analyzer == "char",
+        "input": vec.input == "content",
         "preprocessor": getattr(pre, "__module__", "").startswith("pipeline.classify") and getattr(pre, "__qualname__", "") == "char_preprocess",
-        "norm": vec.norm == "l2", "use_idf": bool(vec.use_idf), "binary": not vec.binary,
+        "norm": vec.norm == "l2",
+        "use_idf": bool(vec.use_idf),
+        "binary": not vec.binary,
         "dtype": np.dtype(vec.dtype) in (np.dtype(np.float32), np.dtype(np.float64)),
         "ngram_range": 1 <= vec.ngram_range[0] <= vec.ngram_range[1] <= 3,
     }
@@ -140,8 +146,10 @@ def write_export(clf, skops_path, info: dict | None = None, *, verify: bool = Tr
         got = scorer.predict_proba(probes)
         diff = float(np.max(np.abs(want - got))) if want.size else 0.0
         if not (diff <= VERIFY_ATOL) or list(clf.labels_) != scorer.labels_:
-            raise ExportMismatch(f"the fast export of {skops_path.name} does not reproduce the model (max |Δp| {diff:.2e})",
-                             "report this; `dangjian classify --explain` uses the sklearn path meanwhile")
+            raise ExportMismatch(
+                f"the fast export of {skops_path.name} does not reproduce the model (max |Δp| {diff:.2e})",
+                "report this; `dangjian classify --explain` uses the sklearn path meanwhile",
+            )
     buf = io.BytesIO()
     np.savez(buf, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8), **arrays)
     out = export_path(skops_path)
@@ -161,14 +169,18 @@ def export_matches(skops_path, info: dict | None) -> bool:
         size = skops_path.stat().st_size
     except OSError:
         return False
-    return (meta.get("export_format") == EXPORT_FORMAT and meta.get("fingerprint") == info.get("fingerprint")
-            and meta.get("model_sha256") == info.get("model_sha256") and meta.get("skops_size") == size)
+    return (
+        meta.get("export_format") == EXPORT_FORMAT
+        and meta.get("fingerprint") == info.get("fingerprint")
+        and meta.get("model_sha256") == info.get("model_sha256")
+        and meta.get("skops_size") == size
+    )
 
 
 def _read_export_meta(path) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(bytes(npz["meta"]).decode("utf-8"))
-    except Exception:  # noqa: BLE001 - missing or unreadable: not a usable export
+    except Exception:
         return None
     return meta if isinstance(meta, dict) else None

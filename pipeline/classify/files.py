@@ -88,5 +88,9 @@ def read_sidecar(path) -> dict | None:
 
 def wanted_sidecar(labels_dir, lexicon_dir=None) -> dict:
     """Sidecar values a model must have to count as trained on the current labels/taxonomy."""
-    return {"training_data_sha256": labels_hash(labels_dir), "features_sha256": features_hash(lexicon_dir, DEFAULT_MODEL),
-            "format": MODEL_FORMAT_VERSION, "model": DEFAULT_MODEL}
+    return {
+        "training_data_sha256": labels_hash(labels_dir),
+        "features_sha256": features_hash(lexicon_dir, DEFAULT_MODEL),
+        "format": MODEL_FORMAT_VERSION,
+        "model": DEFAULT_MODEL,
+    }

@@ -58,8 +58,9 @@ def classify_frame(df: pd.DataFrame, clf, *, threshold: float = 0.5, explain: bo
     return out
 
 
-def classify_csv(in_path, out_path, *, taxonomy: str = "four", explain: bool = False, labels_dir=None,
-                 models_dir=None, threshold: float = 0.5) -> ClassifyResult:
+def classify_csv(
+    in_path, out_path, *, taxonomy: str = "four", explain: bool = False, labels_dir=None, models_dir=None, threshold: float = 0.5
+) -> ClassifyResult:
     """Read any CSV with a ``text`` column (optional ``heading``), write it back with labels.
     Scores with the fast scorer (as ``dangjian run`` does); ``explain`` needs the sklearn model."""
     from pipeline.csvio import write_csv
@@ -103,8 +104,7 @@ def evaluate_csv(gold_path, out_path=None, *, taxonomy: str = "four", labels_dir
     return ev, out_path
 
 
-def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", labels_dir=None,
-                     models_dir=None) -> tuple[Path, int]:
+def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", labels_dir=None, models_dir=None) -> tuple[Path, int]:
     """The ``n`` paragraphs of ``OUT_DIR/paragraphs.csv`` the model is least sure of, with their
     ``p_`` columns, the model's guess as ``predicted`` and an empty ``label`` to fill in."""
     from pipeline.config import PROCESSED_DIR
@@ -160,13 +160,15 @@ def import_labels(path, *, labels_dir=None, taxonomy: str = "four") -> tuple[Pat
             f"{Path(path).name}: labels outside the {taxonomy!r} taxonomy: {', '.join(bad)}",
             f"use one of: {', '.join(tax.labels)}" + ("" if taxonomy == "six" else " (or --taxonomy six)"),
         )
-    out = pd.DataFrame({
-        "doc": df["doc"] if "doc" in df.columns else (df["doc_id"] if "doc_id" in df.columns else ""),
-        "para_id": df["para_id"] if "para_id" in df.columns else "",
-        "text": df["text"],
-        "label": df["label"].map(dict(tax.rollup)),
-        "note": df["note"] if "note" in df.columns else "",
-    })
+    out = pd.DataFrame(
+        {
+            "doc": df["doc"] if "doc" in df.columns else (df["doc_id"] if "doc_id" in df.columns else ""),
+            "para_id": df["para_id"] if "para_id" in df.columns else "",
+            "text": df["text"],
+            "label": df["label"].map(dict(tax.rollup)),
+            "note": df["note"] if "note" in df.columns else "",
+        }
+    )
     if taxonomy == "six":
         out["label6"] = df["label"].to_numpy()
     out = out.drop_duplicates(subset="text", keep="last")

@@ -59,8 +59,7 @@ def coerce_texts(texts) -> list[str]:
     out = []
     for t in texts:
         if type(t) is not str:  # as as_frame: missing -> '', anything else -> str
-            missing = (t is None or (isinstance(t, float) and math.isnan(t))
-                       or type(t).__name__ in ("NAType", "NaTType"))
+            missing = t is None or (isinstance(t, float) and math.isnan(t)) or type(t).__name__ in ("NAType", "NaTType")
             t = "" if missing else str(t)
         out.append(t)
     return out

@@ -57,14 +57,22 @@ def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: 
     spec = SPECS[model]
     C = spec["C"] if C is None else C
     char = TfidfVectorizer(
-        analyzer="char", ngram_range=spec["ngram"], min_df=2, sublinear_tf=spec["sublinear"],
-        preprocessor=char_preprocess, dtype=np.float32,
+        analyzer="char",
+        ngram_range=spec["ngram"],
+        min_df=2,
+        sublinear_tf=spec["sublinear"],
+        preprocessor=char_preprocess,
+        dtype=np.float32,
     )
     branches = [("char", char, TEXT)]
     if spec["words"]:
         word = TfidfVectorizer(
-            tokenizer=segment_tokens, token_pattern=None, lowercase=False, min_df=2,
-            sublinear_tf=spec["sublinear"], dtype=np.float32,
+            tokenizer=segment_tokens,
+            token_pattern=None,
+            lowercase=False,
+            min_df=2,
+            sublinear_tf=spec["sublinear"],
+            dtype=np.float32,
         )
         branches += [("word", word, TEXT), ("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT)]
     if use_heading:
@@ -145,9 +153,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         self.rollup_ = dict(tax.rollup)
         self.keywords_ = {lab: list(ws) for lab, ws in tax.keywords.items()}
         base_keywords = {lab: list(ws) for lab, ws in four.keywords.items()}
-        self.pipeline_ = build_pipeline(
-            self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir
-        )
+        self.pipeline_ = build_pipeline(self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir)
         self.pipeline_.fit(frame, y4)
         self.classes_ = np.asarray(self.labels_, dtype=object)
         self.fingerprint_ = self._fingerprint(frame, y4)
@@ -160,9 +166,21 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
 
         h = hashlib.sha256()
         params = {k: str(v) for k, v in sorted(self.get_params().items())}
-        h.update(json.dumps([params, self.labels_, self.rollup_, self.keywords_, self.use_heading_,
-                             MODEL_FORMAT_VERSION, sklearn.__version__, features_hash(self.lexicon_dir, self.model)],
-                            ensure_ascii=False).encode())
+        h.update(
+            json.dumps(
+                [
+                    params,
+                    self.labels_,
+                    self.rollup_,
+                    self.keywords_,
+                    self.use_heading_,
+                    MODEL_FORMAT_VERSION,
+                    sklearn.__version__,
+                    features_hash(self.lexicon_dir, self.model),
+                ],
+                ensure_ascii=False,
+            ).encode()
+        )
         for t, hd, lab in zip(frame[TEXT], frame[HEADING], y4):
             h.update(f"{t}\x1f{hd}\x1f{lab}\x1e".encode())
         return h.hexdigest()[:16]
@@ -177,8 +195,9 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
     def _proba_array(self, frame: pd.DataFrame) -> np.ndarray:
         # four-way: reorder; six-way: split each base probability among its children by keyword
         # hits (the same function as the fast scorer, pipeline.classify.features)
-        return split_proba(self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_,
-                           self.rollup_, self.keywords_, self.split_alpha)
+        return split_proba(
+            self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_, self.rollup_, self.keywords_, self.split_alpha
+        )
 
     def predict_proba(self, X) -> pd.DataFrame:
         """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""

@@ -172,4 +172,3 @@ def current_fingerprint(taxonomy: str = "four", labels_dir=None, models_dir=None
 def load_scorer(settings) -> LinearScorer:
     """get_scorer for a pipeline.config.Settings (as ``load_model``)."""
     return get_scorer(settings.taxonomy, settings.labels_dir, settings.models_dir, settings.lexicon_dir)
-

@@ -314,9 +314,18 @@ class LinearScorer:
                 words.append("".join(chr(by_id[d]) for d in reversed(ids)))
         joined = "".join(words)
         return [
-            joined, " ".join(words), "\n\n".join(words[:40]), joined[::-1],
-            "", " ", "\t", "\n \u3000", "2024年12月31日  全面从严治党１２３ 加强\u3000\u3000党的建设\t\t作风",
-            "Party building 党建 ABC abc ＡＢＣ", "😀坚持党的领导😀 𠀀𪚥", "\x00\x01 ¥ € 一 二",
+            joined,
+            " ".join(words),
+            "\n\n".join(words[:40]),
+            joined[::-1],
+            "",
+            " ",
+            "\t",
+            "\n \u3000",
+            "2024年12月31日  全面从严治党１２３ 加强\u3000\u3000党的建设\t\t作风",
+            "Party building 党建 ABC abc ＡＢＣ",
+            "😀坚持党的领导😀 𠀀𪚥",
+            "\x00\x01 ¥ € 一 二",
         ]
 
 

@@ -32,17 +32,19 @@ class TrainResult:
     meta: dict = field(default_factory=dict)
 
     def text(self) -> str:
-        lines = [f"trained {self.classifier.model} ({self.meta.get('taxonomy')}) on {self.n} paragraphs: "
-                 + ", ".join(f"{k} {v}" for k, v in self.counts.items())]
+        lines = [
+            f"trained {self.classifier.model} ({self.meta.get('taxonomy')}) on {self.n} paragraphs: "
+            + ", ".join(f"{k} {v}" for k, v in self.counts.items())
+        ]
         if self.cv:
-            lines.append(f"{len(self.cv['folds'])}-fold CV macro-F1 {self.cv['macro_f1']:.3f} ± {self.cv['std']:.3f}"
-                         f" (accuracy {self.cv['accuracy']:.3f})")
+            lines.append(
+                f"{len(self.cv['folds'])}-fold CV macro-F1 {self.cv['macro_f1']:.3f} ± {self.cv['std']:.3f} (accuracy {self.cv['accuracy']:.3f})"
+            )
         lines.append(f"saved {self.path}")
         return "\n".join(lines)
 
 
-def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_dir=None,
-          model: str = DEFAULT_MODEL, cv: bool = False) -> TrainResult:
+def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_dir=None, model: str = DEFAULT_MODEL, cv: bool = False) -> TrainResult:
     """Fit on every CSV in ``labels_dir`` and save under ``models_dir``; optional CV summary."""
     from pipeline.config import LABELS_DIR, LEXICON_DIR
 

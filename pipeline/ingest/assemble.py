@@ -15,13 +15,15 @@ from pipeline.ingest.boilerplate import clean_lines
 from pipeline.ingest.dates import PUBDATE, SIGN_DATE, filename_date, iso, text_year
 from pipeline.ingest.decode import Decoded
 from pipeline.ingest.model import Document
-from pipeline.ingest.period import covered_year, genre_of
 from pipeline.ingest.paragraphs import SHI_RX, heading_level, structure
+from pipeline.ingest.period import covered_year, genre_of
 
 MIN_YEAR = 1900
 _SOURCE = re.compile(r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[:：]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印)")
 _AUTHOR_SYS = re.compile(r"作者系\s*([^)）;；。]{2,60})")
-_ORG_SUFFIX = re.compile(r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$")
+_ORG_SUFFIX = re.compile(
+    r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$"
+)
 
 
 def _spaced(text: str) -> str:
@@ -155,8 +157,12 @@ def _dates(title: str, opening: list[str], name: str, published: str, signature:
     if fn_year is not None and not MIN_YEAR <= fn_year <= max_year:
         fn_year, fn_date = None, ""
     pub_date, pub_source = "", ""
-    for value, rule in ((sheet.get("pub_date", ""), "sheet"), (published, "published"), (signature, "signature"),
-                        (fn_date or (str(fn_year) if fn_year else ""), "filename")):
+    for value, rule in (
+        (sheet.get("pub_date", ""), "sheet"),
+        (published, "published"),
+        (signature, "signature"),
+        (fn_date or (str(fn_year) if fn_year else ""), "filename"),
+    ):
         if value:
             pub_date, pub_source = value, rule
             break

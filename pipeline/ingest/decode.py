@@ -85,7 +85,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[:200000]).best()
-    except Exception:  # noqa: BLE001
+    except Exception:
         best = None
     if best is not None and best.encoding not in ("utf_8", "gb18030", "big5"):
         try:

@@ -14,7 +14,6 @@ from pipeline.config import Settings
 from pipeline.ingest.decode import Decoded, decode_bytes, looks_binary
 from pipeline.ingest.model import Skip
 from pipeline.ingest.pdflines import join_pdf_lines
-from pipeline.ingest.paragraphs import heading_level
 
 TEXT_EXT = {".txt", ".md", ".text", ".markdown"}
 HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
@@ -24,10 +23,38 @@ SUPPORTED_EXT = TEXT_EXT | HTML_EXT | {".docx", ".pdf"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select", "svg", "template", "object")
 _HTML_BLOCK = {
-    "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-    "section", "article", "blockquote", "pre", "dd", "dt", "dl", "hr", "td", "th", "main", "body", "title",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "td",
+    "th",
+    "main",
+    "body",
+    "title",
 }
-_BOILER_ATTR = re.compile(r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|location|position|footer|foot|bottom|share|sharing|bdshare|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination|pre_?next|prev_?next)([\s_\-]|$)", re.I)
+_BOILER_ATTR = re.compile(
+    r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|location|position|footer|foot|bottom|share|sharing|bdshare|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination|pre_?next|prev_?next)([\s_\-]|$)",
+    re.I,
+)
 
 
 def decode_html(data: bytes) -> Decoded:
@@ -36,7 +63,8 @@ def decode_html(data: bytes) -> Decoded:
     m = _META_CHARSET.search(data[:4096])
     declared = m.group(1).decode("ascii", "ignore") if m else None
     decoded = decode_bytes(data, declared)
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     markup = re.sub(r"^<\?xml[^>]*\?>", "", decoded.text.lstrip())
     if not markup.strip():
@@ -111,7 +139,7 @@ def decode_docx(path: Path, data: bytes, settings: Settings) -> Decoded:
         raise Skip("unsupported", "python-docx is not installed: pip install python-docx") from err
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise Skip("unreadable", f"corrupt .docx: {type(err).__name__}: {err}"[:300]) from err
     lines: list[tuple[str, str]] = []
     body = document.element.body
@@ -156,14 +184,14 @@ def decode_pdf(path: Path, data: bytes) -> Decoded:
                     raise Skip("unreadable", "encrypted PDF (password required); export an unprotected copy")
             except Skip:
                 raise
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 raise Skip("unreadable", f"encrypted PDF cannot be opened: {err}"[:300]) from err
         pages = []
         for page in reader.pages:
             pages.append(page.extract_text() or "")
     except Skip:
         raise
-    except (PdfReadError, Exception) as err:  # noqa: BLE001
+    except (PdfReadError, Exception) as err:
         raise Skip("unreadable", f"corrupt or malformed PDF: {type(err).__name__}: {err}"[:300]) from err
     raw = "\n".join(pages)
     if T.han_count(raw) < 10 and len(re.sub(r"\s", "", raw)) < 50:

@@ -87,8 +87,25 @@ class Document:
         } | {k: v for k, v in self.meta.items() if k not in _CORE_COLUMNS}
 
 
-_CORE_COLUMNS = frozenset({"doc_id", "path", "title", "pub_date", "pub_year", "report_year", "year", "year_source", "genre", "org",
-                           "source", "n_chars", "n_paragraphs", "encoding", "flags"})
+_CORE_COLUMNS = frozenset(
+    {
+        "doc_id",
+        "path",
+        "title",
+        "pub_date",
+        "pub_year",
+        "report_year",
+        "year",
+        "year_source",
+        "genre",
+        "org",
+        "source",
+        "n_chars",
+        "n_paragraphs",
+        "encoding",
+        "flags",
+    }
+)
 
 
 @dataclass

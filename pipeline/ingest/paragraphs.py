@@ -7,7 +7,6 @@ import re
 
 from pipeline.ingest.model import Paragraph
 
-
 # --------------------------------------------------------------------------- headings
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _HEADING_RX: list[tuple[int, re.Pattern]] = [

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.ingest.period import parse_when
 from pipeline.ingest.model import LogRow
-
+from pipeline.ingest.period import parse_when
 
 _FILE_COLS = ("file", "path", "filename", "file_name", "文件", "文件名", "路径")
 _YEAR_COLS = ("year", "年份", "年度")
@@ -42,7 +41,7 @@ def read_sheets(sheets: list[Path], raw_dir: Path) -> tuple[dict[str, dict], lis
             else:
                 sep = "\t" if sheet.suffix.lower() == ".tsv" else ","
                 df = pd.read_csv(sheet, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        except Exception as err:  # noqa: BLE001 - any parser failure is one log line
+        except Exception as err:
             log.append(LogRow(rel, "unreadable", f"metadata sheet cannot be parsed: {type(err).__name__}: {err}"[:300]))
             continue
         cols = {str(c).strip().lower(): c for c in df.columns}
@@ -115,6 +114,11 @@ def unmatched_rows(meta: dict[str, dict], files: list[str]) -> list[LogRow]:
         if id(entry) not in used:
             out.append(LogRow(f"{entry['sheet']}:{entry['row']}", "sheet-row", f"{entry['file']} matches no input file; row not used"))
         elif "/" not in entry["file"] and names.get(entry["file"], 0) > 1:
-            out.append(LogRow(f"{entry['sheet']}:{entry['row']}", "sheet-row",
-                              f"{entry['file']} matches {names[entry['file']]} input files by name; write its folder too (e.g. sub/{entry['file']})"))
+            out.append(
+                LogRow(
+                    f"{entry['sheet']}:{entry['row']}",
+                    "sheet-row",
+                    f"{entry['file']} matches {names[entry['file']]} input files by name; write its folder too (e.g. sub/{entry['file']})",
+                )
+            )
     return out

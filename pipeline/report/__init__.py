@@ -51,7 +51,7 @@ _EXPORTS: dict[str, str] = {
 }
 _SUBMODULES = ("canvas", "charts", "figures", "fonts", "layout", "notebook", "page", "truetype")
 
-__all__ = sorted(_EXPORTS)  # noqa: PLE0605 - a list, as ruff cannot see
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str):

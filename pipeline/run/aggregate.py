@@ -4,8 +4,9 @@ documents with their shares), computed by :mod:`pipeline.trends` from the collec
 from __future__ import annotations
 
 
-def aggregate_tables(docs, paras, log, hits, words, labels: list[str], *, orgs=None, by: tuple[str, ...] = (),
-                     group_words: dict | None = None) -> dict:
+def aggregate_tables(
+    docs, paras, log, hits, words, labels: list[str], *, orgs=None, by: tuple[str, ...] = (), group_words: dict | None = None
+) -> dict:
     """name -> frame of every table written from the frames (see ``collector.frames``).
 
     ``orgs`` (a :class:`pipeline.orgs.OrgNames`) normalises ``org`` (the raw name is kept as

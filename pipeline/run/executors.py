@@ -106,7 +106,9 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
                 try:
                     yield solo.submit(worker.process_file, *t).result()
                 except BrokenProcessPool:
-                    yield worker.failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
+                    yield worker.failed(
+                        Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)"
+                    )
                 finally:
                     solo.shutdown(wait=False, cancel_futures=True)
             pool = _pool(settings, workers)

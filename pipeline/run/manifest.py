@@ -13,8 +13,16 @@ from pipeline.run.summary import RunSummary
 
 MANIFEST = "manifest.json"
 OUTPUT_NAMES = (
-    "documents", "paragraphs", "ingest_log", "removed_lines", "term_counts", "term_trends",
-    "candidates", "keyword_frequencies", "keywords_by_year", "category_shares",
+    "documents",
+    "paragraphs",
+    "ingest_log",
+    "removed_lines",
+    "term_counts",
+    "term_trends",
+    "candidates",
+    "keyword_frequencies",
+    "keywords_by_year",
+    "category_shares",
 )
 
 
@@ -49,6 +57,14 @@ def write_manifest(out_dir: Path, key: str, summary: RunSummary) -> None:
 
     write_text(
         manifest_path(out_dir),
-        json.dumps({"key": key, "counts": dict(summary.counts), "n_documents": summary.n_documents,
-                    "n_paragraphs": summary.n_paragraphs, "problems": summary.problems}, ensure_ascii=False),
+        json.dumps(
+            {
+                "key": key,
+                "counts": dict(summary.counts),
+                "n_documents": summary.n_documents,
+                "n_paragraphs": summary.n_paragraphs,
+                "problems": summary.problems,
+            },
+            ensure_ascii=False,
+        ),
     )

@@ -39,7 +39,20 @@ from pipeline.run.summary import RunSummary, summarize
 from pipeline.run.worker import ingest_only_task
 
 
-def _start(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool, found=None, pool=None, while_waiting=None):
+def _start(
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    *,
+    analyse_docs: bool,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    progress: bool,
+    found=None,
+    pool=None,
+    while_waiting=None,
+):
     """The run's tasks (one per file), the discovery and sheet log rows, and the iterator of
     worker results in input order (ingest only, the local pool, or Dask)."""
     from pipeline.ingest import read_sheets, sheet_lookup, unmatched_rows
@@ -127,9 +140,19 @@ def run(
         labels = model_labels(settings)  # trains first if the labels changed (before any fork)
         workers = workers or default_workers()
         pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
-        tasks, logs, it = _start(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine,
-                                 scheduler=scheduler, progress=progress, found=found, pool=pool,
-                                 while_waiting=import_aggregates)
+        tasks, logs, it = _start(
+            raw_dir,
+            out_dir,
+            settings,
+            analyse_docs=True,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+            found=found,
+            pool=pool,
+            while_waiting=import_aggregates,
+        )
         acc = collector.Collector(tables.para_writer(out_dir, labels), tables.removed_writer(out_dir))
         lap("setup")
         discovery = charts = None
@@ -143,8 +166,9 @@ def run(
             docs, paras, log, hits, words = collector.frames(acc, by=settings.group_by)
             from pipeline.orgs import load_orgs
 
-            aggregates = aggregate_tables(docs, paras, log, hits, words, labels, orgs=load_orgs(settings.lexicon_dir),
-                                          by=settings.group_by, group_words=acc.group_words)
+            aggregates = aggregate_tables(
+                docs, paras, log, hits, words, labels, orgs=load_orgs(settings.lexicon_dir), by=settings.group_by, group_words=acc.group_words
+            )
             # the charts need only the aggregates: a second process draws them from these
             # frames while this one writes the tables and then report.html
             charts = Forked(draw_charts, out_dir, {k: aggregates[k] for k in CHART_TABLES}) if report and len(docs) else None

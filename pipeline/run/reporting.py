@@ -40,6 +40,6 @@ def write_report(out_dir: Path, charts) -> list[str]:
         _touch(charts.result)  # drawn from the tables just written: not stale
         files.append(f"figures/ ({len(charts.result)} files)")
         files.append("report.html")
-    except Exception as err:  # noqa: BLE001 - the tables are written; a chart/report failure is reported
+    except Exception as err:
         files.append(f"(report failed: {type(err).__name__}: {err})")
     return files

@@ -57,8 +57,9 @@ def _words(paragraphs: pd.DataFrame, segmenter, stopwords) -> tuple[Counter, int
     return counts, total
 
 
-def keyness_table(tables, a, b=None, *, top: int = 30, min_count: int = 3, words: bool = True, lexicon=None,
-                  stopwords: Iterable[str] = ()) -> pd.DataFrame:
+def keyness_table(
+    tables, a, b=None, *, top: int = 30, min_count: int = 3, words: bool = True, lexicon=None, stopwords: Iterable[str] = ()
+) -> pd.DataFrame:
     """Formulations and words most distinctive of group ``a`` against ``b`` (default: the rest).
 
     ``tables`` is a :class:`pipeline.store.runs.RunTables`. Formulation rates are per 10,000
@@ -78,10 +79,17 @@ def keyness_table(tables, a, b=None, *, top: int = 30, min_count: int = 3, words
     if not tc.empty:
         ids = tc["doc_id"].astype(str)
         count = pd.to_numeric(tc["count"], errors="coerce").fillna(0)
-        parts.append(trends.keyness(count[ids.isin(ids_a)].groupby(tc["term"][ids.isin(ids_a)]).sum(),
-                                    count[ids.isin(ids_b)].groupby(tc["term"][ids.isin(ids_b)]).sum(),
-                                    total_a=float(chars[mask_a].sum()), total_b=float(chars[mask_b].sum()),
-                                    kind="formulation", top=top, min_count=min_count))
+        parts.append(
+            trends.keyness(
+                count[ids.isin(ids_a)].groupby(tc["term"][ids.isin(ids_a)]).sum(),
+                count[ids.isin(ids_b)].groupby(tc["term"][ids.isin(ids_b)]).sum(),
+                total_a=float(chars[mask_a].sum()),
+                total_b=float(chars[mask_b].sum()),
+                kind="formulation",
+                top=top,
+                min_count=min_count,
+            )
+        )
     paras = tables.paragraphs
     if words and not paras.empty:
         from pipeline.segment import make_segmenter
@@ -92,8 +100,15 @@ def keyness_table(tables, a, b=None, *, top: int = 30, min_count: int = 3, words
         pid = body["doc_id"].astype(str)
         wa, na = _words(body[pid.isin(ids_a)], seg, stop)
         wb, nb = _words(body[pid.isin(ids_b)], seg, stop)
-        parts.append(trends.keyness(pd.Series(wa, dtype="int64"), pd.Series(wb, dtype="int64"), total_a=na, total_b=nb,
-                                    kind="word", top=top, min_count=min_count))
-    out = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else pd.DataFrame(columns=trends.KEYNESS_COLUMNS)
+        parts.append(
+            trends.keyness(
+                pd.Series(wa, dtype="int64"), pd.Series(wb, dtype="int64"), total_a=na, total_b=nb, kind="word", top=top, min_count=min_count
+            )
+        )
+    out = (
+        pd.concat([p for p in parts if not p.empty], ignore_index=True)
+        if any(not p.empty for p in parts)
+        else pd.DataFrame(columns=trends.KEYNESS_COLUMNS)
+    )
     out.attrs.update({"a": str(a), "b": str(b) if b is not None else "the rest", "n_docs_a": int(mask_a.sum()), "n_docs_b": int(mask_b.sum())})
     return out

@@ -25,6 +25,7 @@ from pipeline.csvio import (  # noqa: F401 - re-exported
     write_parquet,
 )
 
+
 class TableWriter:
     """Stream rows into ``path`` (.csv, BOM, formula-escaped) and a ``.parquet`` copy with the
     original text, in bounded memory; both appear atomically on ``commit``, never half-written.

@@ -38,8 +38,11 @@ def kwic(
     if entry is None:
         entry = Entry(term, (), "综合", None, "local", "", 0)
     matcher = TermMatcher(Lexicon([entry]))
-    docs = documents.drop_duplicates("doc_id").set_index(documents.drop_duplicates("doc_id")["doc_id"].astype(str)) \
-        if documents is not None and "doc_id" in documents else None
+    docs = (
+        documents.drop_duplicates("doc_id").set_index(documents.drop_duplicates("doc_id")["doc_id"].astype(str))
+        if documents is not None and "doc_id" in documents
+        else None
+    )
     rows = []
     if term and paragraphs is not None and len(paragraphs):
         texts = paragraphs["text"].tolist()
@@ -49,9 +52,9 @@ def kwic(
             if not isinstance(text, str) or not text:
                 continue
             for m in matcher.finditer(text):
-                left = text[max(0, m.start - window): m.start]
-                right = text[m.end: m.end + window]
-                rows.append([doc_id, None, "", " ".join(left.split()), text[m.start:m.end], " ".join(right.split()), para_id])
+                left = text[max(0, m.start - window) : m.start]
+                right = text[m.end : m.end + window]
+                rows.append([doc_id, None, "", " ".join(left.split()), text[m.start : m.end], " ".join(right.split()), para_id])
     out = pd.DataFrame(rows, columns=columns)
     if docs is not None and len(out):
         if "year" in docs:

@@ -73,8 +73,9 @@ def discover_candidates(
     pmi_scores: dict[str, float] = {}
     if "pmi" in methods:  # on a sample: every k-th paragraph
         step = max(1, math.ceil(corpus.n_chars / max_chars))
-        pmi_scores = pmi_candidates("\n".join(corpus.paras[::step]), max_n=max_n, min_count=min_count, min_pmi=3.0,
-                                    min_entropy=1.2, limit=max(top * 4, 500))
+        pmi_scores = pmi_candidates(
+            "\n".join(corpus.paras[::step]), max_n=max_n, min_count=min_count, min_pmi=3.0, min_entropy=1.2, limit=max(top * 4, 500)
+        )
         for gram in pmi_scores:
             if gram[0] in FUNCTION_EDGE or gram[-1] in FUNCTION_EDGE:
                 continue

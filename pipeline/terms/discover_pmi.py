@@ -23,8 +23,7 @@ def _sorted_groups(key, pos, n_text: int):
     return key[order], pos[order]
 
 
-def pmi_candidates(text: str, *, max_n: int, min_count: int | None, min_pmi: float, min_entropy: float,
-                   limit: int) -> dict[str, float]:
+def pmi_candidates(text: str, *, max_n: int, min_count: int | None, min_pmi: float, min_entropy: float, limit: int) -> dict[str, float]:
     """New-word discovery on ``text`` (Han runs; anything else is a boundary): cohesion (minimum
     PMI over the split points) plus left/right branching entropy (a word is free on both sides).
     Returns word -> score, best first (ties: shorter first, then first occurrence).
@@ -123,4 +122,4 @@ def pmi_candidates(text: str, *, max_n: int, min_count: int | None, min_pmi: flo
     score = np.array([round(s, 4) for s in np.concatenate(scores).tolist()])
     size, where = np.concatenate(sizes), np.concatenate(firsts)
     best = np.lexsort((where, size, -score))[:limit]
-    return {text[q:q + n]: s for s, n, q in zip(score[best].tolist(), size[best].tolist(), where[best].tolist())}
+    return {text[q : q + n]: s for s, n, q in zip(score[best].tolist(), size[best].tolist(), where[best].tolist())}

@@ -10,7 +10,9 @@ HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 NUMERALS = "一二两三四五六七八九十百千双"
 _ORDINAL = re.compile(f"^[{NUMERALS}](是|要|则|来|方面|层次|阶段|部分|季度|批次)")
 #: numeral + unit of time / quantity: 两年, 三次, 五名, 十余, 一百, 一半
-_QUANTITY = re.compile(f"^[{NUMERALS}]+(年|月|日|天|周|次|名|人|家|份|篇|届|批|位|万|亿|余|多|点|时|分|秒|岁|倍|成|半|处|所|只|轮|场|期|节|堂|门|本|页|号|楼|层|组)")
+_QUANTITY = re.compile(
+    f"^[{NUMERALS}]+(年|月|日|天|周|次|名|人|家|份|篇|届|批|位|万|亿|余|多|点|时|分|秒|岁|倍|成|半|处|所|只|轮|场|期|节|堂|门|本|页|号|楼|层|组)"
+)
 _CONGRESS = re.compile(f"^(十[{NUMERALS}]?[大届]|[十]?[一二三四五六七八九]五$|[一二三四五六七八九十]+中全会)")
 #: dates written as numerals (八一 Army Day, 七一, 五四), school names (一中, 二小) and honour titles
 #: (十佳, 百佳): numbered, but not abbreviations of a policy
@@ -76,5 +78,5 @@ def swallows(candidate: str, form: str) -> bool:
 
 def make_example(text: str, start: int, end: int, width: int = 40) -> str:
     side = max(4, (width - (end - start)) // 2)
-    left, right = text[max(0, start - side): start], text[end: end + side]
+    left, right = text[max(0, start - side) : start], text[end : end + side]
     return " ".join(f"{left}{text[start:end]}{right}".split())

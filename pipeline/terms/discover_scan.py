@@ -32,9 +32,8 @@ def _char_classes(cp):
     if lut is None:
         lut = np.zeros(0x10001, dtype=np.uint8)
         for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
-            lut[lo:hi + 1] = _HAN
-        for chars, cls in ((NUMERALS, _NUMERAL), (_OPEN_QUOTES, _OPEN), (_CLOSE_QUOTES, _CLOSE), ("\n", _BREAK),
-                           ("、", _LIST_SEP)):
+            lut[lo : hi + 1] = _HAN
+        for chars, cls in ((NUMERALS, _NUMERAL), (_OPEN_QUOTES, _OPEN), (_CLOSE_QUOTES, _CLOSE), ("\n", _BREAK), ("、", _LIST_SEP)):
             lut[[ord(ch) for ch in chars]] = cls
         _CLASS_LUT["lut"] = lut
     return np.take(lut, cp, mode="clip")  # the last entry (0x10000 and beyond): _OTHER
@@ -59,7 +58,7 @@ def _numbered_runs(text: str, cls) -> tuple[list[str], list[str]]:
         length += alive
     length[alive] = 99
     s_l, len_l = starts.tolist(), length.tolist()
-    runs = [text[s:s + k] for s, k in zip(s_l, len_l) if 2 <= k <= 8]
+    runs = [text[s : s + k] for s, k in zip(s_l, len_l) if 2 <= k <= 8]
     # series: chains run、run、run of item runs (2..6 characters); a chain counts only when all of
     # its runs are items, it has two or more, and no 、 touches it from outside
     ends = starts + length
@@ -79,7 +78,7 @@ def _numbered_runs(text: str, cls) -> tuple[list[str], list[str]]:
                 j = follow_l[j]
                 ok = j >= 0 and 2 <= len_l[j] <= 6
             if ok and j != i:
-                series.append(text[s_l[i]:s_l[j] + len_l[j]])
+                series.append(text[s_l[i] : s_l[j] + len_l[j]])
     return runs, series
 
 

@@ -65,7 +65,7 @@ class Trie:
         depth_a = np.array(depth, dtype=np.int64)
         parents = np.unique(self.keys // alphabet)
         parents = parents[np.argsort(depth_a[parents], kind="stable")]
-        parents = parents[depth_a[parents] <= self.DENSE_DEPTH][:max(1, (self.DENSE_LIMIT >> shift) - 1)]
+        parents = parents[depth_a[parents] <= self.DENSE_DEPTH][: max(1, (self.DENSE_LIMIT >> shift) - 1)]
         n_rows = len(parents)
         self.row = np.full(len(terminal), -1, dtype=np.int32)
         self.row[parents] = np.arange(n_rows)
@@ -105,7 +105,7 @@ class Trie:
         starts, nodes = [], []
         for a in range(0, n - two, self.BLOCK):
             b = min(a + self.BLOCK, n - two)
-            packed = np.take(self.packed, cp[a:b + two], mode="clip")
+            packed = np.take(self.packed, cp[a : b + two], mode="clip")
             if two:
                 key = packed[:-1] & ~low
                 key |= packed[1:] & low
@@ -148,9 +148,11 @@ class Trie:
             depth += 1
         if not found:
             return empty, empty, empty
-        return (np.concatenate([f[0] for f in found]),
-                np.concatenate([np.full(len(f[0]), f[1], dtype=np.int64) for f in found]),
-                np.concatenate([f[2] for f in found]))
+        return (
+            np.concatenate([f[0] for f in found]),
+            np.concatenate([np.full(len(f[0]), f[1], dtype=np.int64) for f in found]),
+            np.concatenate([f[2] for f in found]),
+        )
 
 
 def leftmost_longest_hits(starts, lengths, which):

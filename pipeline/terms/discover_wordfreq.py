@@ -43,7 +43,7 @@ def default_word_freq(min_freq: int = 1) -> "dict[str, int]":
     raw[0] = raw[-1] = 0x0A
     with open(path, "rb") as fh:
         got = fh.readinto(memoryview(raw)[1:-1])
-    del raw[got + 1:-1]
+    del raw[got + 1 : -1]
     b = np.frombuffer(raw, dtype=np.uint8)
     # a space and then at least as many digits as min_freq has starts a frequency field (words
     # hold no spaces, tags no digits): byte-wise tests over the whole file, then only those
@@ -51,7 +51,7 @@ def default_word_freq(min_freq: int = 1) -> "dict[str, int]":
     n = len(b) - digits
     at = b[:n] == 0x20
     for j in range(1, digits + 1):
-        at &= (b[j:n + j] - 0x30) < 10
+        at &= (b[j : n + j] - 0x30) < 10
     sep = np.flatnonzero(at)
     value = np.zeros(len(sep), dtype=np.int64)
     active = np.arange(len(sep))

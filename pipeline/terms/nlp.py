@@ -119,6 +119,7 @@ def _register_factory() -> None:
     from spacy.language import Language
 
     if not Language.has_factory(COMPONENT):
+
         @Language.factory(COMPONENT, default_config={"spans_key": SPANS_KEY})
         def create_formulation_spans(nlp, name: str, spans_key: str):
             return FormulationSpans(None, spans_key)

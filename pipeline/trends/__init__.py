@@ -20,17 +20,28 @@ Conventions
 
 from __future__ import annotations
 
+from pipeline.trends.categories import (  # noqa: F401 - the package's names
+    category_shares,
+    document_shares,
+    labelled,
+)
+from pipeline.trends.formulations import (
+    first_appearance,
+    term_counts,
+    term_trends,
+    top_terms,
+)
 from pipeline.trends.frames import (  # noqa: F401 - the package's names
+    CATEGORY_SHARE_COLUMNS,
     EXAMPLE_COLUMNS,
     FIRST_APPEARANCE_COLUMNS,
-    YEAR_WORD_COLUMNS,
-    CATEGORY_SHARE_COLUMNS,
-    KEYWORDS_BY_YEAR_COLUMNS,
     KEYWORD_FREQ_COLUMNS,
+    KEYWORDS_BY_YEAR_COLUMNS,
     MEASURES,
     TERM_COUNT_COLUMNS,
     TERM_TREND_COLUMNS,
     UNKNOWN_GROUP,
+    YEAR_WORD_COLUMNS,
     as_year,
     doc_frame,
     empty,
@@ -38,12 +49,7 @@ from pipeline.trends.frames import (  # noqa: F401 - the package's names
     group_values,
     per_10k,
 )
-from pipeline.trends.formulations import (  # noqa: F401 - the package's names
-    first_appearance,
-    term_counts,
-    term_trends,
-    top_terms,
-)
+from pipeline.trends.keyness import KEYNESS_COLUMNS, keyness  # noqa: F401
 from pipeline.trends.keywords import (  # noqa: F401 - the package's names
     g2,
     keyword_frequencies,
@@ -52,11 +58,6 @@ from pipeline.trends.keywords import (  # noqa: F401 - the package's names
     year_chars,
     year_word_table,
 )
-from pipeline.trends.categories import (  # noqa: F401 - the package's names
-    category_shares,
-    document_shares,
-    labelled,
-)
 from pipeline.trends.matrices import (  # noqa: F401 - the package's names
     category_matrix,
     docs_per_year,
@@ -64,14 +65,13 @@ from pipeline.trends.matrices import (  # noqa: F401 - the package's names
     year_pivot,
     year_range,
 )
-from pipeline.trends.keyness import KEYNESS_COLUMNS, keyness  # noqa: F401
-from pipeline.trends.series import series_gaps  # noqa: F401
 from pipeline.trends.samples import (  # noqa: F401 - the package's names
     EXAMPLE_MIN_CHARS,
     ExampleIndex,
     examples,
     lexicon_aliases,
 )
+from pipeline.trends.series import series_gaps  # noqa: F401
 
 __all__ = [
     "term_counts",

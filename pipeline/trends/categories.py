@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.trends.frames import CATEGORY_SHARE_COLUMNS, doc_frame, empty, group_key
 
+
 def labelled(paragraphs: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     if paragraphs is None or paragraphs.empty or "label" not in paragraphs:
         return pd.DataFrame(columns=["doc_id", "label", "n_chars"])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from pipeline.trends.frames import FIRST_APPEARANCE_COLUMNS, TERM_COUNT_COLUMNS, TERM_TREND_COLUMNS, as_year, doc_frame, empty, group_key, per_10k
+
 
 def term_counts(term_hits: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """One row per document x formulation used: ``doc_id, year, term, count, per_10k``.
@@ -80,9 +80,7 @@ def first_appearance(term_counts: pd.DataFrame, documents: pd.DataFrame, lexicon
         tc = tc.merge(doc_frame(documents)[["doc_id", "year"]], on="doc_id", how="left")
     else:
         tc["year"] = as_year(term_counts.get("year", pd.Series(pd.NA, index=term_counts.index)))
-    out = tc.groupby("term").agg(
-        first_year_corpus=("year", "min"), last_year_corpus=("year", "max"), n_docs=("doc_id", "nunique")
-    )
+    out = tc.groupby("term").agg(first_year_corpus=("year", "min"), last_year_corpus=("year", "max"), n_docs=("doc_id", "nunique"))
     national = pd.Series(dtype="Int64")
     if lexicon is not None and not lexicon.empty and "first_year" in lexicon:
         national = pd.Series(as_year(lexicon["first_year"]).values, index=lexicon["term"].astype(str))

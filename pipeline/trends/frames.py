@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from pipeline import schema
-from pipeline.schema import EXAMPLE_COLUMNS, FIRST_APPEARANCE_COLUMNS, YEAR_WORD_COLUMNS
+from pipeline.schema import EXAMPLE_COLUMNS, FIRST_APPEARANCE_COLUMNS, YEAR_WORD_COLUMNS  # noqa: F401 - re-exported
 
 TERM_COUNT_COLUMNS = schema.columns("term_counts")
 TERM_TREND_COLUMNS = schema.columns("term_trends")
@@ -19,8 +18,6 @@ CATEGORY_SHARE_COLUMNS = schema.columns("category_shares")
 
 MEASURES = ("per_10k", "doc_share", "count")
 UNKNOWN_GROUP = "(未知)"
-
-
 
 
 def empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -55,7 +52,11 @@ def group_values(documents: pd.DataFrame, by: str) -> pd.Series:
     documents.csv, the analyst's sheet columns included): its text, stripped; empty ->
     :data:`UNKNOWN_GROUP`. A column the documents do not have is a ValueError naming those they do."""
     if by not in documents.columns:
-        usable = [c for c in documents.columns if c not in ("doc_id", "path", "title", "n_chars", "n_paragraphs", "flags") and not str(c).startswith("share_")]
+        usable = [
+            c
+            for c in documents.columns
+            if c not in ("doc_id", "path", "title", "n_chars", "n_paragraphs", "flags") and not str(c).startswith("share_")
+        ]
         raise ValueError(f"documents have no column {by!r}; group by one of: {', '.join(map(str, usable))}")
     val = documents[by].astype(object).where(documents[by].notna(), "").astype(str).str.strip()
     val = val.str.replace(r"\.0$", "", regex=True)  # integer columns read back as floats

@@ -12,8 +12,16 @@ from pipeline.trends.keywords import g2
 KEYNESS_COLUMNS = ["item", "kind", "count_a", "count_b", "per_10k_a", "per_10k_b", "g2", "p_value", "key_for"]
 
 
-def keyness(counts_a: pd.Series, counts_b: pd.Series, *, total_a: float | None = None, total_b: float | None = None,
-            kind: str = "word", top: int = 30, min_count: int = 3) -> pd.DataFrame:
+def keyness(
+    counts_a: pd.Series,
+    counts_b: pd.Series,
+    *,
+    total_a: float | None = None,
+    total_b: float | None = None,
+    kind: str = "word",
+    top: int = 30,
+    min_count: int = 3,
+) -> pd.DataFrame:
     """Items (index) over-used in group a and in group b: ``item, kind, count_a, count_b,
     per_10k_a, per_10k_b, g2, p_value, key_for``.
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from pipeline.trends.frames import KEYWORDS_BY_YEAR_COLUMNS, KEYWORD_FREQ_COLUMNS, YEAR_WORD_COLUMNS, doc_frame, empty, per_10k
+from pipeline.trends.frames import KEYWORD_FREQ_COLUMNS, KEYWORDS_BY_YEAR_COLUMNS, YEAR_WORD_COLUMNS, doc_frame, empty, per_10k
+
 
 def year_word_table(word_counts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Per-document word counts -> ``year, word, count, doc_freq`` (unknown years dropped).
@@ -30,8 +30,9 @@ def year_chars(documents: pd.DataFrame) -> pd.Series:
     return docs.groupby("year")["n_chars"].sum()
 
 
-def keyword_frequencies(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 200, *, year_words: pd.DataFrame | None = None,
-                        by: str = "year") -> pd.DataFrame:
+def keyword_frequencies(
+    word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 200, *, year_words: pd.DataFrame | None = None, by: str = "year"
+) -> pd.DataFrame:
     """Top ``top`` words per year: ``year, word, count, per_10k, doc_freq``.
 
     ``per_10k`` is per 10,000 characters of the year's documents; ``doc_freq`` is the number of
@@ -73,8 +74,9 @@ def g2(a, b, c, d):
     return 2 * (term1 + term2)
 
 
-def keywords_by_year(word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 30, *, min_count: int = 3, year_words: pd.DataFrame | None = None,
-                     by: str = "year") -> pd.DataFrame:
+def keywords_by_year(
+    word_counts: pd.DataFrame, documents: pd.DataFrame, top: int = 30, *, min_count: int = 3, year_words: pd.DataFrame | None = None, by: str = "year"
+) -> pd.DataFrame:
     """Distinctive words of each year: ``year, word, score, count, method``.
 
     ``score`` is the log-likelihood G2 of the word's frequency in that year against all other

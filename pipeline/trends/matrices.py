@@ -6,7 +6,8 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from pipeline.trends.frames import MEASURES, as_year, per_10k
+from pipeline.trends.frames import MEASURES, as_year
+
 
 def docs_per_year(documents: pd.DataFrame) -> pd.Series:
     """Number of documents per known year, over the full span (missing years -> 0)."""
@@ -36,7 +37,9 @@ def year_pivot(table: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     return mat
 
 
-def trend_matrix(term_trends: pd.DataFrame, terms: Sequence[str] | None = None, measure: str = "per_10k", *, years: Iterable | None = None) -> pd.DataFrame:
+def trend_matrix(
+    term_trends: pd.DataFrame, terms: Sequence[str] | None = None, measure: str = "per_10k", *, years: Iterable | None = None
+) -> pd.DataFrame:
     """Year x term table of ``measure`` over the full span of years.
 
     Years without documents are NaN (gaps), years with documents but no use of a term are 0.

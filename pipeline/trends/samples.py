@@ -35,7 +35,9 @@ class ExampleIndex:
     document before a second one; then by year (unknown last), document and paragraph order.
     """
 
-    def __init__(self, paragraphs: pd.DataFrame, documents: pd.DataFrame | None, *, lexicon: pd.DataFrame | None = None, min_chars: int = EXAMPLE_MIN_CHARS):
+    def __init__(
+        self, paragraphs: pd.DataFrame, documents: pd.DataFrame | None, *, lexicon: pd.DataFrame | None = None, min_chars: int = EXAMPLE_MIN_CHARS
+    ):
         p = paragraphs if paragraphs is not None else pd.DataFrame()
         self.paragraphs = p
         self.lexicon = lexicon
@@ -117,14 +119,16 @@ class ExampleIndex:
         if not rows:
             return empty(EXAMPLE_COLUMNS)
         known = [self.doc[i] in self.meta for i in rows]
-        return pd.DataFrame({
-            "doc_id": [self.doc[i] for i in rows],
-            "para_id": self.paragraphs["para_id"].iloc[rows].reset_index(drop=True),
-            "title": pd.Series([self.meta[self.doc[i]][0] if k else np.nan for i, k in zip(rows, known)], dtype=self._title_dtype),
-            "year": pd.array([self.year_of(i) for i in rows], dtype="Int64"),
-            "label": [self.label[i] for i in rows],
-            "text": [self.text[i] for i in rows],
-        })
+        return pd.DataFrame(
+            {
+                "doc_id": [self.doc[i] for i in rows],
+                "para_id": self.paragraphs["para_id"].iloc[rows].reset_index(drop=True),
+                "title": pd.Series([self.meta[self.doc[i]][0] if k else np.nan for i, k in zip(rows, known)], dtype=self._title_dtype),
+                "year": pd.array([self.year_of(i) for i in rows], dtype="Int64"),
+                "label": [self.label[i] for i in rows],
+                "text": [self.text[i] for i in rows],
+            }
+        )
 
 
 def examples(

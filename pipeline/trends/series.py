@@ -18,11 +18,13 @@ def series_gaps(documents: pd.DataFrame, *, min_docs: int = 3, genres=ANNUAL_GEN
     inside its span."""
     if documents is None or documents.empty or "genre" not in documents or "year" not in documents:
         return []
-    docs = pd.DataFrame({
-        "genre": documents["genre"].astype(object).where(documents["genre"].notna(), "").astype(str).str.strip(),
-        "org": documents["org"].astype(object).where(documents["org"].notna(), "").astype(str).str.strip() if "org" in documents else "",
-        "year": as_year(documents["year"]),
-    })
+    docs = pd.DataFrame(
+        {
+            "genre": documents["genre"].astype(object).where(documents["genre"].notna(), "").astype(str).str.strip(),
+            "org": documents["org"].astype(object).where(documents["org"].notna(), "").astype(str).str.strip() if "org" in documents else "",
+            "year": as_year(documents["year"]),
+        }
+    )
     docs = docs[(docs["genre"] != "") & docs["year"].notna()]
     if genres is not None:
         docs = docs[docs["genre"].isin(set(genres))]
@@ -38,6 +40,8 @@ def series_gaps(documents: pd.DataFrame, *, min_docs: int = 3, genres=ANNUAL_GEN
             empty = [y for y in (year - 1, year + 1) if y in span and counts.get(y, 0) == 0]
             if empty:
                 who = f"{genre} / {org}" if org else genre
-                out.append(f"yearly series {who}: {counts[year]} documents in {year}, none in {', '.join(map(str, empty))}"
-                           " -- check their years (documents.csv: pub_date, report_year, year_source) or set them in a metadata sheet")
+                out.append(
+                    f"yearly series {who}: {counts[year]} documents in {year}, none in {', '.join(map(str, empty))}"
+                    " -- check their years (documents.csv: pub_date, report_year, year_source) or set them in a metadata sheet"
+                )
     return out

@@ -76,20 +76,22 @@ def test_cli_train_evaluate_classify_round_trip(tmp_path, small_labels):
     assert "macro-F1" in res.output and "confusion matrix" in res.output
     report = (tmp_path / "gold.eval.txt").read_text(encoding="utf-8")
     assert "macro-F1" in report and "作风建设" in report and "precision" in report
-    res = runner.invoke(app, ["evaluate", str(gold), "--out", str(tmp_path / "r.txt"),
-                              "--labels", str(small_labels), "--models-dir", str(models)])
+    res = runner.invoke(app, ["evaluate", str(gold), "--out", str(tmp_path / "r.txt"), "--labels", str(small_labels), "--models-dir", str(models)])
     assert res.exit_code == 0 and (tmp_path / "r.txt").is_file()
 
     inp = _write_csv(
         tmp_path / "in.csv",
-        pd.DataFrame({"id": ["a", "b", "c"], "heading": ["", "五、推进正风肃纪", ""],
-                      "text": [sample_line("003", "9.从严教育管理党员"), sample_line("003", "15.加强党风廉政教育"),
-                               "=1+1 发布时间 2020年"]}),
+        pd.DataFrame(
+            {
+                "id": ["a", "b", "c"],
+                "heading": ["", "五、推进正风肃纪", ""],
+                "text": [sample_line("003", "9.从严教育管理党员"), sample_line("003", "15.加强党风廉政教育"), "=1+1 发布时间 2020年"],
+            }
+        ),
         bom=True,
     )
     out = tmp_path / "out.csv"
-    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--explain",
-                              "--labels", str(small_labels), "--models-dir", str(models)])
+    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--explain", "--labels", str(small_labels), "--models-dir", str(models)])
     assert res.exit_code == 0, res.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -122,8 +124,7 @@ def test_cli_classify_bad_input(tmp_path, content, needle, small_labels):
     inp.write_bytes(content)
     out = tmp_path / "out.csv"
     out.write_text("keep me", encoding="utf-8")
-    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--labels", str(small_labels),
-                              "--models-dir", str(tmp_path / "m")])
+    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--labels", str(small_labels), "--models-dir", str(tmp_path / "m")])
     assert res.exit_code == 1
     assert "Error: [E001]" in res.output and needle in res.output and "->" in res.output
     assert "Traceback" not in res.output
@@ -137,8 +138,7 @@ def test_cli_corrupt_model(tmp_path, small_labels):
     registry._CACHE.clear()
     inp = _write_csv(tmp_path / "in.csv", pd.DataFrame({"text": ["加强党支部建设"]}))
     out = tmp_path / "out.csv"
-    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--labels", str(small_labels),
-                              "--models-dir", str(models)])
+    res = runner.invoke(app, ["classify", str(inp), "--out", str(out), "--labels", str(small_labels), "--models-dir", str(models)])
     assert res.exit_code == 1
     assert "Error: [E003]" in res.output and "dangjian train" in res.output
     assert not out.exists()
@@ -189,8 +189,9 @@ def test_cli_label_export_import(tmp_path, small_labels):
     paras.to_csv(run_dir / "paragraphs.csv", index=False)
     export = tmp_path / "todo.csv"
     models = tmp_path / "models"
-    res = runner.invoke(app, ["label", "export", "--uncertain", "4", str(export), "--out-dir", str(run_dir),
-                              "--labels", str(labels), "--models-dir", str(models)])
+    res = runner.invoke(
+        app, ["label", "export", "--uncertain", "4", str(export), "--out-dir", str(run_dir), "--labels", str(labels), "--models-dir", str(models)]
+    )
     assert res.exit_code == 0, res.output
     todo = pd.read_csv(export, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert len(todo) == 4 and {"text", "label", "predicted", *P_COLS} <= set(todo.columns)

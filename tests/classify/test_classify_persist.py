@@ -45,8 +45,7 @@ def test_skops_file_lists_only_trusted_types(clf, models_dir):
 
 def test_trusted_types_name_the_objects_where_they_live():
     """The project's own entries follow the objects (a move cannot leave a stale name)."""
-    own = [model.ParagraphClassifier, steps.TextFrame, steps.LexiconCounts, steps.KeywordRule,
-           features.segment_tokens, features.char_preprocess]
+    own = [model.ParagraphClassifier, steps.TextFrame, steps.LexiconCounts, steps.KeywordRule, features.segment_tokens, features.char_preprocess]
     for obj in own:
         name = f"{obj.__module__}.{obj.__qualname__}"
         assert name in persist.TRUSTED_TYPES

@@ -88,8 +88,7 @@ def test_input_forms(models):
     np.testing.assert_array_equal(scorer.predict_proba(np.asarray(texts, dtype=object)), a)
     np.testing.assert_array_equal(scorer.predict_proba(texts, ["一、突出政治建设"] * 3), a)  # headings unused
     missing = ["加强党风廉政建设", None, float("nan"), pd.NA, "从严教育管理党员"]
-    np.testing.assert_allclose(scorer.predict_proba(missing),
-                               clf.predict_proba(pd.DataFrame({"text": missing})).to_numpy(), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(scorer.predict_proba(missing), clf.predict_proba(pd.DataFrame({"text": missing})).to_numpy(), rtol=0, atol=ATOL)
     assert scorer.predict_proba([]).shape == (0, 4)
     assert scorer.labels_for(np.zeros((0, 4))).shape == (0,)
     assert scorer.uncertain(np.zeros((0, 4))).shape == (0,)

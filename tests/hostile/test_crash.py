@@ -58,7 +58,13 @@ def test_sigkill_never_truncates(tmp_path):
             break
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(old_out, out)  # a previous complete run
-        proc = subprocess.Popen(CMD + [str(raw), "--out", str(out), "--workers", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            CMD + [str(raw), "--out", str(out), "--workers", "2"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(rng.uniform(0.05, span))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

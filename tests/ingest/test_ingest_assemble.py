@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import text as T
 from pipeline.config import Settings
 from pipeline.ingest import Decoded, build_document, iter_documents
 
-
 # text biased towards what reports contain (as in tests/test_fuzz.py)
-pieces = st.sampled_from(list("党的建设两个维护一、(一)1.。，,；“”  \t\r\n\u3000\u00a0\u200b\ufeff0123456789abc>|-=+@") + ["\r\n", "一是", "发布时间:2020年04月17日", "上一篇", "首页 > "])
+pieces = st.sampled_from(
+    list("党的建设两个维护一、(一)1.。，,；“”  \t\r\n\u3000\u00a0\u200b\ufeff0123456789abc>|-=+@")
+    + ["\r\n", "一是", "发布时间:2020年04月17日", "上一篇", "首页 > "]
+)
 report_text = st.lists(st.one_of(pieces, st.text(max_size=5)), max_size=60).map("".join)
 
 
@@ -45,9 +48,7 @@ def test_document_building_never_raises_and_loses_no_text(s):
     for line in T.normalize(s).split("\n"):
         line = line.strip()
         if line and len(line) <= 3000:
-            assert line in kept or line in removed or line in doc.title or all(
-                part in kept for part in line.split(" | ")
-            )
+            assert line in kept or line in removed or line in doc.title or all(part in kept for part in line.split(" | "))
     for p in doc.paragraphs:
         assert p.text and len(p.text) <= Settings().max_paragraph_chars
 

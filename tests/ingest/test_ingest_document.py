@@ -11,7 +11,6 @@ import pytest
 from pipeline import text as T
 from pipeline.ingest import ingest_file, iter_documents
 
-
 SEEDS = [
     "000_0251f9872aab0630.txt",
     "001_52700c0b7c2082a9.txt",
@@ -25,9 +24,19 @@ EXPECTED_YEARS = [(2020, "published"), (2023, "text"), (2019, "published"), (202
 
 
 BOILERPLATE = [
-    "手机版", "1 1 1", "共产党员网 打印 纠错", "微信扫一扫 ×", "收听本文 00:00/00:00",
-    "欢迎来到成都燃气集团股份有限公司官方网站", "服务热线:", "0755-28132397", "当前位置:首页>>党建政法",
-    "发布日期:2019-05-31 05:47:39", "相关信息", "分享到微信", "关闭",
+    "手机版",
+    "1 1 1",
+    "共产党员网 打印 纠错",
+    "微信扫一扫 ×",
+    "收听本文 00:00/00:00",
+    "欢迎来到成都燃气集团股份有限公司官方网站",
+    "服务热线:",
+    "0755-28132397",
+    "当前位置:首页>>党建政法",
+    "发布日期:2019-05-31 05:47:39",
+    "相关信息",
+    "分享到微信",
+    "关闭",
     "首页 > 全国机关党建理论研讨会交流发言",
     "主页    |     关于优才    |     行程方案    |     培训基地    |     红色文化",
     "6月开始,全党上下开展“不忘初心、牢记使命”主题教育!",
@@ -147,9 +156,16 @@ def test_bad_inputs_logged_and_batch_goes_on(tmp_path, sample_dir):
         locked.chmod(0o644)
     assert rows["good.txt"].status == "ok"
     expect = {
-        "empty.txt": "empty", "blank.txt": "empty", "binary.txt": "unreadable", "broken.docx": "unreadable",
-        "truncated.docx": "unreadable", "fake.pdf": "unreadable", "notpdf.pdf": "unreadable",
-        "photo.jpg": "unsupported", "old.doc": "unsupported", "menu_only.html": "empty",
+        "empty.txt": "empty",
+        "blank.txt": "empty",
+        "binary.txt": "unreadable",
+        "broken.docx": "unreadable",
+        "truncated.docx": "unreadable",
+        "fake.pdf": "unreadable",
+        "notpdf.pdf": "unreadable",
+        "photo.jpg": "unsupported",
+        "old.doc": "unsupported",
+        "menu_only.html": "empty",
     }
     for name, status in expect.items():
         assert rows[name].status == status, (name, rows[name])

@@ -88,7 +88,14 @@ def test_pdf_with_text_layer(tmp_path):
     font = os.path.join(os.path.dirname(paperang_p2_fonts_cjk.__file__), "fonts", "wqy-microhei.ttc")
     font_manager.fontManager.addfont(font)
     family = font_manager.FontProperties(fname=font).get_name()
-    lines = ["2020年党支部工作总结", "一、加强政治建设", "全年坚决做到两个维护，严格落实三会一课制度，", "深入开展主题党日活动。", "二、加强作风建设", "持续整治四风问题。"]
+    lines = [
+        "2020年党支部工作总结",
+        "一、加强政治建设",
+        "全年坚决做到两个维护，严格落实三会一课制度，",
+        "深入开展主题党日活动。",
+        "二、加强作风建设",
+        "持续整治四风问题。",
+    ]
     with matplotlib.rc_context({"font.family": family, "pdf.fonttype": 42}):
         fig = plt.figure(figsize=(8.27, 11.69))
         for i, line in enumerate(lines):

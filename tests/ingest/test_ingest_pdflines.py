@@ -26,7 +26,7 @@ def _typeset(paragraphs: list[str], title: str) -> list[list[tuple[str, float]]]
         wrapped = textwrap.wrap("\u3000\u3000" + para, WIDTH, drop_whitespace=False) or [para]
         lines += [(w, 0.1) for w in wrapped]
     per_page = 36
-    return [lines[i:i + per_page] for i in range(0, len(lines), per_page)]
+    return [lines[i : i + per_page] for i in range(0, len(lines), per_page)]
 
 
 def _pdf(tmp_path, pages) -> os.PathLike:
@@ -71,6 +71,10 @@ def test_join_rules_on_extracted_lines():
     page1 = "党委工作总结\n一、加强政治建设\n\u3000\u3000全年坚决做到两个维护，严格落实三会一课制\n度，深入开展主题党日活动。\n\u3000\u3000持续整治四风问题，\n开展警示教育。\n- 1 -"
     page2 = "二、加强作风建设\n\u3000\u3000八项规定精神得到落实。"
     assert join_pdf_lines([page1, page2]).split("\n") == [
-        "党委工作总结", "一、加强政治建设", "全年坚决做到两个维护，严格落实三会一课制度，深入开展主题党日活动。",
-        "持续整治四风问题，开展警示教育。", "二、加强作风建设", "八项规定精神得到落实。",
+        "党委工作总结",
+        "一、加强政治建设",
+        "全年坚决做到两个维护，严格落实三会一课制度，深入开展主题党日活动。",
+        "持续整治四风问题，开展警示教育。",
+        "二、加强作风建设",
+        "八项规定精神得到落实。",
     ]

@@ -17,8 +17,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "raw" / "sample"
-TABLES = ("documents", "paragraphs", "ingest_log", "term_counts", "term_trends", "candidates",
-          "keyword_frequencies", "keywords_by_year", "category_shares")
+TABLES = (
+    "documents",
+    "paragraphs",
+    "ingest_log",
+    "term_counts",
+    "term_trends",
+    "candidates",
+    "keyword_frequencies",
+    "keywords_by_year",
+    "category_shares",
+)
 
 pytestmark = pytest.mark.slow
 
@@ -27,17 +36,27 @@ pytestmark = pytest.mark.slow
 def installed(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(dist)],
-                   check=True, cwd=base, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(dist)],
+        check=True,
+        cwd=base,
+        capture_output=True,
+    )
     (wheel,) = dist.glob("dangjian-*.whl")
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     # the wheel, unpacked as pip would (pip's own copy comes from the test environment)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     # dependencies: the test environment's site-packages as a plain path entry (its .pth files,
     # among them the editable install of the checkout, are not processed from there)
     (site / "zz_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -52,8 +71,14 @@ def _run(installed, *args, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_wheel_imports_from_site_packages_not_the_checkout(installed, tmp_path):
-    out = subprocess.run([str(installed["py"]), "-c", "import pipeline, pipeline.config as c; print(pipeline.__file__); print(c.IN_CHECKOUT)"],
-                         cwd=tmp_path, env=installed["env"], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [str(installed["py"]), "-c", "import pipeline, pipeline.config as c; print(pipeline.__file__); print(c.IN_CHECKOUT)"],
+        cwd=tmp_path,
+        env=installed["env"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert out[0].startswith(str(installed["site"])) and out[1] == "False"
     assert (installed["site"] / "pipeline" / "resources" / "lexicons" / "formulations.csv").is_file()
     assert (installed["site"] / "pipeline" / "resources" / "labels" / "paragraphs.csv").is_file()

@@ -147,7 +147,9 @@ def test_cli_report_and_plot(tmp_path):
     assert res.exit_code != 0
 
 
-@pytest.mark.parametrize("args", [["report", "--out", "{missing}"], ["plot", "all", "--out", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]])
+@pytest.mark.parametrize(
+    "args", [["report", "--out", "{missing}"], ["plot", "all", "--out", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]]
+)
 def test_cli_without_a_run_says_run_first(tmp_path, args):
     args = [a.format(missing=tmp_path / "missing") for a in args]
     res = CliRunner().invoke(app, args)

@@ -22,8 +22,17 @@ def test_cli_run_writes_contract(tmp_path, sample_dir):
     result = CliRunner().invoke(app, ["run", str(sample_dir), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "5 documents" in result.output
-    for name in ("documents", "paragraphs", "ingest_log", "term_counts", "term_trends", "candidates",
-                 "keyword_frequencies", "keywords_by_year", "category_shares"):
+    for name in (
+        "documents",
+        "paragraphs",
+        "ingest_log",
+        "term_counts",
+        "term_trends",
+        "candidates",
+        "keyword_frequencies",
+        "keywords_by_year",
+        "category_shares",
+    ):
         assert (tmp_path / "o" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf"), name
     assert (tmp_path / "o" / "report.html").exists()
     assert len(list((tmp_path / "o" / "figures").glob("*.png"))) >= 5

@@ -13,7 +13,7 @@ runner = CliRunner()
 @pytest.mark.parametrize("bom", [True, False])
 def test_cli_segment_jieba(tmp_path, bom):
     src = tmp_path / "in.txt"
-    src.write_bytes(("\ufeff" if bom else "").encode() + "坚持三会一课制度\n\n做到“两个维护”  和一岗双责\n".encode("utf-8"))
+    src.write_bytes(("\ufeff" if bom else "").encode() + "坚持三会一课制度\n\n做到“两个维护”  和一岗双责\n".encode())
     res = runner.invoke(app, ["segment", "--segmenter", "jieba", str(src)])
     assert res.exit_code == 0, res.output
     lines = res.output.split("\n")

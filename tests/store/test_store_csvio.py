@@ -22,14 +22,16 @@ AWKWARD = ["=SUM(A1)", "+1", "-2", "@x", "\tTAB", "\rCR", "两个维护", "a,b",
 
 
 def test_write_csv_equals_the_csv_writer_path_on_awkward_frames(tmp_path):
-    df = pd.DataFrame({
-        "text": AWKWARD,
-        "n": list(range(-3, len(AWKWARD) - 3)),
-        "x": [0.1, -0.5, 1e-9, 3.0, float("nan"), 2.5e10, 1 / 3, -0.0, 7.0, math.pi, 0.25, 1.0, 2.0, 3.0],
-        "year": pd.array([2020, None, 2021, None] + [2022] * 10, dtype="Int64"),
-        "flag": [True, False] * 7,
-        "mixed": ["=a", 1, None, 2.5, "b", "-c", float("nan"), "x", "y", "z", 0, "+", "@", "ok"],
-    })
+    df = pd.DataFrame(
+        {
+            "text": AWKWARD,
+            "n": list(range(-3, len(AWKWARD) - 3)),
+            "x": [0.1, -0.5, 1e-9, 3.0, float("nan"), 2.5e10, 1 / 3, -0.0, 7.0, math.pi, 0.25, 1.0, 2.0, 3.0],
+            "year": pd.array([2020, None, 2021, None] + [2022] * 10, dtype="Int64"),
+            "flag": [True, False] * 7,
+            "mixed": ["=a", 1, None, 2.5, "b", "-c", float("nan"), "x", "y", "z", 0, "+", "@", "ok"],
+        }
+    )
     path = tmp_path / "t.csv"
     write_csv(path, df)
     assert path.read_bytes() == _reference(df)
@@ -39,9 +41,17 @@ def test_write_csv_equals_the_csv_writer_path_on_awkward_frames(tmp_path):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\",'a两个维护 ")), max_size=8),
-                          st.integers(-10**6, 10**6),
-                          st.floats(allow_nan=True, allow_infinity=False, width=64)), min_size=0, max_size=20))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\",'a两个维护 ")), max_size=8),
+            st.integers(-(10**6), 10**6),
+            st.floats(allow_nan=True, allow_infinity=False, width=64),
+        ),
+        min_size=0,
+        max_size=20,
+    )
+)
 def test_write_csv_equals_the_reference_on_random_frames(tmp_path_factory, rows):
     df = pd.DataFrame(rows, columns=["s", "i", "f"]) if rows else pd.DataFrame({"s": [], "i": [], "f": []})
     path = tmp_path_factory.mktemp("csv") / "r.csv"

@@ -73,8 +73,12 @@ def test_a_run_killed_at_a_random_moment_is_followed_at_once_by_a_run_that_compl
 
     raw = ROOT / "data" / "raw"
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-c", "from pipeline.cli import app; app()", "run", str(raw), "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from pipeline.cli import app; app()", "run", str(raw), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)  # not reaped before the next run starts
     result = CliRunner().invoke(app, ["run", str(raw), "--out", str(out)])

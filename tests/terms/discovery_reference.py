@@ -41,7 +41,7 @@ def reference_pmi(runs, max_n, min_count, min_pmi=3.0, min_entropy=1.2):
     for r, run in enumerate(runs):
         for n in range(1, max_n + 1):
             for i in range(len(run) - n + 1):
-                gram = run[i:i + n]
+                gram = run[i : i + n]
                 counts[n][gram] += 1
                 if n > 1:  # a run boundary is a distinct neighbour each time
                     left[gram][run[i - 1] if i else ("^", r, i)] += 1
@@ -72,8 +72,7 @@ def entry(term, *aliases):
 ALPHABET = list(NUMERALS[:6]) + list("个项大级服务改进党课学习讲写题人的是") + list("、，,“”「」『』‘’。；：！ a1") + ["𠀀", "〇"]
 
 
-def reference_discover(docs, lexicon, *, top=300, stopwords=(), max_chars=5_000_000, max_n=6, word_freq,
-                       ordinary_freq=100, methods=METHOD_ORDER):
+def reference_discover(docs, lexicon, *, top=300, stopwords=(), max_chars=5_000_000, max_n=6, word_freq, ordinary_freq=100, methods=METHOD_ORDER):
     """The straightforward per-paragraph implementation (regexes, Counters, pyahocorasick) that
     :func:`discover_candidates` replaced; same rules, same output."""
     from pipeline.terms.discover_rules import (
@@ -117,7 +116,7 @@ def reference_discover(docs, lexicon, *, top=300, stopwords=(), max_chars=5_000_
         scores = {g: round(s, 4) for g, s in reference_pmi(runs, max_n, mc).items()}
         # ties: shorter first, then first occurrence in the sample
         joined = "\n".join(runs)
-        best = sorted(scores, key=lambda g: (-scores[g], len(g), joined.find(g)))[:max(top * 4, 500)]
+        best = sorted(scores, key=lambda g: (-scores[g], len(g), joined.find(g)))[: max(top * 4, 500)]
         pmi_scores = {g: scores[g] for g in best}
         for gram in pmi_scores:
             if gram[0] not in FUNCTION_EDGE and gram[-1] not in FUNCTION_EDGE:
@@ -132,8 +131,13 @@ def reference_discover(docs, lexicon, *, top=300, stopwords=(), max_chars=5_000_
         if quoted_count[cand] < 2:
             if word_freq.get(cand, 0) >= ordinary_freq:
                 continue
-            if "pattern" in how and not REPEATED_NUMERAL.match(cand) and len(cand) > 2 \
-                    and cand[1] not in "个项条种大类型级" and word_freq.get(cand[:2], 0) >= 10 * ordinary_freq:
+            if (
+                "pattern" in how
+                and not REPEATED_NUMERAL.match(cand)
+                and len(cand) > 2
+                and cand[1] not in "个项条种大类型级"
+                and word_freq.get(cand[:2], 0) >= 10 * ordinary_freq
+            ):
                 continue
         if how == {"pmi"} and (key[-1] in FUNCTION_END or key[0] in FUNCTION_EDGE):
             continue
@@ -161,7 +165,18 @@ def reference_discover(docs, lexicon, *, top=300, stopwords=(), max_chars=5_000_
             score += pmi_scores.get(cand, 0.0)
         score += math.log1p(count[cand])
         tier = 0 if {"pattern", "quoted"} <= how else 1 if "quoted" in how else 2 if "pattern" in how else 3
-        rows.append((tier, -len(doc_sets[cand]), -score, cand, "+".join(m for m in METHOD_ORDER if m in how),
-                     round(score, 3), len(doc_sets[cand]), "|".join(map(str, sorted(year_sets[cand]))), example[cand]))
+        rows.append(
+            (
+                tier,
+                -len(doc_sets[cand]),
+                -score,
+                cand,
+                "+".join(m for m in METHOD_ORDER if m in how),
+                round(score, 3),
+                len(doc_sets[cand]),
+                "|".join(map(str, sorted(year_sets[cand]))),
+                example[cand],
+            )
+        )
     rows.sort()
     return pd.DataFrame([r[3:] for r in rows[:top]], columns=CANDIDATE_COLUMNS)

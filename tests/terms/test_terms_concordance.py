@@ -16,10 +16,13 @@ SMALL = Lexicon([entry("两个维护"), entry("四强", "四强党支部")])
 
 
 def test_kwic_uses_aliases_and_documents():
-    paragraphs = pd.DataFrame({
-        "doc_id": ["d1", "d1", "d2"], "para_id": ["p0", "p1", "p0"],
-        "text": ["建设四强党支部，争创先进。", "无关段落", "开展“四强”创建"],
-    })
+    paragraphs = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d1", "d2"],
+            "para_id": ["p0", "p1", "p0"],
+            "text": ["建设四强党支部，争创先进。", "无关段落", "开展“四强”创建"],
+        }
+    )
     documents = pd.DataFrame({"doc_id": ["d1", "d2"], "year": ["2021", ""], "title": ["甲", "乙"]})
     out = kwic(paragraphs, documents, "四强", window=3, lexicon=SMALL)
     assert list(out.columns) == ["doc_id", "year", "title", "left", "match", "right", "para_id"]
@@ -41,8 +44,10 @@ def test_cli_kwic(tmp_path, seed_texts):
     runner = CliRunner()
     rows = [(name[:3], i, p) for name, text in sorted(seed_texts.items()) for i, p in enumerate(text.split("\n")) if p.strip()]
     write_csv(tmp_path / "paragraphs.csv", pd.DataFrame(rows, columns=["doc_id", "para_id", "text"]))
-    write_csv(tmp_path / "documents.csv", pd.DataFrame({"doc_id": ["000", "001", "002", "003", "004"],
-                                                        "year": [2020, 2021, 2019, 2020, 2016], "title": list("ABCDE")}))
+    write_csv(
+        tmp_path / "documents.csv",
+        pd.DataFrame({"doc_id": ["000", "001", "002", "003", "004"], "year": [2020, 2021, 2019, 2020, 2016], "title": list("ABCDE")}),
+    )
     res = runner.invoke(app, ["kwic", "两个维护", "--window", "6", "--out-dir", str(tmp_path)])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()

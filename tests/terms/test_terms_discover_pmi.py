@@ -11,13 +11,15 @@ from pipeline.terms.discover_pmi import pmi_candidates
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("一二三党课学习服务改进的"), min_size=1, max_size=12), min_size=1, max_size=30),
-       st.integers(min_value=1, max_value=4), st.integers(min_value=2, max_value=5),
-       st.sampled_from([(3.0, 1.2), (0.0, 0.0), (1.0, 0.5)]))
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("一二三党课学习服务改进的"), min_size=1, max_size=12), min_size=1, max_size=30),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=2, max_value=5),
+    st.sampled_from([(3.0, 1.2), (0.0, 0.0), (1.0, 0.5)]),
+)
 def test_pmi_matches_counter_reference(runs, min_count, max_n, thresholds):
     min_pmi, min_entropy = thresholds
-    got = pmi_candidates("。".join(runs), max_n=max_n, min_count=min_count, min_pmi=min_pmi,
-                         min_entropy=min_entropy, limit=10**6)
+    got = pmi_candidates("。".join(runs), max_n=max_n, min_count=min_count, min_pmi=min_pmi, min_entropy=min_entropy, limit=10**6)
     want = reference_pmi(runs, max_n, min_count, min_pmi, min_entropy)
     assert set(got) == set(want)
     for gram, score in got.items():

@@ -22,10 +22,14 @@ TRIE_CHARS = st.sampled_from(ALPHABET[:12] + ["、", "𠀀"])
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.lists(st.text(alphabet=TRIE_CHARS, min_size=1, max_size=5), max_size=12, unique=True),
-                 st.lists(st.text(alphabet=TRIE_CHARS, min_size=2, max_size=5), max_size=12, unique=True)),
-       st.text(alphabet=st.sampled_from(ALPHABET[:12] + ["、", "𠀀", "。"]), max_size=80),
-       st.sampled_from([1, 2, 3, 7, Trie.BLOCK]))
+@given(
+    st.one_of(
+        st.lists(st.text(alphabet=TRIE_CHARS, min_size=1, max_size=5), max_size=12, unique=True),
+        st.lists(st.text(alphabet=TRIE_CHARS, min_size=2, max_size=5), max_size=12, unique=True),
+    ),
+    st.text(alphabet=st.sampled_from(ALPHABET[:12] + ["、", "𠀀", "。"]), max_size=80),
+    st.sampled_from([1, 2, 3, 7, Trie.BLOCK]),
+)
 def test_trie_finds_what_aho_corasick_finds(patterns, text, block):
     trie = Trie(patterns)
     trie.BLOCK = block  # the first step runs block by block: boundaries anywhere
@@ -52,8 +56,8 @@ def test_trie_without_dense_rows_and_with_one_character_patterns(monkeypatch):
     for a, b in zip(dense, sparse):
         assert sorted(a.tolist()) == sorted(b.tolist())
     assert sorted(zip(*(x.tolist() for x in dense))) == sorted(
-        [(0, 1, 0), (0, 2, 1), (0, 3, 2), (2, 2, 3), (4, 1, 5), (5, 1, 0), (5, 2, 1), (5, 3, 2), (9, 1, 0),
-         (9, 2, 1), (10, 3, 4)])
+        [(0, 1, 0), (0, 2, 1), (0, 3, 2), (2, 2, 3), (4, 1, 5), (5, 1, 0), (5, 2, 1), (5, 3, 2), (9, 1, 0), (9, 2, 1), (10, 3, 4)]
+    )
 
 
 # --------------------------------------------------------------------------- real text
@@ -67,8 +71,9 @@ def assert_same_hits_as_pyahocorasick(docs, patterns) -> int:
     got = list(zip(starts[sel].tolist(), (starts[sel] + lengths[sel]).tolist(), which[sel].tolist()))
     want = leftmost_longest(_make_automaton({p: i for i, p in enumerate(patterns)}), corpus.text)
     assert got == want
-    everything = sorted((end - length + 1, length, i) for end, (length, i) in
-                        _make_automaton({p: i for i, p in enumerate(patterns)}).iter(corpus.text))
+    everything = sorted(
+        (end - length + 1, length, i) for end, (length, i) in _make_automaton({p: i for i, p in enumerate(patterns)}).iter(corpus.text)
+    )
     assert sorted(zip(starts.tolist(), lengths.tolist(), which.tolist())) == everything
     return len(got)
 
@@ -79,7 +84,7 @@ def test_trie_agrees_with_pyahocorasick_on_the_seeds(seed_texts):
     docs = [(name[:3], 2019 + i, text.split("\n")) for i, (name, text) in enumerate(sorted(seed_texts.items()))]
     lexicon = load_lexicon() if (config.LEXICON_DIR / config.FORMULATIONS_FILE).exists() else Lexicon.empty()
     patterns = set(discover_candidates(docs, lexicon, top=10**6, word_freq={})["term"]) | set(lexicon.surface_forms())
-    grams = Counter(p[i:i + n] for _, _, paras in docs for p in paras for n in (2, 3, 4) for i in range(len(p) - n + 1))
+    grams = Counter(p[i : i + n] for _, _, paras in docs for p in paras for n in (2, 3, 4) for i in range(len(p) - n + 1))
     patterns |= {g for g, c in grams.items() if c >= 2 and "\n" not in g}
     assert len(patterns) > 5000
     assert assert_same_hits_as_pyahocorasick(docs, patterns) > 5000

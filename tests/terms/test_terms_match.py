@@ -20,11 +20,23 @@ def entry(term, *aliases, category="组织"):
     return Entry(term, tuple(aliases), category, None, "national", "", 0)
 
 
-SMALL = Lexicon([
-    entry("两个维护"), entry("四个意识"), entry("一岗双责"), entry("三会一课"), entry("两学一做"),
-    entry("四种形态"), entry("全面从严治党"), entry("两张皮"), entry("四强", "四强党支部"),
-    entry("不忘初心、牢记使命"), entry("全面从严治党主体责任"), entry("主体责任"), entry("互联网+党建"),
-])
+SMALL = Lexicon(
+    [
+        entry("两个维护"),
+        entry("四个意识"),
+        entry("一岗双责"),
+        entry("三会一课"),
+        entry("两学一做"),
+        entry("四种形态"),
+        entry("全面从严治党"),
+        entry("两张皮"),
+        entry("四强", "四强党支部"),
+        entry("不忘初心、牢记使命"),
+        entry("全面从严治党主体责任"),
+        entry("主体责任"),
+        entry("互联网+党建"),
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +92,7 @@ def test_count_document_equals_sum_over_paragraphs(seed_texts):
 def test_leftmost_longest_and_aliases():
     m = TermMatcher(SMALL)
     text = "落实全面从严治党主体责任，压实主体责任，建设四强党支部和四强。"
-    assert [(x.term, x.surface, text[x.start:x.end]) for x in m.finditer(text)] == [
+    assert [(x.term, x.surface, text[x.start : x.end]) for x in m.finditer(text)] == [
         ("全面从严治党主体责任", "全面从严治党主体责任", "全面从严治党主体责任"),
         ("主体责任", "主体责任", "主体责任"),
         ("四强", "四强党支部", "四强党支部"),
@@ -94,8 +106,8 @@ def test_quotes_width_and_separators():
     text = "增强“四个意识”、做到两个“维护”，「三会一课」，互联网＋党建，不忘初心，牢记使命、不忘初心,牢记使命；不忘初心牢记使命"
     matches = m.findall(text)
     assert [x.term for x in matches] == ["四个意识", "两个维护", "三会一课", "互联网+党建"] + ["不忘初心、牢记使命"] * 3
-    assert text[matches[1].start:matches[1].end] == "两个“维护"
-    assert text[matches[3].start:matches[3].end] == "互联网＋党建"
+    assert text[matches[1].start : matches[1].end] == "两个“维护"
+    assert text[matches[3].start : matches[3].end] == "互联网＋党建"
     assert matches[-1].surface == "不忘初心牢记使命"
 
 
@@ -123,7 +135,7 @@ def test_property_matches_trace_back_to_text(text):
     for x in matches:
         assert isinstance(x, Match)
         assert pos <= x.start < x.end <= len(text)
-        assert match_key(text[x.start:x.end]) == match_key(x.surface)
+        assert match_key(text[x.start : x.end]) == match_key(x.surface)
         assert SMALL.surface_forms().get(x.surface, x.term) == x.term
         pos = x.end
     # every plain occurrence of a form is covered by some match
