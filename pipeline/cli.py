@@ -189,34 +189,52 @@ def segment(
 @app.command()
 def kwic(
     ctx: typer.Context,
-    term: Annotated[str, typer.Argument(help="A formulation (its lexicon aliases match too) or any literal string.")],
+    term: Annotated[str, typer.Argument(help="A formulation (its lexicon aliases match too), any literal string, a numbered pattern such as 两个* or a regular expression re:四个(意识|自信).")],
     window: Annotated[int, typer.Option("--window", "-w", min=1, help="Characters of context on each side.")] = 20,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
     limit: Annotated[int, typer.Option(help="Print at most this many lines (0 = all).")] = 0,
     lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write every occurrence to this CSV.")] = None,
 ):
-    """Concordance: every occurrence of TERM with document, year and context."""
+    """Concordance: every occurrence of TERM with document, year and context (traditional
+    characters, quote marks and list separators match as the run's counting does).
+    Exits 1 when TERM is found nowhere, naming the nearest lexicon entries."""
+    import pandas as pd
+
     from pipeline.errors import InputError
-    from pipeline.lexicon import load_lexicon
-    from pipeline.store import read_csv
-    from pipeline.terms import kwic as kwic_table
+    from pipeline.store import write_csv
+    from pipeline.store.runs import TABLES, RunTables
 
     try:
-        paths = {name: out_dir / f"{name}.csv" for name in ("paragraphs", "documents")}
-        for path in paths.values():
-            if not path.is_file():
-                raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
-        table = kwic_table(read_csv(paths["paragraphs"]), read_csv(paths["documents"]), term,
-                           window=window, lexicon=load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir))
+        for name in ("paragraphs", "documents"):
+            if not any((out_dir / f"{name}.{ext}").is_file() for ext in ("csv", "parquet")):
+                raise InputError(f"{out_dir / (name + '.csv')} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out")
+        lexicon = (lexicon_dir or _ws(ctx).lexicon_dir) / "formulations.csv"
+        run_tables = RunTables.load(out_dir, lexicon=lexicon, skip=[t for t in TABLES if t not in ("documents", "paragraphs")])
+        table = run_tables.kwic(term, window=window)
+        if csv is not None:
+            write_csv(csv, table)
     except DangjianError as err:
         _fail(err)
+    pattern = term.strip().startswith("re:") or term.strip().endswith("*")
+    if table.attrs.get("counted_on_the_fly") and not table.empty:
+        what = "is a pattern" if pattern else "is not in the lexicon"
+        typer.echo(f"note: {term.strip()} {what}: matched on the fly in the stored paragraphs "
+                   "(folding, quote marks, separators and traditional characters as the run counts)")
     if table.empty:
-        typer.echo(f"No occurrence of {term} in {out_dir}.")
-        return
+        near = table.attrs.get("not_found", {}).get(term.strip(), [])
+        hint = f" Nearest lexicon entries: {', '.join(near)}." if near else ""
+        typer.echo(f"No occurrence of {term} in {out_dir}.{hint}", err=True)
+        raise typer.Exit(1)
     shown = table if limit <= 0 else table.head(limit)
     for row in shown.itertuples(index=False):
-        year = row.year if row.year not in (None, "") else "----"
-        typer.echo(f"{row.doc_id}  {year}  {row.left:>{window}}【{row.match}】{row.right}")
+        year = "----" if pd.isna(row.year) else int(row.year)
+        tag = f"  [{row.term}]" if pattern else ""
+        typer.echo(f"{row.doc_id}  {year}  {row.left:>{window}}【{row.match}】{row.right}{tag}")
+    if pattern:
+        counts = table["term"].value_counts(sort=False)
+        counts = counts.reindex(sorted(counts.index, key=lambda t: (-counts[t], t)))
+        typer.echo(f"{term.strip()}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     typer.echo(f"{len(table)} occurrence(s) in {table['doc_id'].nunique()} document(s).")
 
 
@@ -459,19 +477,38 @@ def report_cmd(
 
 @plot_app.command("terms")
 def plot_terms_cmd(
-    terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识.")],
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Output folder of `dangjian run`.")] = Path("data/processed"),
+    terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识; any string, 两个* or re:… is counted on the fly.")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Output folder of `dangjian run`.")] = Path("data/processed"),
     measure: Annotated[MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")] = MeasureChoice.per_10k,
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
 ):
-    """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg."""
-    from pipeline import report as report_mod
+    """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg.
 
+    A term outside the lexicon is counted on the fly on the stored paragraphs (a note says so); a
+    pattern (两个*, re:…) draws each formulation found and its total. Exits 1, drawing nothing,
+    when no requested term is found anywhere."""
+    import logging
+
+    from pipeline import report as report_mod
+    from pipeline.store.runs import RunTables
+
+    quiet = logging.getLogger("pipeline.store.runs")  # its warnings are the notes printed below
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         _need_run(out_dir)
-        paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi)
+        run_tables = RunTables.load(out_dir, skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log"))
+        asked = run_tables.query(*terms)
+        paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi, corpus=run_tables) if asked.found_any else []
     except DangjianError as err:
         _fail(err)
+    finally:
+        quiet.setLevel(level)
+    for note in asked.notes():
+        typer.echo(f"note: {note}")
+    if not asked.found_any:
+        typer.echo(f"Error: none of {', '.join(terms)} is used in any document of {out_dir}; nothing drawn", err=True)
+        raise typer.Exit(1)
     for path in paths:
         typer.echo(str(path))
 
