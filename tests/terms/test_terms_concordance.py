@@ -22,7 +22,8 @@ def test_kwic_uses_aliases_and_documents():
     })
     documents = pd.DataFrame({"doc_id": ["d1", "d2"], "year": ["2021", ""], "title": ["甲", "乙"]})
     out = kwic(paragraphs, documents, "四强", window=3, lexicon=SMALL)
-    assert list(out.columns) == ["doc_id", "year", "title", "left", "match", "right", "para_id"]
+    assert list(out.columns) == ["doc_id", "year", "title", "left", "match", "right", "para_id", "term"]
+    assert out["term"].tolist() == ["四强", "四强"]
     assert out[["doc_id", "left", "match", "right", "para_id"]].values.tolist() == [
         ["d1", "建设", "四强党支部", "，争创", "p0"],
         ["d2", "开展“", "四强", "”创建", "p0"],
