@@ -186,6 +186,14 @@ def segment(
     typer.echo("\n".join(out) + ("\n" if out else ""), nl=False)
 
 
+def _run_lexicon(ctx: typer.Context, out_dir: Path, lexicon_dir: Path | None) -> Path | None:
+    """The lexicon a run's formulations are read with: the one asked for, else the run folder's
+    copy (None: RunTables finds it), else the workspace's."""
+    if lexicon_dir is not None:
+        return lexicon_dir / "formulations.csv"
+    return None if (out_dir / "formulations.csv").is_file() else _ws(ctx).lexicon_dir / "formulations.csv"
+
+
 @app.command()
 def kwic(
     ctx: typer.Context,
@@ -193,7 +201,7 @@ def kwic(
     window: Annotated[int, typer.Option("--window", "-w", min=1, help="Characters of context on each side.")] = 20,
     out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
     limit: Annotated[int, typer.Option(help="Print at most this many lines (0 = all).")] = 0,
-    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: the run folder's formulations.csv, else the workspace's).")] = None,
     csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write every occurrence to this CSV.")] = None,
 ):
     """Concordance: every occurrence of TERM with document, year and context (traditional
@@ -209,8 +217,8 @@ def kwic(
         for name in ("paragraphs", "documents"):
             if not any((out_dir / f"{name}.{ext}").is_file() for ext in ("csv", "parquet")):
                 raise InputError(f"{out_dir / (name + '.csv')} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out")
-        lexicon = (lexicon_dir or _ws(ctx).lexicon_dir) / "formulations.csv"
-        run_tables = RunTables.load(out_dir, lexicon=lexicon, skip=[t for t in TABLES if t not in ("documents", "paragraphs")])
+        run_tables = RunTables.load(out_dir, lexicon=_run_lexicon(ctx, out_dir, lexicon_dir),
+                                    skip=[t for t in TABLES if t not in ("documents", "paragraphs")])
         table = run_tables.kwic(term, window=window)
         if csv is not None:
             write_csv(csv, table)
@@ -477,6 +485,7 @@ def report_cmd(
 
 @plot_app.command("terms")
 def plot_terms_cmd(
+    ctx: typer.Context,
     terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识; any string, 两个* or re:… is counted on the fly.")],
     out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Output folder of `dangjian run`.")] = Path("data/processed"),
     measure: Annotated[MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")] = MeasureChoice.per_10k,
@@ -497,7 +506,8 @@ def plot_terms_cmd(
     quiet.setLevel(logging.ERROR)
     try:
         _need_run(out_dir)
-        run_tables = RunTables.load(out_dir, skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log"))
+        run_tables = RunTables.load(out_dir, lexicon=_run_lexicon(ctx, out_dir, None),
+                                    skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log"))
         asked = run_tables.query(*terms)
         paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi, corpus=run_tables) if asked.found_any else []
     except DangjianError as err:

@@ -130,6 +130,8 @@ class TermQuery:
         if self.request.startswith(REGEX_PREFIX):
             self.kind = REGEX
             source = simplified(self.request[len(REGEX_PREFIX):])
+            if not source.strip():
+                raise InputError("empty regular expression after re:", "write one, e.g. re:四个(意识|自信)")
             try:
                 self._regex = re.compile(source)
             except re.error as err:
