@@ -118,6 +118,12 @@ class TermMatcher:
             out.append((start, last + bisect.bisect_right(shifted, last) + 1, payload))
         return out
 
+    def scan_keys(self, keys: str) -> list[tuple[int, int, tuple[str, str]]]:
+        """(start, end, (term, surface)) in ``keys``, a text already simplified and without
+        quote marks (as :func:`pipeline.terms.query.keyspace` prepares it), leftmost-longest."""
+        self.initialize()
+        return leftmost_longest(self._automaton, keys) if self._automaton is not None and keys else []
+
     def finditer(self, text: str) -> Iterator[Match]:
         """Matches in ``text`` in order, non-overlapping, leftmost-longest."""
         for start, end, (term, surface) in self._raw(text):

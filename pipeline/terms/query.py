@@ -42,7 +42,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from pipeline.automaton import leftmost_longest
 from pipeline.terms.folding import QUOTE_RE, SEPARATORS_IN_TERMS, fold, match_key
 from pipeline.terms.match import Match, TermMatcher
 from pipeline.terms.simplify import simplified
@@ -196,9 +195,7 @@ class TermQuery:
     def _prefix_iter(self, text: str) -> Iterator[Match]:
         keys, shifted = keyspace(text)
         found = []
-        self._matcher.initialize()
-        automaton = self._matcher._automaton
-        lexical = leftmost_longest(automaton, keys) if automaton is not None else []
+        lexical = self._matcher.scan_keys(keys)
         lex_starts = [s for s, _, _ in lexical]
         for start, end, (term, _surface) in lexical:
             found.append((start, end, term, keys[start:end]))
