@@ -2,13 +2,13 @@
 formulation hits, content-word counts and paragraph labels.
 
 The matcher and the classifier read the simplified view of each paragraph
-(:func:`pipeline.terms.simplified`: traditional characters as their simplified forms, one for
+(:func:`pipeline.terms.simplify.simplified_all`: traditional characters as their simplified forms, one for
 one); the segmenter reads the text as written, and the stored paragraphs keep it."""
 
 from __future__ import annotations
 
 from pipeline.run.resources import Resources
-from pipeline.terms.simplify import simplified
+from pipeline.terms.simplify import simplified_all
 from pipeline.text import has_han
 
 CLASSIFY_BATCH = 2000
@@ -41,7 +41,7 @@ def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
     out: list[dict] = []
     for start in range(0, len(paragraphs), CLASSIFY_BATCH):  # bounded memory on huge documents
         chunk = paragraphs[start : start + CLASSIFY_BATCH]
-        proba = scorer.predict_proba([simplified(p["text"]) for p in chunk], [simplified(p.get("heading", "")) for p in chunk])
+        proba = scorer.predict_proba(simplified_all([p["text"] for p in chunk]), simplified_all([p.get("heading", "") for p in chunk]))
         best = scorer.labels_for(proba).tolist()
         unc = scorer.uncertain(proba, res.settings.uncertain_below).tolist()
         values = proba.round(4).tolist()

@@ -262,7 +262,7 @@ class RunTables:
                 for (d, _), n in per_doc.items():
                     doc_total[d] = doc_total.get(d, 0) + n
                 fly += [(d, q.request, n) for d, n in doc_total.items()]
-            else:
+            elif q.request not in asked.columns:  # (a literal already shown as a pattern's formulation is not added twice)
                 fly += [(d, t, n) for (d, t), n in per_doc.items()]
             if q.request not in asked.columns:
                 asked.columns.append(q.request)

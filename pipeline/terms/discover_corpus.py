@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
-from pipeline.terms.simplify import simplified
+from pipeline.terms.simplify import simplified_all
 
 
 def codepoints(text: str):
@@ -50,7 +50,7 @@ class DiscoveryCorpus:
             paras += good
             para_entry += [e] * len(good)
         self.originals = paras
-        self.paras = [simplified(p) for p in paras]
+        self.paras = simplified_all(paras)
         self.text = "\n".join(self.paras)
         lengths = np.fromiter(map(len, paras), dtype=np.int64, count=len(paras))
         self.n_chars = int(lengths.sum())

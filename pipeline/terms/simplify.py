@@ -121,6 +121,13 @@ def simplified(text: str) -> str:
     return tables.convert(text) if tables.needed(text) else text
 
 
-def simplified_all(texts: list[str]) -> list[str]:
-    """:func:`simplified` of each text (non-strings kept as they are)."""
-    return [simplified(t) if isinstance(t, str) and t else t for t in texts]
+def simplified_all(texts: list) -> list:
+    """:func:`simplified` of each text (non-strings kept as they are), converted as one string
+    when that is faster (many texts, some traditional, none holding a newline)."""
+    texts = list(texts)
+    strings = [t for t in texts if isinstance(t, str) and t]
+    if len(strings) < 8 or len(strings) != len(texts) or any("\n" in t for t in strings):
+        return [simplified(t) if isinstance(t, str) and t else t for t in texts]
+    joined = "\n".join(strings)
+    view = simplified(joined)
+    return texts if view is joined else view.split("\n")

@@ -134,3 +134,10 @@ def test_examples_find_traditional_paragraphs(run):
     assert any("紅船精神" in x for x in ex["text"])
     assert run.examples(term="一岗双责")["doc_id"].tolist() == ["b"]
     assert run.examples(term="红船精神", year=2021)["doc_id"].tolist() == ["c"]
+
+
+def test_a_formulation_asked_twice_is_one_column_counted_once(run):
+    t = run.trend("re:红船精神", "红船精神", "红船精神 ", measure="per_10k")
+    assert list(t.columns) == ["红船精神", "re:红船精神"]
+    assert t["红船精神"].fillna(-1).tolist() == t["re:红船精神"].fillna(-1).tolist()
+    assert run.query("re:红船精神", "红船精神").totals == {"红船精神": 5, "re:红船精神": 5}
