@@ -72,10 +72,10 @@ def _pss(proc) -> int:
     """Proportional set size: shared pages (forked workers) are not counted twice."""
     try:
         return proc.memory_full_info().pss
-    except Exception:  # noqa: BLE001 - no PSS on this platform or the process is gone
+    except Exception:
         try:
             return proc.memory_info().rss
-        except Exception:  # noqa: BLE001
+        except Exception:
             return 0
 
 
@@ -203,7 +203,9 @@ def main() -> None:
     print()
     print(f"first runs: {_runs(firsts)}; unchanged re-runs: {_runs(agains)} (medians above)")
     print(f"unchanged re-run / first run: {again / first:.3f}")
-    print(f"peak memory (PSS summed over the process tree): first run {mem1 / 2**20:.0f} MiB, re-run {mem2 / 2**20:.0f} MiB, one added {mem3 / 2**20:.0f} MiB")
+    print(
+        f"peak memory (PSS summed over the process tree): first run {mem1 / 2**20:.0f} MiB, re-run {mem2 / 2**20:.0f} MiB, one added {mem3 / 2**20:.0f} MiB"
+    )
     print("last run said:", log3.strip().splitlines()[0] if log3.strip() else "")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -219,16 +221,16 @@ def _stages(output: str) -> list[tuple[str, float]]:
 
     for line in output.splitlines():
         if line.startswith("Stages:"):
-            return [(m.group(1).strip(), float(m.group(2))) for m in re.finditer(r"([^,:]+?) ([0-9.]+)s(?:,|$)", line[len("Stages:"):])]
+            return [(m.group(1).strip(), float(m.group(2))) for m in re.finditer(r"([^,:]+?) ([0-9.]+)s(?:,|$)", line[len("Stages:") :])]
     return []
 
 
 def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     """Each stage in-process, single core, on the same documents."""
+    from pipeline.classify import load_scorer
     from pipeline.config import Settings
     from pipeline.ingest import iter_documents
     from pipeline.lexicon import load_lexicon
-    from pipeline.classify import load_scorer
     from pipeline.segment import make_segmenter
     from pipeline.terms import TermMatcher
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from pipeline.errors import DangjianError
 
@@ -55,8 +54,10 @@ def _fail(err: Exception) -> None:
 def main_options(
     ctx: typer.Context,
     project: Annotated[
-        Optional[Path],
-        typer.Option("--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."),
+        Path | None,
+        typer.Option(
+            "--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."
+        ),
     ] = None,
 ):
     """Party-building reports -> formulation counts, paragraph labels, trends and charts."""
@@ -76,8 +77,7 @@ def _settings(ctx: typer.Context | None = None, segmenter: str = "jieba", taxono
     from pipeline.config import Settings
 
     ws = _ws(ctx)
-    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir,
-                    segmenter=segmenter, taxonomy=taxonomy, **kw)
+    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir, segmenter=segmenter, taxonomy=taxonomy, **kw)
 
 
 @app.command()
@@ -96,7 +96,9 @@ def init(
     typer.echo(f"  lexicons {ws.lexicon_dir}  (edit, then `dangjian lexicon check`)")
     typer.echo(f"  labels   {ws.labels_dir}")
     typer.echo(f"  models   {ws.models_dir}")
-    typer.echo(f"Put reports in {Path(directory) / 'raw'} and run `dangjian run {Path(directory) / 'raw'} --out {Path(directory) / 'out'}` from inside it.")
+    typer.echo(
+        f"Put reports in {Path(directory) / 'raw'} and run `dangjian run {Path(directory) / 'raw'} --out {Path(directory) / 'out'}` from inside it."
+    )
 
 
 # --------------------------------------------------------------------------- ingest / run
@@ -126,8 +128,10 @@ def run(
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter for keyword tables.")] = SegmenterChoice.jieba,
     taxonomy: Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")] = TaxonomyChoice.four,
     workers: Annotated[int, typer.Option(help="Processes for per-document work (0 = all cores).")] = 0,
-    engine_name: Annotated[EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian[dask]').")] = EngineChoice.local,
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
+    engine_name: Annotated[
+        EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian[dask]').")
+    ] = EngineChoice.local,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
     report: Annotated[bool, typer.Option(help="Also draw charts and write report.html.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
 ):
@@ -170,7 +174,7 @@ def segment(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="UTF-8 text file (with or without BOM); '-' reads stdin.")],
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter.")] = SegmenterChoice.jieba,
-    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+    lexicon_dir: Annotated[Path | None, typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
     hmm: Annotated[bool, typer.Option(help="jieba: use the HMM for unknown words.")] = True,
 ):
     """Print the tokens of each input line joined by single spaces (one output line per input line)."""
@@ -197,12 +201,21 @@ def _run_lexicon(ctx: typer.Context, out_dir: Path, lexicon_dir: Path | None) ->
 @app.command()
 def kwic(
     ctx: typer.Context,
-    term: Annotated[str, typer.Argument(help="A formulation (its lexicon aliases match too), any literal string, a numbered pattern such as 两个* or a regular expression re:四个(意识|自信).")],
+    term: Annotated[
+        str,
+        typer.Argument(
+            help="A formulation (its lexicon aliases match too), any literal string, a numbered pattern such as 两个* or a regular expression re:四个(意识|自信)."
+        ),
+    ],
     window: Annotated[int, typer.Option("--window", "-w", min=1, help="Characters of context on each side.")] = 20,
-    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path(
+        "data/processed"
+    ),
     limit: Annotated[int, typer.Option(help="Print at most this many lines (0 = all).")] = 0,
-    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: the run folder's formulations.csv, else the workspace's).")] = None,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write every occurrence to this CSV.")] = None,
+    lexicon_dir: Annotated[
+        Path | None, typer.Option(help="Lexicon folder (default: the run folder's formulations.csv, else the workspace's).")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write every occurrence to this CSV.")] = None,
 ):
     """Concordance: every occurrence of TERM with document, year and context (traditional
     characters, quote marks and list separators match as the run's counting does).
@@ -217,8 +230,9 @@ def kwic(
         for name in ("paragraphs", "documents"):
             if not any((out_dir / f"{name}.{ext}").is_file() for ext in ("csv", "parquet")):
                 raise InputError(f"{out_dir / (name + '.csv')} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out")
-        run_tables = RunTables.load(out_dir, lexicon=_run_lexicon(ctx, out_dir, lexicon_dir),
-                                    skip=[t for t in TABLES if t not in ("documents", "paragraphs")])
+        run_tables = RunTables.load(
+            out_dir, lexicon=_run_lexicon(ctx, out_dir, lexicon_dir), skip=[t for t in TABLES if t not in ("documents", "paragraphs")]
+        )
         table = run_tables.kwic(term, window=window)
         if csv is not None:
             write_csv(csv, table)
@@ -227,8 +241,10 @@ def kwic(
     pattern = term.strip().startswith("re:") or term.strip().endswith("*")
     if table.attrs.get("counted_on_the_fly") and not table.empty:
         what = "is a pattern" if pattern else "is not in the lexicon"
-        typer.echo(f"note: {term.strip()} {what}: matched on the fly in the stored paragraphs "
-                   "(folding, quote marks, separators and traditional characters as the run counts)")
+        typer.echo(
+            f"note: {term.strip()} {what}: matched on the fly in the stored paragraphs "
+            "(folding, quote marks, separators and traditional characters as the run counts)"
+        )
     if table.empty:
         near = table.attrs.get("not_found", {}).get(term.strip(), [])
         hint = f" Nearest lexicon entries: {', '.join(near)}." if near else ""
@@ -249,7 +265,7 @@ def kwic(
 @lexicon_app.command("check")
 def lexicon_check(
     ctx: typer.Context,
-    directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
     """Validate the lexicon files; print file:line for each problem and exit 1 if any."""
     from pipeline.lexicon import check_lexicon, load_lexicon, load_stopwords
@@ -266,15 +282,17 @@ def lexicon_check(
         raise typer.Exit(1)
     lex = load_lexicon(directory)
     levels = {lvl: sum(e.level == lvl for e in lex.entries) for lvl in ("national", "local")}
-    typer.echo(f"OK: {len(lex)} formulations ({levels['national']} national, {levels['local']} local), "
-               f"{sum(len(e.aliases) for e in lex.entries)} aliases, {len(load_stopwords(directory))} stopwords.")
+    typer.echo(
+        f"OK: {len(lex)} formulations ({levels['national']} national, {levels['local']} local), "
+        f"{sum(len(e.aliases) for e in lex.entries)} aliases, {len(load_stopwords(directory))} stopwords."
+    )
 
 
 @lexicon_app.command("candidates")
 def lexicon_candidates(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with candidates.csv from a run.")] = Path("data/processed"),
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Show this many.")] = 50,
-    method: Annotated[Optional[str], typer.Option(help="Only this method (pattern, quoted, pmi, or e.g. pattern+quoted).")] = None,
+    method: Annotated[str | None, typer.Option(help="Only this method (pattern, quoted, pmi, or e.g. pattern+quoted).")] = None,
 ):
     """Print the candidate new formulations found by the last run, best first."""
     from pipeline.errors import InputError
@@ -295,9 +313,18 @@ def lexicon_candidates(
     from rich.console import Console
     from rich.table import Table
 
-    grid = Table(title=f"Candidate formulations ({min(top, len(table))} of {len(table)}) — accept one with `dangjian lexicon add TERM --category ...`")
-    for col, kw in (("#", {"justify": "right"}), ("term", {"style": "bold"}), ("method", {}), ("score", {"justify": "right"}),
-                    ("docs", {"justify": "right"}), ("years", {}), ("example", {"overflow": "fold"})):
+    grid = Table(
+        title=f"Candidate formulations ({min(top, len(table))} of {len(table)}) — accept one with `dangjian lexicon add TERM --category ...`"
+    )
+    for col, kw in (
+        ("#", {"justify": "right"}),
+        ("term", {"style": "bold"}),
+        ("method", {}),
+        ("score", {"justify": "right"}),
+        ("docs", {"justify": "right"}),
+        ("years", {}),
+        ("example", {"overflow": "fold"}),
+    ):
         grid.add_column(col, **kw)
     for rank, row in enumerate(table.head(top).itertuples(index=False), start=1):
         try:
@@ -315,27 +342,33 @@ def lexicon_add(
     category: Annotated[str, typer.Option(help="One of 政治/思想/组织/作风/纪律/制度/综合.")],
     expansion: Annotated[str, typer.Option(help="What it stands for, in your own words.")] = "",
     aliases: Annotated[str, typer.Option(help="Variants separated by |, e.g. '四强|四强党支部'.")] = "",
-    first_year: Annotated[Optional[int], typer.Option(help="Year first proposed (4 digits).")] = None,
+    first_year: Annotated[int | None, typer.Option(help="Year first proposed (4 digits).")] = None,
     level: Annotated[str, typer.Option(help="national or local.")] = "local",
-    directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
     """Append a formulation to the workspace's formulations.csv (validated; refuses duplicates)."""
     from pipeline.lexicon import add_entry
 
     try:
         directory = directory or _ws(ctx).lexicon_dir
-        entry = add_entry(term, category, aliases=[a for a in aliases.split("|") if a.strip()], expansion=expansion,
-                          first_year=first_year, level=level, lexicon_dir=directory)
+        entry = add_entry(
+            term,
+            category,
+            aliases=[a for a in aliases.split("|") if a.strip()],
+            expansion=expansion,
+            first_year=first_year,
+            level=level,
+            lexicon_dir=directory,
+        )
     except DangjianError as err:
         _fail(err)
     typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
 
 
-
 # --------------------------------------------------------------------------- classify / train / evaluate / label
-_LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
+_LabelsOpt = Annotated[Path | None, typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
 _ModelsOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--models-dir", envvar="DANGJIAN_MODELS_DIR", help="Where models are saved/loaded (default models/)."),
 ]
 _TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")]
@@ -354,8 +387,9 @@ def train(
 
     try:
         ws = _ws(ctx)
-        result = classify.train(labels or ws.labels_dir, taxonomy=taxonomy.value, models_dir=models_dir or ws.models_dir,
-                                lexicon_dir=ws.lexicon_dir, cv=cv)
+        result = classify.train(
+            labels or ws.labels_dir, taxonomy=taxonomy.value, models_dir=models_dir or ws.models_dir, lexicon_dir=ws.lexicon_dir, cv=cv
+        )
     except DangjianError as err:
         _fail(err)
     typer.echo(result.text())
@@ -365,7 +399,7 @@ def train(
 def evaluate(
     ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
     taxonomy: _TaxOpt = TaxonomyChoice.four,
     labels: _LabelsOpt = None,
     models_dir: _ModelsOpt = None,
@@ -375,8 +409,9 @@ def evaluate(
 
     try:
         ws = _ws(ctx)
-        ev, path = classify.evaluate_csv(gold, out, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir,
-                                         models_dir=models_dir or ws.models_dir)
+        ev, path = classify.evaluate_csv(
+            gold, out, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir, models_dir=models_dir or ws.models_dir
+        )
     except DangjianError as err:
         _fail(err)
     typer.echo(ev.text())
@@ -400,8 +435,13 @@ def classify(
     try:
         ws = _ws(ctx)
         result = classify_mod.classify_csv(
-            in_csv, out, taxonomy=taxonomy.value, explain=explain, labels_dir=labels or ws.labels_dir,
-            models_dir=models_dir or ws.models_dir, threshold=threshold,
+            in_csv,
+            out,
+            taxonomy=taxonomy.value,
+            explain=explain,
+            labels_dir=labels or ws.labels_dir,
+            models_dir=models_dir or ws.models_dir,
+            threshold=threshold,
         )
     except DangjianError as err:
         _fail(err)
@@ -424,7 +464,11 @@ def label_export(
     try:
         ws = _ws(ctx)
         path, n = classify.export_uncertain(
-            uncertain, out_csv, out_dir=out_dir, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir,
+            uncertain,
+            out_csv,
+            out_dir=out_dir,
+            taxonomy=taxonomy.value,
+            labels_dir=labels or ws.labels_dir,
             models_dir=models_dir or ws.models_dir,
         )
     except DangjianError as err:
@@ -486,9 +530,13 @@ def report_cmd(
 @plot_app.command("terms")
 def plot_terms_cmd(
     ctx: typer.Context,
-    terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识; any string, 两个* or re:… is counted on the fly.")],
+    terms: Annotated[
+        list[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识; any string, 两个* or re:… is counted on the fly.")
+    ],
     out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Output folder of `dangjian run`.")] = Path("data/processed"),
-    measure: Annotated[MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")] = MeasureChoice.per_10k,
+    measure: Annotated[
+        MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")
+    ] = MeasureChoice.per_10k,
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
 ):
     """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg.
@@ -506,8 +554,9 @@ def plot_terms_cmd(
     quiet.setLevel(logging.ERROR)
     try:
         _need_run(out_dir)
-        run_tables = RunTables.load(out_dir, lexicon=_run_lexicon(ctx, out_dir, None),
-                                    skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log"))
+        run_tables = RunTables.load(
+            out_dir, lexicon=_run_lexicon(ctx, out_dir, None), skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log")
+        )
         asked = run_tables.query(*terms)
         paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi, corpus=run_tables) if asked.found_any else []
     except DangjianError as err:
@@ -539,7 +588,6 @@ def plot_all_cmd(
         _fail(err)
     for path in paths:
         typer.echo(str(path))
-
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_trends import LABELS, XSS, build_out_dir
 
 import pipeline
 from pipeline.api import TABLES, Corpus, read_table
 from pipeline.errors import InputError
-from test_trends import LABELS, XSS, build_out_dir
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,13 @@ import hashlib
 import html
 import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
 from pipeline import trends
+from pipeline.errors import InputError
 from pipeline.report.canvas import (
     AXIS,
     NO_DATA,
@@ -35,7 +36,6 @@ from pipeline.report.canvas import (
     tick_label_width,
     year_ticks,
 )
-from pipeline.errors import InputError
 
 MEASURE_LABELS = {
     "per_10k": "每万字出现次数 (per 10,000 chars)",
@@ -158,7 +158,9 @@ def category_chart(shares: pd.DataFrame, n_docs: pd.Series | None = None) -> Cha
             base = 0.0
             for i, v in enumerate(row):
                 if known and v > 0:
-                    chart.rect(ax.X(y - 0.35), ax.Y(base + v), ax.X(y + 0.35) - ax.X(y - 0.35), ax.Y(base) - ax.Y(base + v), TAB10[i % 10], kind="bar")
+                    chart.rect(
+                        ax.X(y - 0.35), ax.Y(base + v), ax.X(y + 0.35) - ax.X(y - 0.35), ax.Y(base) - ax.Y(base + v), TAB10[i % 10], kind="bar"
+                    )
                 base += v
     else:
         runs, run = [], []
@@ -222,7 +224,9 @@ def heatmap_chart(matrix: pd.DataFrame, measure: str = "per_10k") -> Chart:
     for t, label in zip(ticks, tick_labels):
         chart.line([(cb_x + 10, bar.Y(t)), (cb_x + 13, bar.Y(t))], AXIS, 0.8, kind="tick")
         chart.text(cb_x + 15, bar.Y(t), label, SMALL, va="center", kind="ytick")
-    chart.text(chart.width - 8 - TICK / 2, top + plot_h / 2, MEASURE_LABELS.get(measure, measure), TICK, ha="center", va="center", rotate=90, kind="ylabel")
+    chart.text(
+        chart.width - 8 - TICK / 2, top + plot_h / 2, MEASURE_LABELS.get(measure, measure), TICK, ha="center", va="center", rotate=90, kind="ylabel"
+    )
     return chart
 
 
@@ -236,7 +240,9 @@ def trend_chart(matrix: pd.DataFrame, measure: str = "per_10k", n_docs: pd.Serie
     series = [_floats(matrix[t]) for t in matrix.columns]
     top = max((v for s in series for v in s if not math.isnan(v)), default=0.0)
     entries = [(t, "line+o", TAB10[i % 10]) for i, t in enumerate(terms)]
-    chart, ax = _year_chart(title or f"提法趋势 Formulation trends ({measure})", years, MEASURE_LABELS.get(measure, measure), top * 1.05, entries, n_docs, grid=True)
+    chart, ax = _year_chart(
+        title or f"提法趋势 Formulation trends ({measure})", years, MEASURE_LABELS.get(measure, measure), top * 1.05, entries, n_docs, grid=True
+    )
     if int(matrix.notna().any(axis=1).sum()) < 3:
         width = 0.8 / len(terms)
         for i, values in enumerate(series):
@@ -279,7 +285,11 @@ def timeline_chart(first: pd.DataFrame) -> Chart:
     span = [v for v in fc + lc if not math.isnan(v)] + [v for v, ok in zip(nat, inside) if ok] + [left_year]
     row_h, plot_w = 15.0, 430.0
     label_w = tick_label_width(terms, LABEL)
-    entries = [("语料中使用年份 (used in corpus)", "line", GREY), ("语料中首次出现 (first in corpus)", "o", BLUE), ("全国首次提出 (national first year)", "D", RED)]
+    entries = [
+        ("语料中使用年份 (used in corpus)", "line", GREY),
+        ("语料中首次出现 (first in corpus)", "o", BLUE),
+        ("全国首次提出 (national first year)", "D", RED),
+    ]
     legend_w, legend_h = legend_size(entries, TICK, horizontal=True)
     left, top = 12 + label_w + 8, 12 + TITLE + 14
     plot_h = row_h * len(terms) + row_h
@@ -377,7 +387,15 @@ FIGURE_NAMES = ("category_shares", "heatmap_terms", "trend_terms", "first_appear
 _NOT_FOR_CHARTS = ("paragraphs", "candidates", "keyword_frequencies", "ingest_log")
 
 
-def make_figures(out_dir: Path | str, *, dpi: int = 150, terms: Sequence[str] | None = None, measure: str = "per_10k", only: Iterable[str] | None = None, corpus=None) -> list[Path]:
+def make_figures(
+    out_dir: Path | str,
+    *,
+    dpi: int = 150,
+    terms: Sequence[str] | None = None,
+    measure: str = "per_10k",
+    only: Iterable[str] | None = None,
+    corpus=None,
+) -> list[Path]:
     """Draw every chart of a finished run into ``OUT_DIR/figures/`` (PNG and SVG); return paths.
 
     (a) category_shares, (b) heatmap_terms, (c) trend_terms (``terms``, default the top 6 by
@@ -553,7 +571,7 @@ def _examples_html(ex: list[dict], *, max_chars: int = 300) -> str:
         year = rec.get("year")
         year = "年份未知" if year is None or pd.isna(year) else int(year)
         items.append(f'<li><q>{e(text)}</q> <span class="src">— 《{e(rec.get("title", ""))}》, {e(year)} ({e(rec.get("doc_id"))})</span></li>')
-    return "<ul class=\"ex\">" + "".join(items) + "</ul>"
+    return '<ul class="ex">' + "".join(items) + "</ul>"
 
 
 CSS = """
@@ -598,7 +616,7 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], 
     parts: list[str] = []
     add = parts.append
 
-    add("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">")
+    add('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">')
     add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'\">")
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     add(f"<title>{e('党建报告趋势 Party-building report trends')}</title><style>{CSS}</style></head><body>")
@@ -630,7 +648,9 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], 
 
     # ---- category shares
     add("<h2>党建类别占比 Category shares</h2>")
-    add('<p class="note">按段落字数加权，每年合计为 1；无文档的年份留空。 Shares are weighted by paragraph characters and sum to 1 per year; years without documents are gaps.</p>')
+    add(
+        '<p class="note">按段落字数加权，每年合计为 1；无文档的年份留空。 Shares are weighted by paragraph characters and sum to 1 per year; years without documents are gaps.</p>'
+    )
     figs.add(parts, "category_shares", "党建类别占比（按年） Category shares by year")
     shares = c.shares(by="year")
     if not shares.empty:
@@ -642,18 +662,26 @@ def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], 
 
     # ---- formulations
     add("<h2>主要提法 Top formulations</h2>")
-    add('<p class="note">per_10k：每万字出现次数（以当年全部文件字数为分母）；doc_share：当年使用该提法的文件占比。 per_10k = occurrences per 10,000 characters of all of the year\'s documents; doc_share = share of the year\'s documents using it.</p>')
-    for key, alt in (("heatmap_terms", "主要提法逐年热力图 Top formulations by year"), ("trend_terms", "提法趋势 Formulation trends"), ("first_appearance", "提法首次出现 First appearance")):
+    add(
+        "<p class=\"note\">per_10k：每万字出现次数（以当年全部文件字数为分母）；doc_share：当年使用该提法的文件占比。 per_10k = occurrences per 10,000 characters of all of the year's documents; doc_share = share of the year's documents using it.</p>"
+    )
+    for key, alt in (
+        ("heatmap_terms", "主要提法逐年热力图 Top formulations by year"),
+        ("trend_terms", "提法趋势 Formulation trends"),
+        ("first_appearance", "提法首次出现 First appearance"),
+    ):
         figs.add(parts, key, alt)
     top = trends.top_terms(tt, REPORT_TERMS)
     if top:
         first = c.first_appearance().set_index("term")
         totals = tt.groupby("term")["count"].sum()
         mat = trends.trend_matrix(tt, top, "per_10k", years=n_docs.index)
-        add("<table><thead><tr><th>提法 term</th><th>次数 count</th><th>文件数 docs</th><th>语料首年 first</th><th>语料末年 last</th><th>全国首提 national</th><th>趋势 per_10k</th></tr></thead><tbody>")
+        add(
+            "<table><thead><tr><th>提法 term</th><th>次数 count</th><th>文件数 docs</th><th>语料首年 first</th><th>语料末年 last</th><th>全国首提 national</th><th>趋势 per_10k</th></tr></thead><tbody>"
+        )
         for term in top:
             row = first.loc[term] if term in first.index else {}
-            get = (lambda k: row.get(k) if hasattr(row, "get") else None)
+            get = lambda k: row.get(k) if hasattr(row, "get") else None
             add(
                 f"<tr><td>{e(term)}</td><td>{_fmt(totals.get(term))}</td><td>{_fmt(get('n_docs'))}</td>"
                 f"<td>{_fmt(get('first_year_corpus'))}</td><td>{_fmt(get('last_year_corpus'))}</td>"
@@ -744,7 +772,7 @@ def _embedded_font_css(page: str) -> str:
         from pipeline.report.fonts import bundled_font
 
         woff = bundled_font().woff("".join(sorted(chars)) + "".join(chr(i) for i in range(32, 127)))
-    except Exception:  # noqa: BLE001 - the report stays valid without the embedded font
+    except Exception:
         return ""
     data = base64.b64encode(woff).decode("ascii")
     return f'@font-face{{font-family:"{EMBEDDED_FONT}";src:url(data:font/woff;base64,{data}) format("woff")}}'

@@ -13,9 +13,9 @@ with the nearest lexicon entries (``df.attrs["not_found"]``), never as a silent 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -26,10 +26,20 @@ from pipeline.errors import InputError
 log = logging.getLogger(__name__)
 
 #: the tables of a run and their contract columns (pipeline.schema, OUTPUTS.md); more columns are kept as read
-TABLES: dict[str, list[str]] = {name: schema.columns(name) for name in (
-    "documents", "paragraphs", "ingest_log", "term_counts", "term_trends", "candidates",
-    "keyword_frequencies", "keywords_by_year", "category_shares",
-)}
+TABLES: dict[str, list[str]] = {
+    name: schema.columns(name)
+    for name in (
+        "documents",
+        "paragraphs",
+        "ingest_log",
+        "term_counts",
+        "term_trends",
+        "candidates",
+        "keyword_frequencies",
+        "keywords_by_year",
+        "category_shares",
+    )
+}
 _INT_COLUMNS = schema.INT_COLUMNS
 _FLOAT_COLUMNS = schema.FLOAT_COLUMNS
 _BOOL_COLUMNS = schema.BOOL_COLUMNS
@@ -387,14 +397,16 @@ class TermsAsked:
         members = {m for ms in self.patterns.values() for m in ms}
         fly = [c for c in self.counted_on_the_fly if c not in self.not_found and c not in self.patterns and c not in members]
         if fly:
-            lines.append("counted on the fly on the stored paragraphs (not in the lexicon): "
-                         + ", ".join(f"{c} ({self.totals.get(c, 0)})" for c in fly))
+            lines.append(
+                "counted on the fly on the stored paragraphs (not in the lexicon): " + ", ".join(f"{c} ({self.totals.get(c, 0)})" for c in fly)
+            )
         for request, found in self.patterns.items():
             if found:
                 shown = ", ".join(f"{t} ({self.totals[t]})" if t in self.totals else t for t in found[:PATTERN_NOTE])
                 more = f" and {len(found) - PATTERN_NOTE} more" if len(found) > PATTERN_NOTE else ""
-                lines.append(f"{request}: counted on the fly, {self.totals.get(request, 0)} occurrence(s) of "
-                             f"{len(found)} formulation(s): {shown}{more}")
+                lines.append(
+                    f"{request}: counted on the fly, {self.totals.get(request, 0)} occurrence(s) of {len(found)} formulation(s): {shown}{more}"
+                )
         for request, near in self.not_found.items():
             hint = f"; nearest lexicon entries: {', '.join(near)}" if near else "; no lexicon entry is close"
             lines.append(f"{request}: found nowhere in this run{hint}")
@@ -430,8 +442,15 @@ def _lexicon_object(frame: pd.DataFrame):
         cell = "" if raw is None or (isinstance(raw, float) and pd.isna(raw)) or raw is pd.NA else str(raw)
         aliases = tuple(dict.fromkeys(a.strip() for a in cell.split(ALIAS_SEP) if a.strip() and a.strip() != term))
         entries.append(
-            Entry(term, aliases, str(rec.get("category") or ""), None if pd.isna(year) else int(year),
-                  str(rec.get("level") or ""), str(rec.get("expansion") or ""), i + 2)
+            Entry(
+                term,
+                aliases,
+                str(rec.get("category") or ""),
+                None if pd.isna(year) else int(year),
+                str(rec.get("level") or ""),
+                str(rec.get("expansion") or ""),
+                i + 2,
+            )
         )
     return Lexicon(entries)
 

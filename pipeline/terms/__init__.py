@@ -48,7 +48,12 @@ _EXPORTS: dict[str, str] = {
     "make_nlp": "nlp",
 }
 _SUBMODULES = frozenset(_EXPORTS.values()) | {
-    "discover_corpus", "discover_pmi", "discover_rank", "discover_scan", "discover_trie", "discover_wordfreq",
+    "discover_corpus",
+    "discover_pmi",
+    "discover_rank",
+    "discover_scan",
+    "discover_trie",
+    "discover_wordfreq",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -35,8 +35,11 @@ def kwic(
 
     columns = ["doc_id", "year", "title", "left", "match", "right", "para_id", "term"]
     query = term if isinstance(term, TermQuery) else (TermQuery(term, lexicon) if (term or "").strip() else None)
-    docs = documents.drop_duplicates("doc_id").set_index(documents.drop_duplicates("doc_id")["doc_id"].astype(str)) \
-        if documents is not None and "doc_id" in documents else None
+    docs = (
+        documents.drop_duplicates("doc_id").set_index(documents.drop_duplicates("doc_id")["doc_id"].astype(str))
+        if documents is not None and "doc_id" in documents
+        else None
+    )
     rows = []
     if query is not None and paragraphs is not None and len(paragraphs):
         texts = paragraphs["text"].tolist()
@@ -44,9 +47,9 @@ def kwic(
         para_ids = paragraphs["para_id"].tolist() if "para_id" in paragraphs else list(range(len(texts)))
         for i, m in query.findall(texts):
             text = texts[i]
-            left = text[max(0, m.start - window): m.start]
-            right = text[m.end: m.end + window]
-            rows.append([doc_ids[i], None, "", " ".join(left.split()), text[m.start:m.end], " ".join(right.split()), para_ids[i], m.term])
+            left = text[max(0, m.start - window) : m.start]
+            right = text[m.end : m.end + window]
+            rows.append([doc_ids[i], None, "", " ".join(left.split()), text[m.start : m.end], " ".join(right.split()), para_ids[i], m.term])
     out = pd.DataFrame(rows, columns=columns)
     if docs is not None and len(out):
         if "year" in docs:

@@ -14,7 +14,7 @@ whichever script it is written in; examples are cut from the paragraphs as writt
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from pipeline.terms.simplify import simplified_all
 
@@ -35,7 +35,7 @@ class DiscoveryCorpus:
     the map from a text position to its paragraph, entry of ``docs``, document and year.
     ``originals`` holds the paragraphs as written (the same lengths)."""
 
-    def __init__(self, docs: Iterable[tuple[str, "int | None", Sequence[str]]]):
+    def __init__(self, docs: Iterable[tuple[str, int | None, Sequence[str]]]):
         import numpy as np
 
         paras: list[str] = []

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from pipeline.automaton import leftmost_longest, make_automaton
 from pipeline.terms.folding import QUOTE_RE, SEPARATORS_IN_TERMS, match_key, unfold
@@ -57,13 +58,13 @@ class TermMatcher:
     Construction is cheap; the automaton is built on the first call to :meth:`finditer`.
     """
 
-    def __init__(self, lexicon: "Lexicon"):
+    def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
         self._automaton = None
         self._empty = False
 
     @classmethod
-    def from_forms(cls, forms: Mapping[str, str]) -> "TermMatcher":
+    def from_forms(cls, forms: Mapping[str, str]) -> TermMatcher:
         """A matcher of ``forms`` (surface form -> the name to report it under) without a lexicon."""
         return cls(_Forms(dict(forms)))
 
@@ -83,7 +84,7 @@ class TermMatcher:
             keys.setdefault(key, value)  # an explicit lexicon form always wins
         return keys
 
-    def initialize(self) -> "TermMatcher":
+    def initialize(self) -> TermMatcher:
         if self._automaton is None and not self._empty:
             keys = {variant: payload for key, payload in self.keys().items() for variant in unfold(key)}
             if keys:

@@ -128,7 +128,7 @@ class TermQuery:
         self._prefix = ""
         if self.request.startswith(REGEX_PREFIX):
             self.kind = REGEX
-            source = simplified(self.request[len(REGEX_PREFIX):])
+            source = simplified(self.request[len(REGEX_PREFIX) :])
             if not source.strip():
                 raise InputError("empty regular expression after re:", "write one, e.g. re:四个(意识|自信)")
             try:
@@ -142,7 +142,7 @@ class TermQuery:
                 raise InputError(f"{self.request!r} has no prefix", "write the prefix before *, e.g. 两个*")
             forms = {}
             for key, term in self.index.by_key.items():
-                rest = key[len(self._prefix):]
+                rest = key[len(self._prefix) :]
                 if key.startswith(self._prefix) and 1 <= len(rest) <= PATTERN_MAX and _ALL_HAN.match(rest):
                     forms[key] = term
             self._matcher = TermMatcher.from_forms(forms)

@@ -14,11 +14,16 @@ from pipeline.store import write_csv
 from pipeline.store.runs import RunTables
 from pipeline.terms import TermMatcher
 
-LEXICON = pd.DataFrame({
-    "term": ["两个维护", "四个意识", "四个自信", "一岗双责"],
-    "aliases": ["两个坚决维护", "", "", ""],
-    "category": ["政治"] * 4, "first_year": [2018, 2016, 2016, None], "level": ["national"] * 4, "expansion": [""] * 4,
-})
+LEXICON = pd.DataFrame(
+    {
+        "term": ["两个维护", "四个意识", "四个自信", "一岗双责"],
+        "aliases": ["两个坚决维护", "", "", ""],
+        "category": ["政治"] * 4,
+        "first_year": [2018, 2016, 2016, None],
+        "level": ["national"] * 4,
+        "expansion": [""] * 4,
+    }
+)
 PARAGRAPHS = [  # doc_id, text
     ("a", "坚决做到“两个维护”，推进“红船精神”进校园。"),
     ("a", "增强四个意识，坚定四个自信，弘扬红船精神。"),
@@ -31,16 +36,21 @@ DOCUMENTS = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "year": [2019, 2019, 2
 
 
 def _lexicon() -> Lexicon:
-    return Lexicon([Entry(t, tuple(a for a in al.split("|") if a), "政治", None, "national", "", 0)
-                    for t, al in zip(LEXICON["term"], LEXICON["aliases"])])
+    return Lexicon(
+        [Entry(t, tuple(a for a in al.split("|") if a), "政治", None, "national", "", 0) for t, al in zip(LEXICON["term"], LEXICON["aliases"])]
+    )
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A run folder as `dangjian run` writes it: the lexicon terms counted by the matcher."""
     out = tmp_path_factory.mktemp("run")
-    paragraphs = pd.DataFrame([{"doc_id": d, "para_id": i, "heading": "", "kind": "body", "text": t, "n_chars": len(t), "label": "其他"}
-                               for i, (d, t) in enumerate(PARAGRAPHS)])
+    paragraphs = pd.DataFrame(
+        [
+            {"doc_id": d, "para_id": i, "heading": "", "kind": "body", "text": t, "n_chars": len(t), "label": "其他"}
+            for i, (d, t) in enumerate(PARAGRAPHS)
+        ]
+    )
     docs = DOCUMENTS.assign(n_chars=[int(paragraphs.loc[paragraphs["doc_id"] == d, "n_chars"].sum()) for d in DOCUMENTS["doc_id"]])
     matcher = TermMatcher(_lexicon())
     hits = pd.DataFrame([(d, term, n) for d, t in PARAGRAPHS for term, n in matcher.count(t).items()], columns=["doc_id", "term", "count"])

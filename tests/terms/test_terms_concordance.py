@@ -16,10 +16,13 @@ SMALL = Lexicon([entry("两个维护"), entry("四强", "四强党支部")])
 
 
 def test_kwic_uses_aliases_and_documents():
-    paragraphs = pd.DataFrame({
-        "doc_id": ["d1", "d1", "d2"], "para_id": ["p0", "p1", "p0"],
-        "text": ["建设四强党支部，争创先进。", "无关段落", "开展“四强”创建"],
-    })
+    paragraphs = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d1", "d2"],
+            "para_id": ["p0", "p1", "p0"],
+            "text": ["建设四强党支部，争创先进。", "无关段落", "开展“四强”创建"],
+        }
+    )
     documents = pd.DataFrame({"doc_id": ["d1", "d2"], "year": ["2021", ""], "title": ["甲", "乙"]})
     out = kwic(paragraphs, documents, "四强", window=3, lexicon=SMALL)
     assert list(out.columns) == ["doc_id", "year", "title", "left", "match", "right", "para_id", "term"]
@@ -42,8 +45,10 @@ def test_cli_kwic(tmp_path, seed_texts):
     runner = CliRunner()
     rows = [(name[:3], i, p) for name, text in sorted(seed_texts.items()) for i, p in enumerate(text.split("\n")) if p.strip()]
     write_csv(tmp_path / "paragraphs.csv", pd.DataFrame(rows, columns=["doc_id", "para_id", "text"]))
-    write_csv(tmp_path / "documents.csv", pd.DataFrame({"doc_id": ["000", "001", "002", "003", "004"],
-                                                        "year": [2020, 2021, 2019, 2020, 2016], "title": list("ABCDE")}))
+    write_csv(
+        tmp_path / "documents.csv",
+        pd.DataFrame({"doc_id": ["000", "001", "002", "003", "004"], "year": [2020, 2021, 2019, 2020, 2016], "title": list("ABCDE")}),
+    )
     res = runner.invoke(app, ["kwic", "两个维护", "--window", "6", "--out-dir", str(tmp_path)])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
@@ -69,8 +74,9 @@ def test_cli_kwic_literal_pattern_traditional_and_not_found(tmp_path):
 
     from pipeline.cli import app
 
-    out = _run_folder(tmp_path, {"d1": ["推进“五星三名”创建，坚决做到两个维护", "五星三名"], "d2": ["堅決做到「兩個維護」，樹立兩個確立"]},
-                      {"d1": 2020, "d2": 2021})
+    out = _run_folder(
+        tmp_path, {"d1": ["推进“五星三名”创建，坚决做到两个维护", "五星三名"], "d2": ["堅決做到「兩個維護」，樹立兩個確立"]}, {"d1": 2020, "d2": 2021}
+    )
     runner = CliRunner()
     res = runner.invoke(app, ["kwic", "五星三名", "--out", str(out), "--csv", str(tmp_path / "k.csv")])
     assert res.exit_code == 0, res.output

@@ -15,23 +15,42 @@ def entry(term, *aliases):
     return Entry(term, tuple(aliases), "政治", None, "national", "", 0)
 
 
-LEX = Lexicon([
-    entry("两个维护", "两个坚决维护"), entry("两个确立"), entry("四个意识"), entry("四个自信"),
-    entry("三个代表重要思想", "三个代表"), entry("一个中心、两个基本点", "一个中心，两个基本点"), entry("一岗双责"),
-])
-TEXT = ("坚持“两个务必”，做到兩個「維護」、两个确立。这两个问题都很重要，分两个阶段进行。"
-        "树立四个意识，坚定四個自信，做到两个坚决维护；三个代表重要思想")
+LEX = Lexicon(
+    [
+        entry("两个维护", "两个坚决维护"),
+        entry("两个确立"),
+        entry("四个意识"),
+        entry("四个自信"),
+        entry("三个代表重要思想", "三个代表"),
+        entry("一个中心、两个基本点", "一个中心，两个基本点"),
+        entry("一岗双责"),
+    ]
+)
+TEXT = (
+    "坚持“两个务必”，做到兩個「維護」、两个确立。这两个问题都很重要，分两个阶段进行。树立四个意识，坚定四個自信，做到两个坚决维护；三个代表重要思想"
+)
 
 
 def found(request: str, text: str = TEXT) -> list[tuple[str, str]]:
-    return [(m.term, text[m.start:m.end]) for m in TermQuery(request, LEX).finditer(text)]
+    return [(m.term, text[m.start : m.end]) for m in TermQuery(request, LEX).finditer(text)]
 
 
 def test_kinds_and_lexicon_resolution():
-    kinds = {r: q.kind for r, q in zip(["两个维护", "兩個維護", "两个“坚决”维护", "五星三名", "两个*", "re:四个.."],
-                                       parse_queries(["两个维护", "兩個維護", "两个“坚决”维护", "五星三名", "两个*", "re:四个.."], LEX))}
-    assert kinds == {"两个维护": "lexicon", "兩個維護": "lexicon", "两个“坚决”维护": "lexicon", "五星三名": "literal",
-                     "两个*": "prefix", "re:四个..": "regex"}
+    kinds = {
+        r: q.kind
+        for r, q in zip(
+            ["两个维护", "兩個維護", "两个“坚决”维护", "五星三名", "两个*", "re:四个.."],
+            parse_queries(["两个维护", "兩個維護", "两个“坚决”维护", "五星三名", "两个*", "re:四个.."], LEX),
+        )
+    }
+    assert kinds == {
+        "两个维护": "lexicon",
+        "兩個維護": "lexicon",
+        "两个“坚决”维护": "lexicon",
+        "五星三名": "literal",
+        "两个*": "prefix",
+        "re:四个..": "regex",
+    }
     assert TermQuery("两个坚决维护", LEX).name == "两个维护"  # an alias counts under its term
     assert TermQuery("一个中心两个基本点", LEX).name == "一个中心、两个基本点"  # separators folded
     assert TermQuery("五星三名", LEX).on_the_fly and not TermQuery("两个维护", LEX).on_the_fly
@@ -55,12 +74,12 @@ def test_lexicon_and_literal_requests():
 def test_prefix_pattern_rule():
     got = found("两个*")
     assert got == [
-        ("两个务必", "两个务必"),        # literal, ends at the quote mark
-        ("两个维护", "兩個「維護"),       # lexicon first, traditional characters
+        ("两个务必", "两个务必"),  # literal, ends at the quote mark
+        ("两个维护", "兩個「維護"),  # lexicon first, traditional characters
         ("两个确立", "两个确立"),
-        ("两个问题", "两个问题"),        # cut at the function character 都
+        ("两个问题", "两个问题"),  # cut at the function character 都
         ("两个阶段进行", "两个阶段进行"),  # literal: the whole run up to the comma
-        ("两个维护", "两个坚决维护"),     # an alias of the lexicon, under its term
+        ("两个维护", "两个坚决维护"),  # an alias of the lexicon, under its term
     ]
     assert found("四个*") == [("四个意识", "四个意识"), ("四个自信", "四個自信")]
     assert found("三个*") == [("三个代表重要思想", "三个代表重要思想")]  # 代表重要思想: 6 characters
@@ -83,7 +102,7 @@ def test_regex_pattern():
 def test_every_match_points_at_its_characters():
     for request in ("两个*", "四个*", "re:四个(意识|自信)", "兩個維護", "两个问题"):
         for m in TermQuery(request, LEX).finditer(TEXT):
-            assert key_of(TEXT[m.start:m.end]) == key_of(m.surface)
+            assert key_of(TEXT[m.start : m.end]) == key_of(m.surface)
 
 
 def test_suggest_nearest_lexicon_entries():

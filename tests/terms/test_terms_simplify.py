@@ -40,7 +40,7 @@ def test_view_keeps_length_and_converts_traditional_only():
 def test_issue_example_counts_at_the_traditional_characters(matcher):
     found = matcher.findall(ISSUE)
     assert [m.term for m in found] == ["两个维护", "一岗双责"]
-    assert [ISSUE[m.start:m.end] for m in found] == ["兩個維護", "一崗雙責"]
+    assert [ISSUE[m.start : m.end] for m in found] == ["兩個維護", "一崗雙責"]
     assert matcher.count(ISSUE) == matcher.count(simplified(ISSUE))
 
 
@@ -55,7 +55,7 @@ def test_traditional_seeds_count_exactly_as_simplified(matcher, seed_paragraphs,
         trad = convert(para)
         assert matcher.count(trad) == matcher.count(para), (config, para[:60])
         for m in matcher.finditer(trad):
-            surface = trad[m.start:m.end]
+            surface = trad[m.start : m.end]
             assert key_of(surface) == key_of(m.surface)
             assert terms.canonical(m.surface) == m.term
             n += 1
