@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_pipeline.py              # ~6 MB: the whole shared corpus
     .venv/bin/python benchmarks/bench_pipeline.py --mb 100     # repeated with variations (memory)
     .venv/bin/python benchmarks/bench_pipeline.py --segmenter pkuseg --mb 1
+    .venv/bin/python benchmarks/bench_pipeline.py --traditional  # the corpus in traditional characters (OpenCC s2t)
 
 Prints each stage as MB/s and as a ratio of plain jieba.lcut's time over the same text (lower
 is faster), the CLI's first, unchanged and one-new-file runs, and peak memory (PSS summed over
@@ -30,9 +31,15 @@ SHARED = Path(os.environ.get("DANGJIAN_SHARED", ROOT.parent / "shared"))
 sys.path.insert(0, str(ROOT))
 
 
-def build_corpus(dest: Path, mb: float) -> tuple[list[Path], int]:
+def build_corpus(dest: Path, mb: float, *, traditional: bool = False) -> tuple[list[Path], int]:
     """Copy shared corpus files into ``dest`` until ``mb`` MB; repeats get a distinct header
-    line and year so they are new documents, not duplicates."""
+    line and year so they are new documents, not duplicates. ``traditional``: each text is
+    converted to traditional characters with OpenCC s2t first."""
+    convert = None
+    if traditional:
+        import opencc
+
+        convert = opencc.OpenCC("s2t").convert
     src = sorted(p for p in (SHARED / "corpus").rglob("*.txt"))
     if not src:
         sys.exit(f"no corpus under {SHARED / 'corpus'}: nothing to benchmark")
@@ -43,6 +50,8 @@ def build_corpus(dest: Path, mb: float) -> tuple[list[Path], int]:
     while total < target:
         for p in src:
             data = p.read_bytes()
+            if convert is not None:
+                data = convert(data.decode("utf-8")).encode("utf-8")
             if rep:
                 data = f"副本{rep}\n".encode() + data
             rel = p.relative_to(SHARED / "corpus")
@@ -124,18 +133,19 @@ def main() -> None:
     ap.add_argument("--skip-stages", action="store_true", help="only time the CLI runs")
     ap.add_argument("--keep", type=Path, help="keep the corpus and outputs in this folder")
     ap.add_argument("--repeat", type=int, default=3, help="time jieba, first runs and re-runs this many times; report medians (default 3)")
+    ap.add_argument("--traditional", action="store_true", help="convert the corpus to traditional characters (OpenCC s2t)")
     args = ap.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
     raw = work / "raw"
     if raw.exists():
         shutil.rmtree(raw)
-    files, nbytes = build_corpus(raw, args.mb)
+    files, nbytes = build_corpus(raw, args.mb, traditional=args.traditional)
     mb = nbytes / 1e6
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}")
-    print(f"corpus: {len(files)} files, {mb:.2f} MB UTF-8, {len(text):,} characters")
+    print(f"corpus: {len(files)} files, {mb:.2f} MB UTF-8, {len(text):,} characters{' (traditional, OpenCC s2t)' if args.traditional else ''}")
 
     rows: list[tuple[str, float]] = []
     import jieba

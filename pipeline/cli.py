@@ -9,10 +9,9 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from pipeline.errors import DangjianError
 
@@ -55,7 +54,7 @@ def _fail(err: Exception) -> None:
 def main_options(
     ctx: typer.Context,
     project: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."
         ),
@@ -135,11 +134,11 @@ def run(
     engine_name: Annotated[
         EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian\\[dask]').")
     ] = EngineChoice.local,
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
     report: Annotated[bool, typer.Option(help="Also draw charts and write report.html.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
     by: Annotated[
-        Optional[List[str]],
+        list[str] | None,
         typer.Option(
             "--by", help="Also write term, category and keyword tables grouped by this document column (e.g. genre, org, a sheet column); repeatable."
         ),
@@ -187,7 +186,7 @@ def segment(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="UTF-8 text file (with or without BOM); '-' reads stdin.")],
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter.")] = SegmenterChoice.jieba,
-    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+    lexicon_dir: Annotated[Path | None, typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
     hmm: Annotated[bool, typer.Option(help="jieba: use the HMM for unknown words.")] = True,
 ):
     """Print the tokens of each input line joined by single spaces (one output line per input line)."""
@@ -203,49 +202,82 @@ def segment(
     typer.echo("\n".join(out) + ("\n" if out else ""), nl=False)
 
 
+def _run_lexicon(ctx: typer.Context, out_dir: Path, lexicon_dir: Path | None) -> Path | None:
+    """The lexicon a run's formulations are read with: the one asked for, else the run folder's
+    copy (None: RunTables finds it), else the workspace's."""
+    if lexicon_dir is not None:
+        return lexicon_dir / "formulations.csv"
+    return None if (out_dir / "formulations.csv").is_file() else _ws(ctx).lexicon_dir / "formulations.csv"
+
+
 @app.command()
 def kwic(
     ctx: typer.Context,
-    term: Annotated[str, typer.Argument(help="A formulation (its lexicon aliases match too) or any literal string.")],
+    term: Annotated[
+        str,
+        typer.Argument(
+            help="A formulation (its lexicon aliases match too), any literal string, a numbered pattern such as 两个* or a regular expression re:四个(意识|自信)."
+        ),
+    ],
     window: Annotated[int, typer.Option("--window", "-w", min=1, help="Characters of context on each side.")] = 20,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Folder with paragraphs.csv and documents.csv from a run.")] = Path(
+        "data/processed"
+    ),
     limit: Annotated[int, typer.Option(help="Print at most this many lines (0 = all).")] = 0,
-    lexicon_dir: Annotated[Optional[Path], typer.Option(help="Lexicon folder (default: lexicons/).")] = None,
+    lexicon_dir: Annotated[
+        Path | None, typer.Option(help="Lexicon folder (default: the run folder's formulations.csv, else the workspace's).")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write every occurrence to this CSV.")] = None,
 ):
-    """Concordance: every occurrence of TERM with document, year and context."""
+    """Concordance: every occurrence of TERM with document, year and context (traditional
+    characters, quote marks and list separators match as the run's counting does).
+    Exits 1 when TERM is found nowhere, naming the nearest lexicon entries."""
+    import pandas as pd
+
     from pipeline.errors import InputError
-    from pipeline.lexicon import load_lexicon
-    from pipeline.store import read_csv
-    from pipeline.terms import kwic as kwic_table
+    from pipeline.store import write_csv
+    from pipeline.store.runs import TABLES, RunTables
 
     try:
-        paths = {name: out_dir / f"{name}.csv" for name in ("paragraphs", "documents")}
-        for path in paths.values():
-            if not path.is_file():
-                raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
-        table = kwic_table(
-            read_csv(paths["paragraphs"]),
-            read_csv(paths["documents"]),
-            term,
-            window=window,
-            lexicon=load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir),
+        for name in ("paragraphs", "documents"):
+            if not any((out_dir / f"{name}.{ext}").is_file() for ext in ("csv", "parquet")):
+                raise InputError(f"{out_dir / (name + '.csv')} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out")
+        run_tables = RunTables.load(
+            out_dir, lexicon=_run_lexicon(ctx, out_dir, lexicon_dir), skip=[t for t in TABLES if t not in ("documents", "paragraphs")]
         )
+        table = run_tables.kwic(term, window=window)
+        if csv is not None:
+            write_csv(csv, table)
     except DangjianError as err:
         _fail(err)
+    pattern = term.strip().startswith("re:") or term.strip().endswith("*")
+    if table.attrs.get("counted_on_the_fly") and not table.empty:
+        what = "is a pattern" if pattern else "is not in the lexicon"
+        typer.echo(
+            f"note: {term.strip()} {what}: matched on the fly in the stored paragraphs "
+            "(folding, quote marks, separators and traditional characters as the run counts)"
+        )
     if table.empty:
-        typer.echo(f"No occurrence of {term} in {out_dir}.")
-        return
+        near = table.attrs.get("not_found", {}).get(term.strip(), [])
+        hint = f" Nearest lexicon entries: {', '.join(near)}." if near else ""
+        typer.echo(f"No occurrence of {term} in {out_dir}.{hint}", err=True)
+        raise typer.Exit(1)
     shown = table if limit <= 0 else table.head(limit)
     for row in shown.itertuples(index=False):
-        year = row.year if row.year not in (None, "") else "----"
-        typer.echo(f"{row.doc_id}  {year}  {row.left:>{window}}【{row.match}】{row.right}")
+        year = "----" if pd.isna(row.year) else int(row.year)
+        tag = f"  [{row.term}]" if pattern else ""
+        typer.echo(f"{row.doc_id}  {year}  {row.left:>{window}}【{row.match}】{row.right}{tag}")
+    if pattern:
+        counts = table["term"].value_counts(sort=False)
+        counts = counts.reindex(sorted(counts.index, key=lambda t: (-counts[t], t)))
+        typer.echo(f"{term.strip()}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     typer.echo(f"{len(table)} occurrence(s) in {table['doc_id'].nunique()} document(s).")
 
 
 @lexicon_app.command("check")
 def lexicon_check(
     ctx: typer.Context,
-    directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
     """Validate the lexicon files; print file:line for each problem and exit 1 if any."""
     from pipeline.lexicon import check_lexicon, load_lexicon, load_stopwords
@@ -274,7 +306,7 @@ def lexicon_check(
 def lexicon_candidates(
     out_dir: Annotated[Path, typer.Option("--out", "-o", "--out-dir", help="Run folder with candidates.csv.")] = Path("data/processed"),
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Show this many.")] = 50,
-    method: Annotated[Optional[str], typer.Option(help="Only this method (pattern, quoted, pmi, or e.g. pattern+quoted).")] = None,
+    method: Annotated[str | None, typer.Option(help="Only this method (pattern, quoted, pmi, or e.g. pattern+quoted).")] = None,
 ):
     """Print the candidate new formulations found by the last run, best first."""
     from pipeline.errors import InputError
@@ -324,10 +356,10 @@ def lexicon_add(
     category: Annotated[str, typer.Option(help="One of 政治/思想/组织/作风/纪律/制度/综合.")],
     expansion: Annotated[str, typer.Option(help="What it stands for, in your own words.")] = "",
     aliases: Annotated[str, typer.Option(help="Variants separated by |, e.g. '四强|四强党支部'.")] = "",
-    first_year: Annotated[Optional[int], typer.Option(help="Year first proposed (4 digits).")] = None,
+    first_year: Annotated[int | None, typer.Option(help="Year first proposed (4 digits).")] = None,
     level: Annotated[str, typer.Option(help="national or local.")] = "local",
     kind: Annotated[str, typer.Option(help="提法 (a numbered or fixed formulation) or 术语 (an institutional term); empty: inferred.")] = "",
-    directory: Annotated[Optional[Path], typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Lexicon folder (default: the workspace's).")] = None,
 ):
     """Append a formulation to the workspace's formulations.csv (validated; refuses duplicates)."""
     from pipeline.lexicon import add_entry
@@ -352,11 +384,11 @@ def lexicon_add(
 @app.command()
 def keyness(
     group_a: Annotated[str, typer.Argument(help="Group a: a document column and values, e.g. genre=述职述廉 or org=A党委|B党委.")],
-    group_b: Annotated[Optional[str], typer.Argument(help="Group b (default: every other document).")] = None,
+    group_b: Annotated[str | None, typer.Argument(help="Group b (default: every other document).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run`.")] = Path("data/processed"),
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Items each way.")] = 20,
     min_count: Annotated[int, typer.Option(min=1, help="Leave out items seen fewer times in both groups together.")] = 3,
-    csv_path: Annotated[Optional[Path], typer.Option("--csv", help="Also write the table to this CSV (Excel-safe).")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Also write the table to this CSV (Excel-safe).")] = None,
     words: Annotated[bool, typer.Option("--words/--no-words", help="Also compare content words (segments the paragraphs again).")] = True,
 ):
     """Formulations and words most distinctive of one group of documents against another (log-likelihood G2)."""
@@ -389,9 +421,9 @@ def keyness(
 
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label
-_LabelsOpt = Annotated[Optional[Path], typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
+_LabelsOpt = Annotated[Path | None, typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
 _ModelsOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--models-dir", envvar="DANGJIAN_MODELS_DIR", help="Where models are saved/loaded (default models/)."),
 ]
 _TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")]
@@ -422,7 +454,7 @@ def train(
 def evaluate(
     ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
     taxonomy: _TaxOpt = TaxonomyChoice.four,
     labels: _LabelsOpt = None,
     models_dir: _ModelsOpt = None,
@@ -552,21 +584,45 @@ def report_cmd(
 
 @plot_app.command("terms")
 def plot_terms_cmd(
-    terms: Annotated[List[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识.")],
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Output folder of `dangjian run`.")] = Path("data/processed"),
+    ctx: typer.Context,
+    terms: Annotated[
+        list[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识; any string, 两个* or re:… is counted on the fly.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Output folder of `dangjian run`.")] = Path("data/processed"),
     measure: Annotated[
         MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")
     ] = MeasureChoice.per_10k,
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
 ):
-    """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg."""
-    from pipeline import report as report_mod
+    """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg.
 
+    A term outside the lexicon is counted on the fly on the stored paragraphs (a note says so); a
+    pattern (两个*, re:…) draws each formulation found and its total. Exits 1, drawing nothing,
+    when no requested term is found anywhere."""
+    import logging
+
+    from pipeline import report as report_mod
+    from pipeline.store.runs import RunTables
+
+    quiet = logging.getLogger("pipeline.store.runs")  # its warnings are the notes printed below
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         _need_run(out_dir)
-        paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi)
+        run_tables = RunTables.load(
+            out_dir, lexicon=_run_lexicon(ctx, out_dir, None), skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log")
+        )
+        asked = run_tables.query(*terms)
+        paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi, corpus=run_tables) if asked.found_any else []
     except DangjianError as err:
         _fail(err)
+    finally:
+        quiet.setLevel(level)
+    for note in asked.notes():
+        typer.echo(f"note: {note}")
+    if not asked.found_any:
+        typer.echo(f"Error: none of {', '.join(terms)} is used in any document of {out_dir}; nothing drawn", err=True)
+        raise typer.Exit(1)
     for path in paths:
         typer.echo(str(path))
 

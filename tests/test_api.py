@@ -125,3 +125,56 @@ def test_from_frames_is_what_load_reads(out_dirs, tmp_path):
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(built, name), getattr(loaded, name), check_index_type=True)
     assert str(built.documents["year"].dtype) == "Int64"
+
+
+# --------------------------------------------------------------------------- terms outside the lexicon
+def test_a_term_outside_the_lexicon_gives_the_same_numbers_everywhere(out_dirs, caplog):
+    """Corpus.trend, `dangjian plot terms` and `dangjian kwic` count 四强 (not in this run's
+    lexicon) on the stored paragraphs alike, and say so."""
+    import logging
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    out = out_dirs["csv"]
+    corpus = Corpus.load(out)
+    with caplog.at_level(logging.WARNING, logger="pipeline.store.runs"):
+        t = corpus.trend("四强", "两个维护", measure="per_10k")
+    assert t.attrs["counted_on_the_fly"] == ["四强"] and any("四强" in r.message for r in caplog.records)
+    k = corpus.kwic("四强")
+    n = len(k)
+    assert n >= 5 and corpus.query("四强").totals["四强"] == n
+    chars = corpus.documents.dropna(subset=["year"]).groupby("year")["n_chars"].sum()
+    counts = (t["四强"] * chars.reindex(t.index) / 10_000).dropna().round().astype(int)
+    assert counts[counts > 0].to_dict() == k.dropna(subset=["year"]).groupby("year").size().to_dict()
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["plot", "terms", "四强", "两个维护", "--out", str(out), "--dpi", "60"])
+    assert res.exit_code == 0, res.output
+    assert f"note: counted on the fly on the stored paragraphs (not in the lexicon): 四强 ({n})" in res.output
+    assert (out / "figures" / "terms_四强_两个维护.png").is_file()
+    res = runner.invoke(app, ["kwic", "四强", "--out", str(out)])
+    assert res.exit_code == 0 and res.output.strip().splitlines()[-1].startswith(f"{n} occurrence(s)")
+
+
+def test_plot_terms_found_nowhere_exits_1_and_draws_nothing(out_dirs):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    out = out_dirs["csv"]
+    res = CliRunner().invoke(app, ["plot", "terms", "两个维户", "--out-dir", str(out)])
+    assert res.exit_code == 1
+    assert "note: 两个维户: found nowhere in this run; nearest lexicon entries: 两个维护" in res.output
+    assert not (out / "figures" / "terms_两个维户.png").exists()
+
+
+def test_patterns_in_the_notebook_api(corpus):
+    t = corpus.trend("四个*")
+    assert t.columns[-1] == "四个*" and {"四个意识", "四个自信"} <= set(t.columns)
+    assert set(t.attrs["patterns"]["四个*"]) >= {"四个意识", "四个自信"}
+    members = t.drop(columns="四个*").fillna(0).sum(axis=1)
+    assert t["四个*"].fillna(0).tolist() == pytest.approx(members.tolist())
+    k = corpus.kwic("re:四个(意识|自信)")
+    assert set(k["term"]) == {"四个意识", "四个自信"}

@@ -122,9 +122,11 @@ def make_figures(
     return paths
 
 
-def plot_terms(out_dir: Path | str, terms: Sequence[str], *, measure: str = "per_10k", dpi: int = 150) -> list[Path]:
-    """``figures/terms_<slug>.png/.svg``: trend of the given formulations."""
+def plot_terms(out_dir: Path | str, terms: Sequence[str], *, measure: str = "per_10k", dpi: int = 150, corpus=None) -> list[Path]:
+    """``figures/terms_<slug>.png/.svg``: trend of the given formulations (``RunTables.trend``:
+    terms outside the lexicon and patterns are counted on the fly). ``corpus`` is the run's
+    tables when the caller already has them (default: read from ``out_dir``)."""
     measure = getattr(measure, "value", measure)
-    c = load_tables(out_dir, skip=NOT_FOR_CHARTS)
+    c = corpus if corpus is not None else load_tables(out_dir, skip=NOT_FOR_CHARTS)
     chart = trend_chart(c.trend(*terms, measure=measure), measure, c.docs_per_year())
     return chart.save(Path(out_dir) / "figures", f"terms_{slug(' '.join(terms))}", dpi=dpi)

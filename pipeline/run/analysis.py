@@ -1,9 +1,14 @@
 """Per-document analysis, pure given a worker's :class:`~pipeline.run.resources.Resources`:
-formulation hits, content-word counts and paragraph labels."""
+formulation hits, content-word counts and paragraph labels.
+
+The matcher and the classifier read the simplified view of each paragraph
+(:func:`pipeline.terms.simplify.simplified_all`: traditional characters as their simplified forms, one for
+one); the segmenter reads the text as written, and the stored paragraphs keep it."""
 
 from __future__ import annotations
 
 from pipeline.run.resources import Resources
+from pipeline.terms.simplify import simplified_all
 from pipeline.text import has_han
 
 CLASSIFY_BATCH = 2000
@@ -17,7 +22,7 @@ def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     """Formulation hits and content-word counts of one document. Paragraphs are joined by
     newlines (no formulation or word crosses one), so each backend is called once."""
     text = "\n".join(p["text"] for p in paragraphs)
-    hits = res.matcher.count(text)
+    hits = res.matcher.count(text)  # matches on the simplified view itself
     words = res.segmenter.count(text)
     keep = res.keep_memo
     for w in [w for w in words if w not in keep]:
@@ -36,7 +41,7 @@ def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
     out: list[dict] = []
     for start in range(0, len(paragraphs), CLASSIFY_BATCH):  # bounded memory on huge documents
         chunk = paragraphs[start : start + CLASSIFY_BATCH]
-        proba = scorer.predict_proba([p["text"] for p in chunk], [p.get("heading", "") for p in chunk])
+        proba = scorer.predict_proba(simplified_all([p["text"] for p in chunk]), simplified_all([p.get("heading", "") for p in chunk]))
         best = scorer.labels_for(proba).tolist()
         unc = scorer.uncertain(proba, res.settings.uncertain_below).tolist()
         values = proba.round(4).tolist()

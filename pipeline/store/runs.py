@@ -1,19 +1,29 @@
 """Reading a finished run: its tables (see OUTPUTS.md) as pandas DataFrames with their types,
 and :class:`RunTables`, the read model the report and the notebook API (:class:`pipeline.api.Corpus`)
 are built on. Numbers come from :mod:`pipeline.trends`; this module only reads and routes.
+
+Formulations an analyst asks for (:meth:`RunTables.trend`, :meth:`RunTables.kwic`,
+:meth:`RunTables.examples`, :meth:`RunTables.query`) are read as :class:`pipeline.terms.TermQuery`
+requests: a lexicon formulation comes from the run's tables; anything else (a string outside the
+lexicon, ``两个*``, ``re:…``) is counted on the fly on the stored paragraphs, and the result says
+so (``df.attrs["counted_on_the_fly"]``, a logged warning); a request found nowhere is reported
+with the nearest lexicon entries (``df.attrs["not_found"]``), never as a silent row of zeros.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pandas as pd
 
 from pipeline import schema, trends
 from pipeline.csvio import read_csv, unescape_formula
 from pipeline.errors import InputError
+
+log = logging.getLogger(__name__)
 
 #: the tables of a run and their contract columns (pipeline.schema, OUTPUTS.md); more columns are kept as read
 TABLES: dict[str, list[str]] = {
@@ -35,6 +45,7 @@ _FLOAT_COLUMNS = schema.FLOAT_COLUMNS
 _BOOL_COLUMNS = schema.BOOL_COLUMNS
 DEFAULT_LABELS = ("政治建设", "组织建设", "作风建设", "其他")
 MEASURES = ("per_10k", "doc_share")
+PATTERN_NOTE = 8  # formulations of a pattern named in its note line
 
 
 def _coerce(df: pd.DataFrame) -> pd.DataFrame:
@@ -135,10 +146,12 @@ class RunTables:
     category_shares: pd.DataFrame
     ingest_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     lexicon: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _queries: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _skipped: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, out_dir: Path | str = "data/processed", *, lexicon: Path | str | None = None, skip: Iterable[str] = ()) -> "RunTables":
+    def load(cls, out_dir: Path | str = "data/processed", *, lexicon: Path | str | None = None, skip: Iterable[str] = ()) -> RunTables:
         """Read a run's output folder (Parquet when present, else CSV). Missing tables are empty
         DataFrames with the contract columns; a folder without ``documents`` is an error.
         ``skip`` leaves big tables one does not need (e.g. ``("paragraphs",)``) empty."""
@@ -150,10 +163,12 @@ class RunTables:
             )
         skip = set(skip)
         tables = {name: (_empty_table(name) if name in skip else read_table(out_dir, name)) for name in TABLES}
-        return cls(out_dir=out_dir, lexicon=read_lexicon(_lexicon_path(out_dir, lexicon)), **tables)
+        run = cls(out_dir=out_dir, lexicon=read_lexicon(_lexicon_path(out_dir, lexicon)), **tables)
+        run._skipped = frozenset(skip)
+        return run
 
     @classmethod
-    def from_frames(cls, out_dir: Path | str, frames: dict[str, pd.DataFrame], *, lexicon: Path | str | None = None) -> "RunTables":
+    def from_frames(cls, out_dir: Path | str, frames: dict[str, pd.DataFrame], *, lexicon: Path | str | None = None) -> RunTables:
         """The Corpus :meth:`load` would read once ``frames`` (table name -> DataFrame, as the
         run writes them) are written to ``out_dir``; tables not given are empty."""
         out_dir = Path(out_dir)
@@ -178,29 +193,137 @@ class RunTables:
             return self.term_trends
         return trends.term_trends(self.term_counts, self.documents)
 
-    def trend(self, *terms: str, measure: str = "per_10k") -> pd.DataFrame:
+    def trend(self, *terms: str, measure: str = "per_10k", years: Iterable | None = None) -> pd.DataFrame:
         """Year x term table of ``per_10k`` or ``doc_share`` (default terms: top 6 by count).
 
-        Years without documents are NaN (gaps); a term unused in a year with documents is 0."""
+        Years without documents are NaN (gaps); a term unused in a year with documents is 0.
+        ``terms`` are requests (:meth:`query`): a lexicon formulation (or alias, or traditional
+        spelling) is read from the run's tables under its canonical term; any other string,
+        ``两个*`` or ``re:…`` is counted on the fly on the stored paragraphs (a pattern gives one
+        column per formulation found and one for its total, named by the request).
+        ``df.attrs``: ``counted_on_the_fly`` (columns), ``not_found`` (request -> nearest lexicon
+        terms), ``unused`` (lexicon terms no document uses), ``patterns`` (request -> columns),
+        ``resolved`` (request -> the canonical term it was read as). ``years`` widens the span."""
         measure = _check_measure(measure)
-        tt = self._term_trends()
-        chosen = list(terms) or trends.top_terms(tt, 6)
-        return trends.trend_matrix(tt, chosen, measure)
+        if not terms:
+            tt = self._term_trends()
+            return trends.trend_matrix(tt, trends.top_terms(tt, 6), measure, years=years)
+        result = self.query(*terms)
+        matrix = trends.trend_matrix(result.term_trends, result.columns, measure, years=years)
+        matrix.attrs.update(result.attrs())
+        return matrix
+
+    def query(self, *terms: str) -> TermsAsked:
+        """What ``terms`` are in this run (see :meth:`trend`): their columns, a term_trends table
+        holding them, and notes. Computed once per set of requests; a warning is logged for
+        what was counted on the fly or found nowhere."""
+        requests = tuple(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
+        cached = self._queries.get(requests)
+        if cached is None:
+            cached = self._queries[requests] = self._ask(requests)
+            for line in cached.notes():
+                log.warning(line)
+        return cached
+
+    def _ask(self, requests: tuple[str, ...]) -> TermsAsked:
+        from pipeline.terms import parse_queries, suggest
+
+        lex = _lexicon_object(self.lexicon)
+        queries = parse_queries(requests, lex)
+        stored_tt = self._term_trends()
+        stored_totals = _totals(self.term_counts)
+        asked = TermsAsked(requests=list(requests))
+        fly: list[tuple[str, str, int]] = []  # (doc_id, series, count)
+        stored_columns: set[str] = set()
+        texts = doc_ids = None
+        for q in queries:
+            if q.request != q.name and not q.is_pattern:
+                asked.resolved[q.request] = q.name
+            if not q.on_the_fly:
+                if q.name not in asked.columns:
+                    asked.columns.append(q.name)
+                    stored_columns.add(q.name)
+                    asked.totals[q.name] = int(stored_totals.get(q.name, 0))
+                    if not asked.totals[q.name]:
+                        asked.unused.append(q.name)
+                continue
+            if texts is None:
+                texts, doc_ids = self._query_texts(q.request)
+            per_doc: dict[tuple[str, str], int] = {}
+            found = q.findall(texts)
+            for i, m in found:
+                key = (doc_ids[i], m.term)
+                per_doc[key] = per_doc.get(key, 0) + 1
+            series_total: dict[str, int] = {}
+            for (_, series), n in per_doc.items():
+                series_total[series] = series_total.get(series, 0) + n
+            if not found:
+                asked.not_found[q.request] = suggest(q.request, lex)
+            if q.is_pattern:
+                members = sorted(series_total, key=lambda t: (-series_total[t], t))
+                shown = [t for t in members if t not in asked.columns]
+                asked.patterns[q.request] = members
+                for t in shown:
+                    asked.columns.append(t)
+                    asked.counted_on_the_fly.append(t)
+                    asked.totals[t] = series_total[t]
+                fly += [(d, t, n) for (d, t), n in per_doc.items() if t in shown]
+                doc_total: dict[str, int] = {}
+                for (d, _), n in per_doc.items():
+                    doc_total[d] = doc_total.get(d, 0) + n
+                fly += [(d, q.request, n) for d, n in doc_total.items()]
+            elif q.request not in asked.columns:  # (a literal already shown as a pattern's formulation is not added twice)
+                fly += [(d, t, n) for (d, t), n in per_doc.items()]
+            if q.request not in asked.columns:
+                asked.columns.append(q.request)
+                asked.counted_on_the_fly.append(q.request)
+                asked.totals[q.request] = len(found)
+        if fly:
+            hits = pd.DataFrame(fly, columns=["doc_id", "term", "count"])
+            asked.term_counts = trends.term_counts(hits, self.documents)
+            fly_tt = trends.term_trends(asked.term_counts, self.documents)
+            base = stored_tt[~stored_tt["term"].astype(str).isin(asked.counted_on_the_fly)] if not stored_tt.empty else stored_tt
+            asked.term_trends = pd.concat([base, fly_tt], ignore_index=True) if not base.empty else fly_tt
+        else:
+            asked.term_trends = stored_tt
+        return asked
+
+    def _query_texts(self, request: str) -> tuple[list, list[str]]:
+        """Paragraph texts and their doc_ids for counting on the fly (the paragraphs table is
+        read now when the run was loaded without it)."""
+        paragraphs = self._paragraphs()
+        if paragraphs is None or "text" not in paragraphs or "doc_id" not in paragraphs:
+            raise InputError(
+                f"{request} is not in the lexicon, and {self.out_dir} has no paragraphs table to count it on",
+                "run `dangjian run RAW_DIR --out OUT_DIR` again (it writes paragraphs.csv)",
+            )
+        return paragraphs["text"].tolist(), paragraphs["doc_id"].astype(str).tolist()
+
+    def _paragraphs(self) -> pd.DataFrame:
+        """The paragraphs; read from the run folder when loaded with ``skip=("paragraphs",)``."""
+        if "paragraphs" in self._skipped:
+            self.paragraphs = read_table(self.out_dir, "paragraphs")
+            self._skipped = self._skipped - {"paragraphs"}
+        return self.paragraphs
 
     def first_appearance(self) -> pd.DataFrame:
         """term, first_year_corpus, first_year_national (lexicon), last_year_corpus, n_docs."""
         return trends.first_appearance(self.term_counts, self.documents, self.lexicon)
 
     def kwic(self, term: str, window: int = 20) -> pd.DataFrame:
-        """Keyword in context: every occurrence of ``term`` (or a lexicon alias) in the paragraphs,
-        with ``window`` characters each side and the document's title and year."""
-        try:
-            from pipeline.terms import kwic as terms_kwic
-        except ImportError:
-            terms_kwic = None
-        if terms_kwic is not None:
-            return terms_kwic(self.paragraphs, self.documents, term, window=window, lexicon=_lexicon_object(self.lexicon))
-        return _kwic(self.paragraphs, self.documents, trends.lexicon_aliases(self.lexicon, term), window)
+        """Keyword in context: every occurrence of ``term`` (a request as in :meth:`trend`: its
+        lexicon aliases match too; ``两个*`` and ``re:…`` give the formulation found in ``term``)
+        in the paragraphs, with ``window`` characters each side and the document's title and year.
+        ``df.attrs`` as :meth:`trend` (``counted_on_the_fly``, ``not_found``)."""
+        from pipeline.terms import TermQuery, suggest
+        from pipeline.terms import kwic as terms_kwic
+
+        lex = _lexicon_object(self.lexicon)
+        query = TermQuery(term, lex)
+        out = terms_kwic(self._paragraphs(), self.documents, query, window=window)
+        out.attrs["counted_on_the_fly"] = [query.request] if query.on_the_fly else []
+        out.attrs["not_found"] = {query.request: suggest(query.request, lex)} if out.empty else {}
+        return out
 
     # ------------------------------------------------------------------ categories
     def shares(self, by: str = "year") -> pd.DataFrame:
@@ -235,23 +358,104 @@ class RunTables:
 
     def examples(self, category: str | None = None, term: str | None = None, year: int | None = None, n: int = 5) -> pd.DataFrame:
         """Example paragraphs (doc_id, para_id, title, year, label, text) filtered by category,
-        formulation and year."""
-        return trends.examples(self.paragraphs, self.documents, category=category, term=term, year=year, n=n, lexicon=self.lexicon)
+        formulation (a request as in :meth:`trend`, found with the matcher's rules) and year."""
+        if term is None or self.paragraphs.empty:
+            return trends.examples(self.paragraphs, self.documents, category=category, term=term, year=year, n=n, lexicon=self.lexicon)
+        from pipeline.terms import TermQuery
+
+        index = trends.ExampleIndex(self.paragraphs, self.documents, lexicon=self.lexicon)
+        found = {i for i, _ in TermQuery(term, _lexicon_object(self.lexicon)).findall(index.text)}
+        rows = [i for i in index.rows(category=category, year=year) if i in found]
+        return index.frame(index.pick(rows, n))
+
+
+@dataclass
+class TermsAsked:
+    """The answer of :meth:`RunTables.query`: the columns to show, in order, a term_trends table
+    holding them (the run's rows and those counted on the fly) and what to tell the analyst."""
+
+    requests: list[str]
+    columns: list[str] = field(default_factory=list)
+    term_trends: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: doc_id x series counted on the stored paragraphs (trends.term_counts columns)
+    term_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    counted_on_the_fly: list[str] = field(default_factory=list)
+    not_found: dict[str, list[str]] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)
+    patterns: dict[str, list[str]] = field(default_factory=dict)
+    resolved: dict[str, str] = field(default_factory=dict)
+    #: column -> occurrences in all documents (also those of unknown year)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def found_any(self) -> bool:
+        return any(self.totals.values())
+
+    def attrs(self) -> dict:
+        return {
+            "counted_on_the_fly": list(self.counted_on_the_fly),
+            "not_found": {k: list(v) for k, v in self.not_found.items()},
+            "unused": list(self.unused),
+            "patterns": {k: list(v) for k, v in self.patterns.items()},
+            "resolved": dict(self.resolved),
+        }
+
+    def notes(self) -> list[str]:
+        """One line per thing the analyst should know (empty when every request is a lexicon
+        formulation that the run counted)."""
+        lines = []
+        for request, term in self.resolved.items():
+            lines.append(f"{request}: read as the lexicon formulation {term}")
+        members = {m for ms in self.patterns.values() for m in ms}
+        fly = [c for c in self.counted_on_the_fly if c not in self.not_found and c not in self.patterns and c not in members]
+        if fly:
+            lines.append(
+                "counted on the fly on the stored paragraphs (not in the lexicon): " + ", ".join(f"{c} ({self.totals.get(c, 0)})" for c in fly)
+            )
+        for request, found in self.patterns.items():
+            if found:
+                shown = ", ".join(f"{t} ({self.totals[t]})" if t in self.totals else t for t in found[:PATTERN_NOTE])
+                more = f" and {len(found) - PATTERN_NOTE} more" if len(found) > PATTERN_NOTE else ""
+                lines.append(
+                    f"{request}: counted on the fly, {self.totals.get(request, 0)} occurrence(s) of {len(found)} formulation(s): {shown}{more}"
+                )
+        for request, near in self.not_found.items():
+            hint = f"; nearest lexicon entries: {', '.join(near)}" if near else "; no lexicon entry is close"
+            lines.append(f"{request}: found nowhere in this run{hint}")
+        for term in self.unused:
+            lines.append(f"{term}: in the lexicon, used in no document of this run")
+        return lines
+
+
+def _totals(term_counts: pd.DataFrame) -> dict[str, int]:
+    """term -> occurrences in all documents of a term_counts table."""
+    if term_counts is None or term_counts.empty:
+        return {}
+    counts = pd.to_numeric(term_counts["count"], errors="coerce").fillna(0)
+    return counts.groupby(term_counts["term"].astype(str)).sum().astype(int).to_dict()
 
 
 def _lexicon_object(frame: pd.DataFrame):
-    """A :class:`pipeline.lexicon.Lexicon` built from a lexicon table (None if empty)."""
+    """A :class:`pipeline.lexicon.Lexicon` built from a lexicon table (None if empty). Aliases
+    are split as the lexicon loader splits them (on ``|`` only: 一个中心，两个基本点 is one alias)."""
     if frame is None or frame.empty:
         return None
-    from pipeline.lexicon import Entry, Lexicon
+    from pipeline.lexicon import ALIAS_SEP, Entry, Lexicon
 
     entries = []
+    seen: set[str] = set()
     for i, rec in enumerate(frame.to_dict("records")):
+        term = str(rec["term"]).strip()
+        if not term or term in seen:
+            continue
+        seen.add(term)
         year = pd.to_numeric(rec.get("first_year"), errors="coerce")
-        aliases = tuple(a for a in trends.lexicon_aliases(frame.iloc[[i]], str(rec["term"]))[1:])
+        raw = rec.get("aliases")
+        cell = "" if raw is None or (isinstance(raw, float) and pd.isna(raw)) or raw is pd.NA else str(raw)
+        aliases = tuple(dict.fromkeys(a.strip() for a in cell.split(ALIAS_SEP) if a.strip() and a.strip() != term))
         entries.append(
             Entry(
-                str(rec["term"]),
+                term,
                 aliases,
                 str(rec.get("category") or ""),
                 None if pd.isna(year) else int(year),
@@ -268,27 +472,3 @@ def _check_measure(measure) -> str:
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     return measure
-
-
-def _kwic(paragraphs: pd.DataFrame, documents: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame:
-    columns = list(schema.KWIC_COLUMNS)
-    rows = []
-    if paragraphs is None or paragraphs.empty:
-        return pd.DataFrame(columns=columns)
-    meta = {}
-    if documents is not None and not documents.empty:
-        for rec in documents.to_dict("records"):
-            meta[str(rec["doc_id"])] = (rec.get("title", ""), rec.get("year"))
-    for rec in paragraphs[["doc_id", "para_id", "text"]].to_dict("records"):
-        text = rec["text"] if isinstance(rec["text"], str) else ""
-        title, year = meta.get(str(rec["doc_id"]), ("", None))
-        for name in names:
-            start = text.find(name)
-            while start >= 0:
-                end = start + len(name)
-                rows.append((rec["doc_id"], rec["para_id"], title, year, text[max(0, start - window) : start], name, text[end : end + window]))
-                start = text.find(name, end)
-    out = pd.DataFrame(rows, columns=columns)
-    if not out.empty:
-        out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
-    return out

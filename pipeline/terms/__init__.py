@@ -3,8 +3,11 @@
 Data flow, one job per module (nothing heavy is imported until a name is used):
 
 * ``folding``      -- 1:1 folding, quote stripping, match keys
+* ``simplify``     -- the simplified view (traditional -> simplified, one character for one)
 * ``match``        -- :class:`TermMatcher` (leftmost-longest), :class:`Match`, :func:`count_document`
 * ``concordance``  -- :func:`kwic`
+* ``query``        -- :class:`TermQuery`: what an analyst asks for (a formulation, a literal
+  string, ``两个*``, ``re:…``), counted on paragraphs, with suggestions when found nowhere
 * ``discover``     -- :func:`discover_candidates`, composing ``discover_corpus`` (the corpus as
   one array), ``discover_scan`` (numbered patterns, quotations), ``discover_pmi`` (statistical
   new words), ``discover_wordfreq`` (jieba's dictionary), ``discover_rank`` (exclusions,
@@ -23,10 +26,16 @@ _EXPORTS: dict[str, str] = {
     "SEPARATORS_IN_TERMS": "folding",
     "fold": "folding",
     "match_key": "folding",
+    "has_traditional": "simplify",
+    "simplified": "simplify",
+    "traditional_chars": "simplify",
     "Match": "match",
     "TermMatcher": "match",
     "count_document": "match",
     "kwic": "concordance",
+    "TermQuery": "query",
+    "parse_queries": "query",
+    "suggest": "query",
     "CANDIDATE_COLUMNS": "discover_rules",
     "HAN_CLASS": "discover_rules",
     "METHOD_ORDER": "discover_rules",

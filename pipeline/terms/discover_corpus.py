@@ -5,12 +5,18 @@ Discovery works on the whole corpus joined into one string (paragraphs separated
 which no candidate contains) and on its code points as a numpy array: the numbered patterns and
 quotations, the n-gram statistics and every occurrence count come from array operations, and
 Python loops run over candidates, never over characters.
+
+Discovery reads the simplified view of each paragraph (traditional characters as their simplified
+forms, one for one: :mod:`pipeline.terms.simplify`), so a candidate is found and counted once
+whichever script it is written in; examples are cut from the paragraphs as written.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+
+from pipeline.terms.simplify import simplified_all
 
 
 def codepoints(text: str):
@@ -25,10 +31,11 @@ def codepoints(text: str):
 
 
 class DiscoveryCorpus:
-    """All paragraphs joined by "\n" (no candidate contains one), with the map from a text
-    position to its paragraph, entry of ``docs``, document and year."""
+    """All paragraphs (their simplified views) joined by "\n" (no candidate contains one), with
+    the map from a text position to its paragraph, entry of ``docs``, document and year.
+    ``originals`` holds the paragraphs as written (the same lengths)."""
 
-    def __init__(self, docs: Iterable[tuple[str, "int | None", Sequence[str]]]):
+    def __init__(self, docs: Iterable[tuple[str, int | None, Sequence[str]]]):
         import numpy as np
 
         paras: list[str] = []
@@ -42,8 +49,9 @@ class DiscoveryCorpus:
             good = [p for p in texts if isinstance(p, str) and p]
             paras += good
             para_entry += [e] * len(good)
-        self.paras = paras
-        self.text = "\n".join(paras)
+        self.originals = paras
+        self.paras = simplified_all(paras)
+        self.text = "\n".join(self.paras)
         lengths = np.fromiter(map(len, paras), dtype=np.int64, count=len(paras))
         self.n_chars = int(lengths.sum())
         self.para_start = np.zeros(len(paras), dtype=np.int64)
@@ -62,11 +70,11 @@ class DiscoveryCorpus:
         return self.para_entry[np.searchsorted(self.para_start, positions, side="right") - 1]
 
     def paragraph(self, position: int) -> tuple[str, int]:
-        """The paragraph holding a text position and the position's offset in it."""
+        """The paragraph holding a text position (as written) and the position's offset in it."""
         import numpy as np
 
         p = int(np.searchsorted(self.para_start, position, side="right") - 1)
-        return self.paras[p], position - int(self.para_start[p])
+        return self.originals[p], position - int(self.para_start[p])
 
 
 def _year(year) -> int:

@@ -21,6 +21,7 @@ from pipeline.terms.discover_rules import (
 )
 from pipeline.terms.discover_trie import Trie, leftmost_longest_hits
 from pipeline.terms.folding import KEY_TABLE, match_key
+from pipeline.terms.simplify import simplified
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -29,10 +30,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def exclude(
-    found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon", stop: frozenset[str], word_freq: "dict[str, int]", ordinary_freq: int
+    found: dict[str, set[str]], quoted_count: Counter, lexicon: Lexicon, stop: frozenset[str], word_freq: dict[str, int], ordinary_freq: int
 ) -> dict[str, set[str]]:
     """The candidates that survive the exclusions of :func:`discover_candidates`."""
-    forms = [match_key(f) for f in lexicon.surface_forms()]
+    forms = [simplified(match_key(f)) for f in lexicon.surface_forms()]  # candidates come from the simplified view
     forms = list(dict.fromkeys(f for f in forms if f))
     keys: dict[str, str] = {}
     for cand, how in found.items():
@@ -57,7 +58,7 @@ def exclude(
     return {cand: found[cand] for cand, key in keys.items() if key not in lexical}
 
 
-def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float], top: int) -> "pd.DataFrame":
+def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float], top: int) -> pd.DataFrame:
     """Occurrences of the kept candidates (leftmost-longest among them over all text), scores,
     ranking; years and example for the ``top`` rows."""
     import numpy as np

@@ -11,25 +11,31 @@ Matching rules (:class:`TermMatcher`)
   space, and the list separators ``，`` ``,`` -> ``、``.
 * Quote marks ``“”‘’"'「」『』`` are removed from text and keys before matching (an offset map
   leads back to the original), so ``两个“维护”`` counts as 两个维护.
+* Traditional characters count as their simplified forms: text and keys are matched in their
+  simplified view (:mod:`pipeline.terms.simplify`, one character for one, so offsets are those of
+  the original), and ``堅決做到「兩個維護」`` counts 两个维护 at the characters 兩個維護.
 * Separator-insensitive terms: a key with an internal ``、`` (after folding ``，`` and ``,``)
   also matches with the separator left out. So the lexicon writes ``不忘初心、牢记使命`` once and
   ``不忘初心，牢记使命`` / ``不忘初心,牢记使命`` / ``不忘初心牢记使命`` all count under it. We chose
   this over asking analysts to list every variant as an alias: the three spellings are one
   formulation in every source we read, and the rule is applied to every such term uniformly.
 
-Every :class:`Match` satisfies ``match_key(text[m.start:m.end]) == match_key(m.surface)``;
-``m.surface`` is the lexicon form (or its separator-less variant) that matched.
+Every :class:`Match` satisfies ``simplified(match_key(text[m.start:m.end])) ==
+simplified(match_key(m.surface))``; ``m.surface`` is the lexicon form (or its separator-less
+variant) that matched, ``text[m.start:m.end]`` the characters as written.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from pipeline.automaton import leftmost_longest, make_automaton
 from pipeline.terms.folding import QUOTE_RE, SEPARATORS_IN_TERMS, match_key, unfold
+from pipeline.terms.simplify import simplified
 
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.lexicon import Lexicon
@@ -52,17 +58,22 @@ class TermMatcher:
     Construction is cheap; the automaton is built on the first call to :meth:`finditer`.
     """
 
-    def __init__(self, lexicon: "Lexicon"):
+    def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
         self._automaton = None
         self._empty = False
+
+    @classmethod
+    def from_forms(cls, forms: Mapping[str, str]) -> TermMatcher:
+        """A matcher of ``forms`` (surface form -> the name to report it under) without a lexicon."""
+        return cls(_Forms(dict(forms)))
 
     def keys(self) -> dict[str, tuple[str, str]]:
         """match key -> (canonical term, surface form reported)."""
         keys: dict[str, tuple[str, str]] = {}
         variants: dict[str, tuple[str, str]] = {}
         for surface, term in self.lexicon.surface_forms().items():
-            key = match_key(surface)
+            key = simplified(match_key(surface))
             if not key.strip():
                 continue
             keys.setdefault(key, (term, surface))
@@ -73,7 +84,7 @@ class TermMatcher:
             keys.setdefault(key, value)  # an explicit lexicon form always wins
         return keys
 
-    def initialize(self) -> "TermMatcher":
+    def initialize(self) -> TermMatcher:
         if self._automaton is None and not self._empty:
             keys = {variant: payload for key, payload in self.keys().items() for variant in unfold(key)}
             if keys:
@@ -87,12 +98,14 @@ class TermMatcher:
 
         Folding is compiled into the automaton (every key is added in all spellings that fold
         to it, see :func:`unfold`), so the text itself is never translated; quote marks are
-        removed with an offset map only from texts that contain one."""
+        removed with an offset map only from texts that contain one. The automaton reads the
+        simplified view of ``text`` (the same length: offsets need no map)."""
         if not text or not isinstance(text, str):
             return []
         self.initialize()
         if self._automaton is None:
             return []
+        text = simplified(text)
         if QUOTE_RE.search(text) is None:
             return leftmost_longest(self._automaton, text)
         removed = [m.start() for m in QUOTE_RE.finditer(text)]
@@ -106,6 +119,12 @@ class TermMatcher:
             out.append((start, last + bisect.bisect_right(shifted, last) + 1, payload))
         return out
 
+    def scan_keys(self, keys: str) -> list[tuple[int, int, tuple[str, str]]]:
+        """(start, end, (term, surface)) in ``keys``, a text already simplified and without
+        quote marks (as :func:`pipeline.terms.query.keyspace` prepares it), leftmost-longest."""
+        self.initialize()
+        return leftmost_longest(self._automaton, keys) if self._automaton is not None and keys else []
+
     def finditer(self, text: str) -> Iterator[Match]:
         """Matches in ``text`` in order, non-overlapping, leftmost-longest."""
         for start, end, (term, surface) in self._raw(text):
@@ -117,6 +136,16 @@ class TermMatcher:
     def count(self, text: str) -> Counter:
         """Counter of canonical term -> occurrences in ``text`` (empty for empty text)."""
         return Counter([payload[0] for _, _, payload in self._raw(text)])
+
+
+class _Forms:
+    """The part of a Lexicon a TermMatcher reads: surface form -> reported name."""
+
+    def __init__(self, forms: dict[str, str]):
+        self._forms = forms
+
+    def surface_forms(self) -> Mapping[str, str]:
+        return self._forms
 
 
 def count_document(paragraph_texts: Iterable[str], *, matcher: TermMatcher | None = None) -> Counter:
