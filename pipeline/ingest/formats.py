@@ -84,10 +84,24 @@ def decode_html(data: bytes) -> Decoded:
     return Decoded(text, decoded.encoding + (f" (declared {declared})" if declared else ""), flags)
 
 
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 / Compound File Binary container
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream Office writes for a password
+
+
+def _cfb_reason(data: bytes) -> str:
+    """Why a .docx that is an OLE2 container cannot be read: Word saves a password-protected
+    .docx as a CFB holding ``EncryptedPackage``; anything else is a legacy .doc renamed."""
+    if _ENCRYPTED_PACKAGE in data:
+        return "encrypted .docx (password required); save an unprotected copy and re-run"
+    return "legacy Word .doc saved with a .docx name: save it as .docx and re-run"
+
+
 def decode_docx(path: Path, data: bytes, settings: Settings) -> Decoded:
     """.docx -> paragraphs and table rows, after checking the zip is not a bomb."""
     import io
 
+    if data.startswith(_CFB_MAGIC):
+        raise Skip("unreadable", _cfb_reason(data))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
