@@ -18,6 +18,7 @@ from pipeline.ingest.assemble import build_document
 from pipeline.ingest.files import open_regular, relative_name
 from pipeline.ingest.formats import SUPPORTED_EXT, decode_file
 from pipeline.ingest.model import Document, LogRow, Skip, display_path
+from pipeline.ingest.readable import measure
 from pipeline.ingest.sheets import read_sheets, sheet_lookup
 from pipeline.ingest.walk import discover
 
@@ -47,6 +48,9 @@ def ingest_file(path: Path, raw_dir: Path, sheet_meta: dict | None = None, setti
         doc = build_document(rel, decoded, sheet_meta, settings)
         if not doc.paragraphs:
             raise Skip("empty", f"no body text left after removing {len(doc.removed)} boilerplate line(s)")
+        readability = measure(p.text for p in doc.paragraphs)
+        if not readability.plausible:
+            raise Skip("unreadable", readability.reason())
     except Skip as skip:
         return LogRow(rel, skip.status, skip.reason), None
     except MemoryError:

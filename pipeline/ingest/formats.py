@@ -29,22 +29,71 @@ _HTML_BLOCK = {
 _BOILER_ATTR = re.compile(r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|location|position|footer|foot|bottom|share|sharing|bdshare|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination|pre_?next|prev_?next)([\s_\-]|$)", re.I)
 
 
+_DATA_URI = re.compile(r"data:[\w/+.;=-]{0,100},[A-Za-z0-9+/=%\s]{256,}")
+_INVISIBLE = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+SHRINK_TOLERANCE = 0.9  # the parse must keep this share of the markup's Han characters
+
+
+def _visible(markup: str) -> str:
+    """A page's text as a regex sees it (no parser): scripts, styles, comments and tags
+    removed. The yardstick for what the parser must deliver, and what a charset is judged on."""
+    return _TAG.sub(" ", _INVISIBLE.sub(" ", markup))
+
+
+def _overrule_charset(data: bytes, declared: str, decoded: Decoded) -> Decoded:
+    """A declared charset whose decoding is not plausible text (a GBK page declaring
+    iso-8859-1 becomes 'Â¼ÓÇ¿'), while the bytes read as UTF-8 / GB18030 / Big5 give plausible
+    Chinese, is overruled; the encoding says so and the document is flagged."""
+    from pipeline.ingest.readable import measure
+
+    if not re.search(rb"[\x80-\xff]", data) or measure([_visible(decoded.text)]).plausible:
+        return decoded
+    found = decode_bytes(data)
+    text = _visible(found.text)
+    if found.encoding == decoded.encoding or T.han_count(text) < 10 or not measure([text]).plausible:
+        return decoded
+    found.flags = [*found.flags, f"declared charset {declared} overruled: the bytes are {found.encoding} Chinese text"]
+    found.encoding = f"{found.encoding} (declared {declared}, overruled)"
+    return found
+
+
+def _parse_html(markup: str, huge: bool):
+    from lxml import etree, html as lxml_html
+
+    try:
+        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=huge)
+        return lxml_html.document_fromstring(markup, parser=parser)
+    except (etree.ParserError, ValueError) as err:
+        raise Skip("unreadable", f"malformed HTML: {err}") from err
+
+
 def decode_html(data: bytes) -> Decoded:
-    """HTML -> main text lines. Honours a BOM or the page's declared charset; drops scripts,
-    styles, navigation, headers/footers and elements whose class/id says menu/share/footer."""
+    """HTML -> main text lines. Honours a BOM or the page's declared charset (overruled when it
+    turns Chinese bytes into mojibake); drops scripts, styles, navigation, headers/footers and
+    elements whose class/id says menu/share/footer. Inline ``data:`` URIs (a 10 MB base64
+    image) are dropped before parsing, and a parse that loses text (libxml2 stops at a node
+    over 10 MB) is retried without that limit, then flagged if text is still missing."""
     m = _META_CHARSET.search(data[:4096])
     declared = m.group(1).decode("ascii", "ignore") if m else None
     decoded = decode_bytes(data, declared)
-    from lxml import etree, html as lxml_html
+    if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        decoded = _overrule_charset(data, declared, decoded)
+        declared = None if "overruled" in decoded.encoding else declared
+    from lxml import etree
 
     markup = re.sub(r"^<\?xml[^>]*\?>", "", decoded.text.lstrip())
     if not markup.strip():
         return Decoded("", decoded.encoding, decoded.flags)
-    try:
-        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=False)
-        root = lxml_html.document_fromstring(markup, parser=parser)
-    except (etree.ParserError, ValueError) as err:
-        raise Skip("unreadable", f"malformed HTML: {err}") from err
+    if "data:" in markup:
+        markup = _DATA_URI.sub("data:,", markup)
+    root = _parse_html(markup, huge=False)
+    expected = T.han_count(_visible(markup))
+    got = T.han_count(root.text_content())
+    if got < SHRINK_TOLERANCE * expected and expected - got >= 20:
+        root = _parse_html(markup, huge=True)  # bounded: the page is under Settings.max_file_bytes
+        got = T.han_count(root.text_content())
+    lost = got < SHRINK_TOLERANCE * expected and expected - got >= 20
     title_el = root.find(".//title")
     page_title = T.normalize(title_el.text_content()) if title_el is not None and title_el.text else ""
     for bad in root.iter(*_HTML_DROP, "head"):
@@ -76,6 +125,8 @@ def decode_html(data: bytes) -> Decoded:
                 parts.append(el.tail)
     text = "".join(parts)
     flags = list(decoded.flags)
+    if lost:
+        flags.append(f"HTML parser lost text: {got:,} of the page's {expected:,} Han characters came out")
     has_h1 = body.find(".//h1") is not None
     if page_title and not has_h1:
         page_title = re.split(r"\s*[_|｜]\s*|\s+[-–—]\s+", page_title)[0].strip()
