@@ -16,7 +16,7 @@ from typing import Iterator
 from pipeline.config import Settings
 from pipeline.ingest.assemble import build_document
 from pipeline.ingest.files import open_regular, relative_name
-from pipeline.ingest.formats import SUPPORTED_EXT, decode_file
+from pipeline.ingest.formats import SUPPORTED_EXT, decode_source
 from pipeline.ingest.model import Document, LogRow, Skip, display_path
 from pipeline.ingest.readable import measure
 from pipeline.ingest.sheets import read_sheets, sheet_lookup
@@ -37,13 +37,12 @@ def ingest_file(path: Path, raw_dir: Path, sheet_meta: dict | None = None, setti
             if src.size > settings.max_file_bytes:
                 raise Skip("unreadable", f"file is {src.size / 1e6:.0f} MB, over the {settings.max_file_bytes / 1e6:.0f} MB limit (Settings.max_file_bytes)")
             try:
-                data = src.read()
+                if src.is_blank():
+                    raise Skip("empty", "empty file" if not src.size else "only whitespace")
+                decoded = decode_source(path, src, settings)
             except OSError as err:
                 raise Skip("unreadable", f"read error: {err.strerror or err}") from err
-        if not data.strip():
-            raise Skip("empty", "empty file" if not data else "only whitespace")
-        decoded = decode_file(path, data, settings)
-        if not decoded.text.strip():
+        if not decoded.has_text:
             raise Skip("empty", "no text after decoding")
         doc = build_document(rel, decoded, sheet_meta, settings)
         if not doc.paragraphs:

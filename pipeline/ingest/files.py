@@ -125,10 +125,11 @@ class RegularFile:
     def size(self) -> int:
         return self.stat.st_size
 
-    def chunks(self, start: int = 0, size: int = CHUNK) -> Iterator[bytes]:
-        """The bytes from ``start`` to the end, ``size`` at a time; a file grown past
+    def chunks(self, start: int = 0, size: int | None = None) -> Iterator[bytes]:
+        """The bytes from ``start`` to the end, ``size`` (CHUNK) at a time; a file grown past
         ``max_bytes`` since it was opened raises :class:`Skip`."""
         offset = start
+        size = size or CHUNK
         while True:
             data = os.pread(self.fd, size, offset)
             if not data:
@@ -164,9 +165,9 @@ class BytesFile(RegularFile):
     def size(self) -> int:
         return len(self.data)
 
-    def chunks(self, start: int = 0, size: int = CHUNK) -> Iterator[bytes]:
-        for i in range(start, len(self.data), size):
-            yield self.data[i : i + size]
+    def chunks(self, start: int = 0, size: int | None = None) -> Iterator[bytes]:
+        if start < len(self.data):
+            yield self.data[start:] if start else self.data  # in memory already: one piece
 
     def head(self, n: int) -> bytes:
         return self.data[:n]
