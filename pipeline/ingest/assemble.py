@@ -22,7 +22,9 @@ from pipeline.ingest.paragraphs import SHI_RX, heading_level, structure
 MIN_YEAR = 1900
 _SOURCE = re.compile(r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[:：]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印)")
 _AUTHOR_SYS = re.compile(r"作者系\s*([^)）;；。]{2,60})")
-_ORG_SUFFIX = re.compile(r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$")
+_ORG_SUFFIX = re.compile(
+    r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$"
+)
 
 
 _HEAD = 8  # the title, a subtitle and a byline are found among the first kept lines

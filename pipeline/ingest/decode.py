@@ -17,7 +17,9 @@ class Decoded:
     format, or ``lines`` already streamed into compact :class:`Lines` (large text files,
     .docx); :meth:`to_lines` gives the normalised lines whichever it holds."""
 
-    def __init__(self, text: str, encoding: str, flags: list[str] | None = None, lines_hint: list[tuple[str, str]] | None = None, lines: Lines | None = None):
+    def __init__(
+        self, text: str, encoding: str, flags: list[str] | None = None, lines_hint: list[tuple[str, str]] | None = None, lines: Lines | None = None
+    ):
         self.text = text
         self.encoding = encoding
         self.flags = flags or []
@@ -176,7 +178,7 @@ def choose_codec(src, declared: str | None = None) -> Plan:
         from charset_normalizer import from_bytes
 
         best = from_bytes(src.head(200000)).best()
-    except Exception:  # noqa: BLE001
+    except Exception:
         best = None
     if best is not None and best.encoding not in ("utf_8", "gb18030", "big5"):
         found = _strict_prefix(src, best.encoding, want_han=True)

@@ -35,7 +35,9 @@ def ingest_file(path: Path, raw_dir: Path, sheet_meta: dict | None = None, setti
             raise Skip("unsupported", f"unsupported file type '{path.suffix.lower() or path.name}' (supported: .txt .md .html .htm .docx .pdf)")
         with open_regular(path, follow_links=settings.follow_links, raw_dir=raw_dir, max_bytes=settings.max_file_bytes) as src:
             if src.size > settings.max_file_bytes:
-                raise Skip("unreadable", f"file is {src.size / 1e6:.0f} MB, over the {settings.max_file_bytes / 1e6:.0f} MB limit (Settings.max_file_bytes)")
+                raise Skip(
+                    "unreadable", f"file is {src.size / 1e6:.0f} MB, over the {settings.max_file_bytes / 1e6:.0f} MB limit (Settings.max_file_bytes)"
+                )
             try:
                 if src.is_blank():
                     raise Skip("empty", "empty file" if not src.size else "only whitespace")
@@ -56,7 +58,7 @@ def ingest_file(path: Path, raw_dir: Path, sheet_meta: dict | None = None, setti
         return LogRow(rel, "unreadable", "out of memory while reading; file too large"), None
     except RecursionError:
         return LogRow(rel, "unreadable", "structure nested too deeply to parse"), None
-    except Exception as err:  # noqa: BLE001 - one bad file never stops a batch
+    except Exception as err:
         return LogRow(rel, "unreadable", f"unexpected {type(err).__name__}: {err}"[:300]), None
     reason = f"{len(doc.paragraphs)} paragraphs, {doc.n_chars} chars, {doc.encoding}; year {doc.year or '?'} ({doc.year_source or 'unknown'})"
     if doc.flags:

@@ -77,7 +77,13 @@ def link_refusal(target: str, raw_real: str, out_real: str | None, follow_links:
 
 # --------------------------------------------------------------------------- opening
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISDIR, "folder")):
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISDIR, "folder"),
+    ):
         if test(mode):
             return name
     return "special file"
@@ -180,7 +186,9 @@ class BytesFile(RegularFile):
 
 
 @contextmanager
-def open_regular(path: str | os.PathLike, *, follow_links: bool = False, raw_dir: str | os.PathLike | None = None, max_bytes: int | None = None) -> Iterator[RegularFile]:
+def open_regular(
+    path: str | os.PathLike, *, follow_links: bool = False, raw_dir: str | os.PathLike | None = None, max_bytes: int | None = None
+) -> Iterator[RegularFile]:
     """Open ``path`` once and yield it as a :class:`RegularFile`; raise :class:`Skip` for
     anything that is not a regular file one may read.
 

@@ -25,10 +25,38 @@ SUPPORTED_EXT = TEXT_EXT | HTML_EXT | {".docx", ".pdf"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select", "svg", "template", "object")
 _HTML_BLOCK = {
-    "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-    "section", "article", "blockquote", "pre", "dd", "dt", "dl", "hr", "td", "th", "main", "body", "title",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "td",
+    "th",
+    "main",
+    "body",
+    "title",
 }
-_BOILER_ATTR = re.compile(r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|location|position|footer|foot|bottom|share|sharing|bdshare|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination|pre_?next|prev_?next)([\s_\-]|$)", re.I)
+_BOILER_ATTR = re.compile(
+    r"(^|[\s_\-])(nav|navbar|menu|breadcrumbs?|crumbs?|location|position|footer|foot|bottom|share|sharing|bdshare|sidebar|side-bar|toolbar|copyright|header|topbar|related|pager|pagination|pre_?next|prev_?next)([\s_\-]|$)",
+    re.I,
+)
 
 
 _DATA_URI = re.compile(r"data:[\w/+.;=-]{0,100},[A-Za-z0-9+/=%\s]{256,}")
@@ -61,7 +89,8 @@ def _overrule_charset(data: bytes, declared: str, decoded: Decoded) -> Decoded:
 
 
 def _parse_html(markup: str, huge: bool):
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     try:
         parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=huge)
@@ -191,7 +220,7 @@ def decode_docx(path: Path, data: bytes | RegularFile, settings: Settings) -> De
                     lines = _docx_lines(xml)
             except Skip:
                 raise
-            except Exception as err:  # noqa: BLE001 - XML errors, a damaged zip member
+            except Exception as err:
                 raise Skip("unreadable", f"corrupt .docx: {type(err).__name__}: {err}"[:300]) from err
     return Decoded("", "docx", lines=lines)
 
@@ -268,14 +297,14 @@ def decode_pdf(path: Path, data: bytes) -> Decoded:
                     raise Skip("unreadable", "encrypted PDF (password required); export an unprotected copy")
             except Skip:
                 raise
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 raise Skip("unreadable", f"encrypted PDF cannot be opened: {err}"[:300]) from err
         pages = []
         for page in reader.pages:
             pages.append(page.extract_text() or "")
     except Skip:
         raise
-    except (PdfReadError, Exception) as err:  # noqa: BLE001
+    except (PdfReadError, Exception) as err:
         raise Skip("unreadable", f"corrupt or malformed PDF: {type(err).__name__}: {err}"[:300]) from err
     raw = "\n".join(pages)
     if T.han_count(raw) < 10 and len(re.sub(r"\s", "", raw)) < 50:

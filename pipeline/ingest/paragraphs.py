@@ -9,7 +9,6 @@ from typing import Iterable
 
 from pipeline.ingest.model import Paragraph
 
-
 # --------------------------------------------------------------------------- headings
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _HEADING_RX: list[tuple[int, re.Pattern]] = [

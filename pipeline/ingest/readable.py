@@ -137,7 +137,8 @@ class Readability:
         if self.pua:
             parts.append(f"{self.pua:,} private-use characters")
         return (
-            f"text is not plausibly Chinese or English (score {self.score:.2f} < {THRESHOLD}: " + "; ".join(parts)
+            f"text is not plausibly Chinese or English (score {self.score:.2f} < {THRESHOLD}: "
+            + "; ".join(parts)
             + "): mojibake or a PDF font without a Unicode map; not counted"
         )
 

@@ -71,7 +71,10 @@ def _check_xlsx(fh) -> None:
         parts = [i for i in zf.infolist() if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml"]
         total = sum(i.file_size for i in parts)
         if total > MAX_SHEET_BYTES:
-            raise Skip("unreadable", f"metadata sheet refused: its worksheets inflate to {total / 1e6:.0f} MB (limit {MAX_SHEET_BYTES / 1e6:.0f} MB); split it or keep one row per report")
+            raise Skip(
+                "unreadable",
+                f"metadata sheet refused: its worksheets inflate to {total / 1e6:.0f} MB (limit {MAX_SHEET_BYTES / 1e6:.0f} MB); split it or keep one row per report",
+            )
         for info in parts:
             if not info.filename.endswith(".xml") or "sharedStrings" in info.filename:
                 continue
@@ -113,7 +116,7 @@ def _read_sheet(sheet: Path, raw_dir: Path, settings: Settings):
         read = lambda: pd.read_csv(data, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False, nrows=MAX_SHEET_ROWS + 1)
     try:
         df = read()
-    except Exception as err:  # noqa: BLE001 - any parser failure is one log line
+    except Exception as err:
         raise Skip("unreadable", f"metadata sheet cannot be parsed: {type(err).__name__}: {err}"[:300]) from err
     _check_shape(len(df), len(df.columns))
     return df

@@ -70,9 +70,13 @@ def build_hostile(raw: Path) -> dict[str, str]:
     expect["bad/one_line_30mb.txt"] = "ok"
     _pdfs(bad)
     expect.update({"bad/encrypted.pdf": "unreadable", "bad/scanned.pdf": "unreadable", "bad/malformed.pdf": "unreadable"})
-    (bad / "nested.html").write_text("<html><body>" + "<div>" * 30000 + "加强党的政治建设,坚决做到两个维护。" + "</div>" * 30000 + "</body></html>", encoding="utf-8")
+    (bad / "nested.html").write_text(
+        "<html><body>" + "<div>" * 30000 + "加强党的政治建设,坚决做到两个维护。" + "</div>" * 30000 + "</body></html>", encoding="utf-8"
+    )
     expect["bad/nested.html"] = "any"
-    mostly_gbk = "加强党的政治建设,坚决做到两个维护,严格落实三会一课制度。\n".encode("gbk") * 20 + b"\x81\xff\xfe" + "全面从严治党永远在路上。\n".encode("gbk")
+    mostly_gbk = (
+        "加强党的政治建设,坚决做到两个维护,严格落实三会一课制度。\n".encode("gbk") * 20 + b"\x81\xff\xfe" + "全面从严治党永远在路上。\n".encode("gbk")
+    )
     (bad / "mostly_gbk.txt").write_bytes(mostly_gbk)
     expect["bad/mostly_gbk.txt"] = "ok"
     (bad / "english.txt").write_text("Annual report of the committee.\n\nThe committee met four times and approved the budget.\n", encoding="utf-8")
@@ -131,7 +135,9 @@ def hostile_run(tmp_path_factory):
     peak = 0
     try:
         t0 = time.monotonic()
-        proc = subprocess.Popen(DANGJIAN + ["run", str(raw), "--out", str(out), "--no-report"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            DANGJIAN + ["run", str(raw), "--out", str(out), "--no-report"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         done = threading.Event()
         output: list[str] = []
         reader = threading.Thread(target=lambda: (output.append(proc.stdout.read()), done.set()), daemon=True)
@@ -147,7 +153,16 @@ def hostile_run(tmp_path_factory):
         (raw / "locked.txt").chmod(0o644)
         (raw / "locked_dir").chmod(0o755)
     log = pd.read_csv(out / "ingest_log.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    return {"raw": raw, "out": out, "expect": expect, "code": proc.returncode, "output": "".join(output), "peak": peak, "log": log, "elapsed": elapsed}
+    return {
+        "raw": raw,
+        "out": out,
+        "expect": expect,
+        "code": proc.returncode,
+        "output": "".join(output),
+        "peak": peak,
+        "log": log,
+        "elapsed": elapsed,
+    }
 
 
 def test_batch_exit_zero_and_bounded(hostile_run):

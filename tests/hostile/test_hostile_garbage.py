@@ -73,7 +73,9 @@ def test_garbage_is_unreadable_not_counted(tmp_path, name):
 
 
 def test_real_text_of_every_kind_is_plausible(tmp_path):
-    mixed = "加强党的政治建设，推进 GDP 稳定增长，落实 CPC Central Committee 的部署。全面从严治党，参见 https://www.gov.cn/zhengce/xxgk.shtml 。\n" * 20
+    mixed = (
+        "加强党的政治建设，推进 GDP 稳定增长，落实 CPC Central Committee 的部署。全面从严治党，参见 https://www.gov.cn/zhengce/xxgk.shtml 。\n" * 20
+    )
     cases = {"english.txt": ZEN, "mixed.txt": mixed, "seed.txt": SEEDS[0].read_text(encoding="utf-8")}
     for name, body in cases.items():
         (tmp_path / name).write_text(body, encoding="utf-8")
@@ -120,12 +122,17 @@ def _cid_pdf(cids: list[list[int]], to_unicode: dict[int, str] | None = None) ->
     objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     tu = b" /ToUnicode 7 0 R" if to_unicode else b""
     objs.append(b"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [6 0 R]" + tu + b" >>")
-    objs.append(b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>")
+    objs.append(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>"
+    )
     if to_unicode:
         pairs = b"".join(b"<%04X> <%s>\n" % (cid, ch.encode("utf-16-be").hex().upper().encode()) for cid, ch in to_unicode.items())
         cmap = (
             b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n%d beginbfchar\n" % len(to_unicode) + pairs + b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n%d beginbfchar\n"
+            % len(to_unicode)
+            + pairs
+            + b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
         )
         objs.append(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
     out = b"%PDF-1.4\n"
@@ -159,7 +166,11 @@ def test_pdf_cid_font_with_tounicode_reads(tmp_path):
 
 
 # --------------------------------------------------------------------------- (b) declared charsets
-PAGE_TEXT = ["关于加强党的政治建设的通知", "各党支部：坚决做到两个维护，严格落实三会一课制度，全面从严治党永远在路上。", "持续整治四风问题，驰而不息纠治形式主义、官僚主义。"]
+PAGE_TEXT = [
+    "关于加强党的政治建设的通知",
+    "各党支部：坚决做到两个维护，严格落实三会一课制度，全面从严治党永远在路上。",
+    "持续整治四风问题，驰而不息纠治形式主义、官僚主义。",
+]
 
 
 def _page(charset: str) -> str:
@@ -184,7 +195,11 @@ def test_declared_single_byte_charset_is_overruled(tmp_path, declared, actual):
 
 
 def test_genuine_latin1_page_keeps_its_charset(tmp_path):
-    page = '<html><head><meta charset="iso-8859-1"></head><body><p>' + ("Le comité a approuvé le budget de l'année; réunion à Genève. " * 5) + "</p></body></html>"
+    page = (
+        '<html><head><meta charset="iso-8859-1"></head><body><p>'
+        + ("Le comité a approuvé le budget de l'année; réunion à Genève. " * 5)
+        + "</p></body></html>"
+    )
     (tmp_path / "fr.html").write_bytes(page.encode("latin-1"))
     row, doc = ingest_file(tmp_path / "fr.html", tmp_path)
     assert row.status == "ok" and "overruled" not in doc.encoding and "comité" in doc.paragraphs[0].text, row

@@ -85,7 +85,9 @@ def test_ingest_command_writes_escaped_names_and_prints_no_escape_sequence(raw, 
         os.close(fd)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(raw), "--out", str(out)], cwd=ROOT, env=env, capture_output=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "ingest", str(raw), "--out", str(out)], cwd=ROOT, env=env, capture_output=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     for stream in (proc.stdout, proc.stderr):
         assert b"\x1b" not in stream and b"\x07" not in stream and "\u202e".encode() not in stream
