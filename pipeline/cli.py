@@ -108,12 +108,15 @@ def ingest(
     raw_dir: Annotated[Path, typer.Argument(help="Folder of reports (.txt .md .html .docx .pdf), searched recursively. Never modified.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for documents.csv, paragraphs.csv and ingest_log.csv.")] = Path("data/processed"),
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Read files and folders that links lead to outside the input folder (never special files).")
+    ] = False,
 ):
     """Read, decode and clean every report; write documents, paragraphs and the ingest log."""
     from pipeline import run as engine
 
     try:
-        summary = engine.ingest_only(raw_dir, out, _settings(ctx))
+        summary = engine.ingest_only(raw_dir, out, _settings(ctx, follow_links=follow_links))
     except DangjianError as err:
         _fail(err)
     typer.echo(summary.text())
@@ -137,6 +140,9 @@ def run(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster).")] = None,
     report: Annotated[bool, typer.Option(help="Also draw charts and write report.html.")] = True,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file could not be ingested.")] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Read files and folders that links lead to outside the input folder (never special files).")
+    ] = False,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -151,7 +157,13 @@ def run(
         summary = engine.run(
             raw_dir,
             out,
-            _settings(ctx, segmenter.value, taxonomy.value, group_by=tuple(dict.fromkeys(b.strip() for b in by or [] if b.strip()))),
+            _settings(
+                ctx,
+                segmenter.value,
+                taxonomy.value,
+                follow_links=follow_links,
+                group_by=tuple(dict.fromkeys(b.strip() for b in by or [] if b.strip())),
+            ),
             workers=workers or None,
             engine=engine_name.value,
             scheduler=scheduler,

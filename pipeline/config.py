@@ -56,6 +56,9 @@ class Settings:
     max_docx_ratio: float = 200.0
     max_paragraph_chars: int = 3000
     max_tree_depth: int = 64
+    # read files and folders reached through symlinks that leave the input folder (never
+    # /proc, /sys, /dev, the output folder, FIFOs or devices)
+    follow_links: bool = False
     # classification
     uncertain_below: float = 0.5
     # keyword tables

@@ -35,6 +35,16 @@ _EXPORTS: dict[str, str] = {
     "STATUSES": "model",
     "Skip": "model",
     "YEAR_SOURCES": "model",
+    "display_path": "model",
+    "display_text": "model",
+    # files
+    "BytesFile": "files",
+    "RegularFile": "files",
+    "hash_regular_file": "files",
+    "link_refusal": "files",
+    "open_regular": "files",
+    "path_bytes": "files",
+    "read_regular_file": "files",
     # walk
     "SHEET_NAMES": "walk",
     "SKIP_NAMES": "walk",
@@ -71,7 +81,7 @@ _EXPORTS: dict[str, str] = {
     "ingest_file": "document",
     "iter_documents": "document",
 }
-_SUBMODULES = ("model", "walk", "dates", "sheets", "period", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
+_SUBMODULES = ("model", "files", "walk", "dates", "sheets", "period", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
 
 __all__ = sorted(_EXPORTS)
 

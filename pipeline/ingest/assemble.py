@@ -1,53 +1,157 @@
 """Decoded text -> :class:`Document`: drop boilerplate lines; find the title, byline (org),
 source and publication date; build the paragraphs; pick the year by precedence (sheet >
-published > title > filename > text). Pure: no file access."""
+published > title > filename > text). Pure: no file access; two passes over compact lines,
+so the memory is the result's, not a multiple of the text's."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import deque
 from datetime import date as _date
 from pathlib import Path
 
 from pipeline import text as T
 from pipeline.config import Settings
-from pipeline.ingest.boilerplate import clean_lines
-from pipeline.ingest.dates import PUBDATE, SIGN_DATE, filename_date, iso, text_year
+from pipeline.ingest.boilerplate import iter_clean
+from pipeline.ingest.dates import PUBDATE, SIGN_DATE, TEXT_YEAR, filename_date, iso
 from pipeline.ingest.decode import Decoded
 from pipeline.ingest.model import Document
 from pipeline.ingest.paragraphs import SHI_RX, heading_level, structure
 from pipeline.ingest.period import covered_year, genre_of
 
 MIN_YEAR = 1900
-_SOURCE = re.compile(r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[:：]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印)")
+_SOURCE = re.compile(
+    r"(?:来源|稿件来源|文章来源|信息来源|转自|出处)\s*[:：]\s*([^\s,，;；)）]{2,40}?)(?=\s|$|[,，;；)）]|编辑|作者|发布|浏览|打印|点击|阅读|访问|字号|责任|时间|日期)"
+)
 _AUTHOR_SYS = re.compile(r"作者系\s*([^)）;；。]{2,60})")
 _ORG_SUFFIX = re.compile(
     r"(党委|党组|工委|委员会|党支部|总支|机关|办公室|办公厅|政府|中学|大学|学院|学校|研究院|研究所|集团|公司|宣传部|组织部|纪委|监委|协会|编辑部)$"
 )
 
 
-def _spaced(text: str) -> str:
-    """The text as written, with its spaces (invisible characters dropped, runs of spaces joined)."""
-    return T.collapse_spaces(T.strip_invisible(T.normalize_newlines(text)))
+_HEAD = 8  # the title, a subtitle and a byline are found among the first kept lines
+
+
+def _title(kept: list[tuple[int, str, str]]) -> tuple[str, str, list[int]]:
+    """(title, byline org, indices into ``kept`` of the title/subtitle/byline lines), from the
+    first kept lines: the first short line that reads like a title; an optional subtitle
+    '——…'; a byline right after it ('中央网信办机关党委') is the issuing body."""
+    title = ""
+    org = ""
+    title_idx: list[int] = []
+    for idx, (no, t, k) in enumerate(kept[:6]):
+        if k == "table":
+            continue
+        if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
+            title = t
+            title_idx.append(idx)
+            if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
+                title += kept[idx + 1][1]
+                title_idx.append(idx + 1)
+            break
+        if len(t) > 80:
+            break
+    if title_idx:
+        nxt = title_idx[-1] + 1
+        if nxt < len(kept):
+            cand = kept[nxt][1]
+            if len(cand) <= 25 and _ORG_SUFFIX.search(cand) and not heading_level(cand)[0]:
+                org = cand
+                title_idx.append(nxt)
+    return title, org, title_idx
+
+
+class _Body:
+    """What assembly needs to know about the body text (the kept lines after the title, joined
+    by newlines) without joining it: its hash (the doc_id), latest year, Han count, length,
+    replacement characters, numbered top-level headings and last lines."""
+
+    def __init__(self, title: str, max_year: int):
+        self._hash = hashlib.sha256((title + "\n").encode("utf-8"))
+        self.max_year = max_year
+        self.year: int | None = None
+        self.han = 0
+        self.chars = -1  # n lines joined by n - 1 newlines
+        self.fffd = False
+        self.numbered_top = False
+        self.last: deque[tuple[int, str, str]] = deque(maxlen=4)
+        self._prev = ""
+        self._first = True
+
+    def add(self, no: int, t: str, k: str) -> None:
+        self._hash.update((t if self._first else "\n" + t).encode("utf-8"))
+        if not self._first:
+            self._years(self._prev + "\n" + t[:3], len(self._prev))
+        self._first = False
+        self._prev = t
+        self.han += T.han_count(t)
+        self.chars += len(t) + 1
+        if not self.fffd and "\ufffd" in t:
+            self.fffd = True
+        if not self.numbered_top and heading_level(t)[0] in (1, 2):
+            self.numbered_top = True
+        self.last.append((no, t, k))
+
+    def _years(self, window: str, limit: int) -> None:
+        """Years of :func:`text_year` in ``window`` starting before ``limit``: a year at a line's
+        end may have its 年 on the next line, as in the joined text."""
+        if "19" not in window and "20" not in window:
+            return
+        for m in TEXT_YEAR.finditer(window):
+            if m.start() < limit:
+                y = int(m.group(1))
+                if 1921 <= y <= self.max_year and (self.year is None or y > self.year):
+                    self.year = y
+
+    def finish(self) -> None:
+        if not self._first:
+            self._years(self._prev, len(self._prev))
+            self._first = True
+            self._prev = ""
+        self.chars = max(self.chars, 0)
+
+    @property
+    def doc_id(self) -> str:
+        return self._hash.hexdigest()[:16]
 
 
 def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, settings: Settings) -> Document:
-    """Decoded text -> Document (metadata + paragraphs). Pure: no file access."""
-    if decoded.lines_hint is not None:
-        items = [(no, T.normalize(t).replace("\n", " "), k) for no, (k, t) in enumerate(decoded.lines_hint, start=1)]
-        raw = {no: _spaced(t).replace("\n", " ") for no, (_, t) in enumerate(decoded.lines_hint, start=1)}
-    else:
-        items = [(no, t, "") for no, t in enumerate(T.normalize(decoded.text).split("\n"), start=1)]
-        raw = dict(enumerate(_spaced(decoded.text).split("\n"), start=1))
-    kept, removed = clean_lines(items)
+    """Decoded text -> Document (metadata + paragraphs). Pure: no file access.
 
-    # metadata from removed meta lines and the kept text
-    published = ""
-    source = ""
-    org = ""
-    # the lines as written, spaces kept: an info line's fields are separated by (ideographic) spaces
-    all_lines = sorted([(no, raw.get(no, t)) for no, _, t in removed] + [(no, raw.get(no, t)) for no, t, _ in kept])
-    for _, t in all_lines:
+    Two passes over the lines (:class:`pipeline.ingest.lines.Lines`, compact): the first
+    drops boilerplate, finds the metadata, the title and what the body holds; the second
+    builds the paragraphs. Nothing is held per line but the removed lines and the result."""
+    lines = decoded.to_lines()
+    n = len(lines)
+    max_year = _date.today().year + 1
+    removed: list[tuple[int, str, str]] = []
+    keep = bytearray(n + 1)  # by line number: 1 for a body line
+    published = source = org = ""
+    head: list[tuple[int, str, str]] = []
+    title = byline = ""
+    body: _Body | None = None
+
+    opening: list[str] = []
+
+    def start_body() -> _Body:
+        nonlocal title, byline
+        title, byline, title_idx = _title(head)
+        opening.extend(t for idx, (_, t, k) in enumerate(head) if idx not in title_idx and k != "table")
+        del opening[3:]
+        for idx in title_idx:
+            no, t, _ = head[idx]
+            removed.append((no, "title" if t in title else "byline", t))
+        new = _Body(title, max_year)
+        for idx, (no, t, k) in enumerate(head):
+            if idx not in title_idx:
+                keep[no] = 1
+                new.add(no, t, k)
+        return new
+
+    items = ((no, t, k) for no, (k, t) in enumerate(lines, start=1))
+    for no, t, k, rule in iter_clean(items, n):
+        # metadata from removed meta lines and the kept text, in line order
         if not published:
             m = PUBDATE.search(t)
             if m and (len(t) <= 80 or re.search(r"来源|编辑|浏览|作者|打印|点击", t)):
@@ -59,55 +163,38 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
         m = _AUTHOR_SYS.search(t)
         if m and not org:
             org = m.group(1).strip()
-
-    # title: first kept line that is short and reads like a title; optional subtitle '——…'
-    title = ""
-    title_idx: list[int] = []
-    byline = -1
-    for idx, (no, t, k) in enumerate(kept[:6]):
-        if k == "table":
-            continue
-        if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
-            title = T.keep_phrase_spaces(raw.get(no, t))
-            title_idx.append(idx)
-            if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
-                title += T.keep_phrase_spaces(raw.get(kept[idx + 1][0], kept[idx + 1][1]))
-                title_idx.append(idx + 1)
-            break
-        if len(t) > 80:
-            break
-    if title_idx:
-        # a byline right after the title ('中央网信办机关党委') is the issuing body
-        nxt = title_idx[-1] + 1
-        if nxt < len(kept):
-            cand = kept[nxt][1]
-            if len(cand) <= 25 and _ORG_SUFFIX.search(cand) and not heading_level(cand)[0]:
-                org = org or cand
-                title_idx.append(nxt)
-                byline = nxt
-        for idx in title_idx:
-            no, t, _ = kept[idx]
-            removed.append((no, "byline" if idx == byline else "title", t))
-        kept = [row for i, row in enumerate(kept) if i not in set(title_idx)]
+        if rule:
+            removed.append((no, rule, t))
+        elif body is None:
+            head.append((no, t, k))
+            if len(head) == _HEAD:
+                body = start_body()
+        else:
+            keep[no] = 1
+            body.add(no, t, k)
+    if body is None:
+        body = start_body()
+    body.finish()
+    org = org or byline
 
     # a signature date on its own line near the end ('2020年1月15日') is a publication date
     signature = ""
-    body_max = text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
-    for no, t, _ in kept[-3:]:
+    body_max = body.year or 0
+    for no, t, _ in list(body.last)[-3:]:
         m = SIGN_DATE.match(t)
         # a closing date no earlier than any year the text mentions (not a list entry)
         if m and int(m.group(1)) >= body_max:
             signature = iso(m)
     if not org:
-        for no, t, _ in kept[-4:]:
+        for no, t, _ in body.last:
             if len(t) <= 25 and _ORG_SUFFIX.search(t) and not heading_level(t)[0]:
                 org = t
 
-    body_text = "\n".join(t for _, t, _ in kept)
-    doc_id = hashlib.sha256((title + "\n" + body_text).encode("utf-8")).hexdigest()[:16]
-    paragraphs = structure([(k, t) for _, t, k in kept], doc_id, settings.max_paragraph_chars)
+    doc_id = body.doc_id
+    body_lines = ((k, t) for no, (k, t) in enumerate(lines, start=1) if keep[no])
+    paragraphs = structure(body_lines, doc_id, settings.max_paragraph_chars, numbered_top=body.numbered_top)
 
-    dates = _dates(title, [t for _, t, k in kept[:3] if k != "table"], Path(rel_path).name, published, signature, body_text, sheet_meta)
+    dates = _dates(title, opening, Path(rel_path).name, published, signature, body.year, sheet_meta)
     meta = dict(sheet_meta.get("columns", {})) if sheet_meta else {}
     genre = genre_of(title)
     if sheet_meta:
@@ -117,9 +204,9 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
         genre = sheet_meta.get("genre") or genre
 
     flags = list(decoded.flags)
-    if paragraphs and T.han_count(body_text) < 0.05 * max(1, len(body_text)):
+    if paragraphs and body.han < 0.05 * max(1, body.chars):
         flags.append("no Chinese text")
-    if "\ufffd" in body_text and not any("U+FFFD" in f for f in flags):
+    if body.fffd and not any("U+FFFD" in f for f in flags):
         flags.append("contains U+FFFD replacement characters")
     return Document(
         doc_id=doc_id,
@@ -141,7 +228,7 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
     )
 
 
-def _dates(title: str, opening: list[str], name: str, published: str, signature: str, body: str, sheet: dict | None) -> dict:
+def _dates(title: str, opening: list[str], name: str, published: str, signature: str, body_year: int | None, sheet: dict | None) -> dict:
     """pub_date, pub_year, report_year, year and year_source of a document.
 
     Publication: the sheet's ``pub_date``/``date``; else a publication line; else a closing
@@ -182,6 +269,6 @@ def _dates(title: str, opening: list[str], name: str, published: str, signature:
         year, year_source = pub_year, pub_source
     else:
         m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", title)
-        ty = text_year(body, max_year)
+        ty = body_year
         year, year_source = (int(m.group(1)), "title") if m else ((ty, "text") if ty else (None, ""))
     return {"pub_date": pub_date, "pub_year": pub_year, "report_year": report_year, "year": year, "year_source": year_source}

@@ -5,6 +5,7 @@ drops them and records the rule that matched."""
 from __future__ import annotations
 
 import re
+from typing import Iterable, Iterator
 
 from pipeline import text as T
 from pipeline.ingest.dates import PUBDATE
@@ -125,21 +126,19 @@ def classify_line(line: str) -> str | None:
     return None
 
 
-def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
-    """(line_no, text, kind hint) -> kept (line_no, text, kind) and removed (line_no, rule, text).
+def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[int, str, str, str | None]]:
+    """(line_no, text, kind hint) of a document of ``n`` lines -> (line_no, stripped text,
+    kind, rule or None for content), empty lines left out; streams (one line of state).
 
     Beyond line rules: after a '相关信息' marker or a trailing '(来源:…)' line, short lines
     without a full stop are related-article links, not content."""
-    kept: list[tuple[int, str, str]] = []
-    removed: list[tuple[int, str, str]] = []
-    n = max((no for no, _, _ in items), default=0)
     tail_mode = False
     for i, s, kind in items:
         s = s.strip()
         if not s:
             continue
         if kind == "table":
-            kept.append((i, s, kind))
+            yield i, s, kind, None
             continue
         rule = classify_line(s)
         if rule is None and tail_mode and len(s) <= 60 and s[-1] not in "。":
@@ -149,6 +148,16 @@ def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str,
         if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", s):
             rule = "source line"
             tail_mode = True
+        yield i, s, kind, rule
+
+
+def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
+    """(line_no, text, kind hint) -> kept (line_no, text, kind) and removed (line_no, rule, text);
+    see :func:`iter_clean`."""
+    kept: list[tuple[int, str, str]] = []
+    removed: list[tuple[int, str, str]] = []
+    n = max((no for no, _, _ in items), default=0)
+    for i, s, kind, rule in iter_clean(items, n):
         if rule:
             removed.append((i, rule, s))
         else:

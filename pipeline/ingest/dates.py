@@ -46,10 +46,10 @@ def filename_date(name: str) -> tuple[int | None, str]:
     return None, ""
 
 
-_TEXT_YEAR = re.compile(r"(?<![\d到至迄])((?:19|20)\d\d)\s*年(?!代|远景|前后)")
+TEXT_YEAR = re.compile(r"(?<![\d到至迄])((?:19|20)\d\d)\s*年(?!代|远景|前后)")
 
 
 def text_year(body: str, max_year: int) -> int | None:
-    years = [int(y) for y in _TEXT_YEAR.findall(body)]
+    years = [int(y) for y in TEXT_YEAR.findall(body)]
     years = [y for y in years if 1921 <= y <= max_year]
     return max(years) if years else None

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from pipeline import text as T
 from pipeline.config import Settings
-from pipeline.ingest.decode import Decoded, decode_bytes, looks_binary
+from pipeline.ingest.decode import Decoded, choose_codec, decode_bytes, iter_text, looks_binary
+from pipeline.ingest.files import BytesFile, RegularFile
+from pipeline.ingest.lines import Lines, text_lines
 from pipeline.ingest.model import Skip
 from pipeline.ingest.pdflines import join_pdf_lines
 
@@ -57,23 +59,72 @@ _BOILER_ATTR = re.compile(
 )
 
 
+_DATA_URI = re.compile(r"data:[\w/+.;=-]{0,100},[A-Za-z0-9+/=%\s]{256,}")
+_INVISIBLE = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+SHRINK_TOLERANCE = 0.9  # the parse must keep this share of the markup's Han characters
+
+
+def _visible(markup: str) -> str:
+    """A page's text as a regex sees it (no parser): scripts, styles, comments and tags
+    removed. The yardstick for what the parser must deliver, and what a charset is judged on."""
+    return _TAG.sub(" ", _INVISIBLE.sub(" ", markup))
+
+
+def _overrule_charset(data: bytes, declared: str, decoded: Decoded) -> Decoded:
+    """A declared charset whose decoding is not plausible text (a GBK page declaring
+    iso-8859-1 becomes 'Â¼ÓÇ¿'), while the bytes read as UTF-8 / GB18030 / Big5 give plausible
+    Chinese, is overruled; the encoding says so and the document is flagged."""
+    from pipeline.ingest.readable import measure
+
+    if not re.search(rb"[\x80-\xff]", data) or measure([_visible(decoded.text)]).plausible:
+        return decoded
+    found = decode_bytes(data)
+    text = _visible(found.text)
+    if found.encoding == decoded.encoding or T.han_count(text) < 10 or not measure([text]).plausible:
+        return decoded
+    found.flags = [*found.flags, f"declared charset {declared} overruled: the bytes are {found.encoding} Chinese text"]
+    found.encoding = f"{found.encoding} (declared {declared}, overruled)"
+    return found
+
+
+def _parse_html(markup: str, huge: bool):
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=huge)
+        return lxml_html.document_fromstring(markup, parser=parser)
+    except (etree.ParserError, ValueError) as err:
+        raise Skip("unreadable", f"malformed HTML: {err}") from err
+
+
 def decode_html(data: bytes) -> Decoded:
-    """HTML -> main text lines. Honours a BOM or the page's declared charset; drops scripts,
-    styles, navigation, headers/footers and elements whose class/id says menu/share/footer."""
+    """HTML -> main text lines. Honours a BOM or the page's declared charset (overruled when it
+    turns Chinese bytes into mojibake); drops scripts, styles, navigation, headers/footers and
+    elements whose class/id says menu/share/footer. Inline ``data:`` URIs (a 10 MB base64
+    image) are dropped before parsing, and a parse that loses text (libxml2 stops at a node
+    over 10 MB) is retried without that limit, then flagged if text is still missing."""
     m = _META_CHARSET.search(data[:4096])
     declared = m.group(1).decode("ascii", "ignore") if m else None
     decoded = decode_bytes(data, declared)
+    if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        decoded = _overrule_charset(data, declared, decoded)
+        declared = None if "overruled" in decoded.encoding else declared
     from lxml import etree
-    from lxml import html as lxml_html
 
     markup = re.sub(r"^<\?xml[^>]*\?>", "", decoded.text.lstrip())
     if not markup.strip():
         return Decoded("", decoded.encoding, decoded.flags)
-    try:
-        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=False)
-        root = lxml_html.document_fromstring(markup, parser=parser)
-    except (etree.ParserError, ValueError) as err:
-        raise Skip("unreadable", f"malformed HTML: {err}") from err
+    if "data:" in markup:
+        markup = _DATA_URI.sub("data:,", markup)
+    root = _parse_html(markup, huge=False)
+    expected = T.han_count(_visible(markup))
+    got = T.han_count(root.text_content())
+    if got < SHRINK_TOLERANCE * expected and expected - got >= 20:
+        root = _parse_html(markup, huge=True)  # bounded: the page is under Settings.max_file_bytes
+        got = T.han_count(root.text_content())
+    lost = got < SHRINK_TOLERANCE * expected and expected - got >= 20
     title_el = root.find(".//title")
     page_title = T.normalize(title_el.text_content()) if title_el is not None and title_el.text else ""
     for bad in root.iter(*_HTML_DROP, "head"):
@@ -105,6 +156,8 @@ def decode_html(data: bytes) -> Decoded:
                 parts.append(el.tail)
     text = "".join(parts)
     flags = list(decoded.flags)
+    if lost:
+        flags.append(f"HTML parser lost text: {got:,} of the page's {expected:,} Han characters came out")
     has_h1 = body.find(".//h1") is not None
     if page_title and not has_h1:
         page_title = re.split(r"\s*[_|｜]\s*|\s+[-–—]\s+", page_title)[0].strip()
@@ -113,56 +166,116 @@ def decode_html(data: bytes) -> Decoded:
     return Decoded(text, decoded.encoding + (f" (declared {declared})" if declared else ""), flags)
 
 
-def decode_docx(path: Path, data: bytes, settings: Settings) -> Decoded:
-    """.docx -> paragraphs and table rows, after checking the zip is not a bomb."""
-    import io
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 / Compound File Binary container
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream Office writes for a password
 
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as err:
-        raise Skip("unreadable", f"corrupt .docx (not a valid zip archive: {err})") from err
-    with zf:
-        infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        packed = max(1, sum(i.compress_size for i in infos))
-        if total > settings.max_docx_uncompressed or (total > 10_000_000 and total / packed > settings.max_docx_ratio):
-            raise Skip(
-                "unreadable",
-                f"refused: .docx would inflate to {total / 1e6:.0f} MB ({total / packed:.0f}x its size); looks like a zip bomb",
-            )
-        if "word/document.xml" not in zf.namelist():
-            raise Skip("unreadable", "corrupt .docx: word/document.xml is missing")
-    try:
-        import docx  # python-docx
-        from docx.oxml.ns import qn
-    except ImportError as err:  # pragma: no cover
-        raise Skip("unsupported", "python-docx is not installed: pip install python-docx") from err
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as err:
-        raise Skip("unreadable", f"corrupt .docx: {type(err).__name__}: {err}"[:300]) from err
-    lines: list[tuple[str, str]] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        if child.tag == qn("w:p"):
-            text = "".join(t.text or "" for t in child.iter(qn("w:t")))
+
+def _cfb_reason(src: RegularFile) -> str:
+    """Why a .docx that is an OLE2 container cannot be read: Word saves a password-protected
+    .docx as a CFB holding ``EncryptedPackage``; anything else is a legacy .doc renamed."""
+    if _contains(src, _ENCRYPTED_PACKAGE):
+        return "encrypted .docx (password required); save an unprotected copy and re-run"
+    return "legacy Word .doc saved with a .docx name: save it as .docx and re-run"
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _contains(src: RegularFile, needle: bytes) -> bool:
+    tail = b""
+    for chunk in src.chunks():
+        if needle in tail + chunk[: len(needle)] or needle in chunk:
+            return True
+        tail = chunk[-len(needle) :]
+    return False
+
+
+def decode_docx(path: Path, data: bytes | RegularFile, settings: Settings) -> Decoded:
+    """.docx -> paragraphs and table rows, after checking the zip is not a bomb.
+
+    ``word/document.xml`` is read with ``lxml.etree.iterparse`` and every top-level element
+    is cleared once its text is taken: memory follows the largest paragraph or table, not the
+    document (a 40 MB .docx of tiny paragraphs held 7.7 GiB as a python-docx tree)."""
+    src = data if isinstance(data, RegularFile) else BytesFile(data)
+    if src.head(len(_CFB_MAGIC)) == _CFB_MAGIC:
+        raise Skip("unreadable", _cfb_reason(src))
+    with src.fileobj() as fh:
+        try:
+            zf = zipfile.ZipFile(fh)
+        except zipfile.BadZipFile as err:
+            raise Skip("unreadable", f"corrupt .docx (not a valid zip archive: {err})") from err
+        with zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = max(1, sum(i.compress_size for i in infos))
+            if total > settings.max_docx_uncompressed or (total > 10_000_000 and total / packed > settings.max_docx_ratio):
+                raise Skip(
+                    "unreadable",
+                    f"refused: .docx would inflate to {total / 1e6:.0f} MB ({total / packed:.0f}x its size); looks like a zip bomb",
+                )
+            if "word/document.xml" not in zf.namelist():
+                raise Skip("unreadable", "corrupt .docx: word/document.xml is missing")
+            try:
+                with zf.open("word/document.xml") as xml:
+                    lines = _docx_lines(xml)
+            except Skip:
+                raise
+            except Exception as err:
+                raise Skip("unreadable", f"corrupt .docx: {type(err).__name__}: {err}"[:300]) from err
+    return Decoded("", "docx", lines=lines)
+
+
+def _docx_lines(xml) -> Lines:
+    """The body's paragraphs (kind 'heading' for heading and title styles) and table rows
+    (cells joined by ' | '), streamed; entities are not resolved, nothing is fetched."""
+    from lxml import etree
+
+    lines = Lines()
+    body, para, table = _W + "body", _W + "p", _W + "tbl"
+    text_tag, row_tag, cell_tag = _W + "t", _W + "tr", _W + "tc"
+    events = etree.iterparse(xml, events=("end",), tag=(para, table), resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
+    for _, el in events:
+        parent = el.getparent()
+        if parent is None or parent.tag != body:
+            continue  # a paragraph inside a table: read with its table
+        if el.tag == para:
+            text = "".join(el.itertext(text_tag, with_tail=False))
             style = ""
-            ppr = child.find(qn("w:pPr"))
+            ppr = el.find(_W + "pPr")
             if ppr is not None:
-                ps = ppr.find(qn("w:pStyle"))
+                ps = ppr.find(_W + "pStyle")
                 if ps is not None:
-                    style = (ps.get(qn("w:val")) or "").lower()
+                    style = (ps.get(_W + "val") or "").lower()
             kind = "heading" if style.startswith("heading") or style.startswith("title") or style in ("1", "2", "3") else ""
-            lines.append((kind, text))
-        elif child.tag == qn("w:tbl"):
-            for tr in child.iter(qn("w:tr")):
-                cells = []
-                for tc in tr.iter(qn("w:tc")):
-                    cells.append("".join(t.text or "" for t in tc.iter(qn("w:t"))).strip())
+            lines.add_raw(kind, text)
+        else:
+            for tr in el.iter(row_tag):
+                cells = ["".join(tc.itertext(text_tag, with_tail=False)).strip() for tc in tr.iter(cell_tag)]
                 row = " | ".join(c for c in cells if c)
                 if row:
-                    lines.append(("table", row))
-    return Decoded("\n".join(t for _, t in lines), "docx", lines_hint=lines)
+                    lines.add_raw("table", row)
+        el.clear()
+        while el.getprevious() is not None:  # what came before (done, or not p/tbl) is freed
+            del parent[0]
+    return lines
+
+
+def decode_text(src: RegularFile, *, markdown: bool = False) -> Decoded:
+    """A text or Markdown file -> :class:`Lines`, decoded incrementally from the handle (the
+    encoding is chosen by passes that stop at their first error): memory follows the largest
+    line, not the file."""
+    plan = choose_codec(src)
+    bad = 0
+
+    def pieces():
+        nonlocal bad
+        for piece in iter_text(src, plan):
+            if not plan.strict:
+                bad += piece.count("\ufffd")
+            yield piece
+
+    lines = text_lines(pieces(), entities=True, markdown=markdown_lines if markdown else None)
+    return Decoded("", plan.label, plan.flags(bad), lines=lines)
 
 
 def decode_pdf(path: Path, data: bytes) -> Decoded:
@@ -236,27 +349,28 @@ def markdown_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def decode_file(path: Path, data: bytes, settings: Settings) -> Decoded:
+def decode_source(path: Path, src: RegularFile, settings: Settings) -> Decoded:
+    """An opened file -> :class:`Decoded`, by extension. Text and .docx are streamed from the
+    handle; HTML and PDF are read whole (their parsers need it; the file is under
+    Settings.max_file_bytes)."""
     ext = path.suffix.lower()
     if ext == ".docx":
-        return decode_docx(path, data, settings)
+        return decode_docx(path, src, settings)
     if ext == ".pdf":
-        if not data.startswith(b"%PDF"):
+        if not src.head(4).startswith(b"%PDF"):
             raise Skip("unreadable", "not a PDF (no %PDF header); file is truncated or mislabelled")
-        return decode_pdf(path, data)
+        return decode_pdf(path, src.read())
     if ext == ".doc":
         raise Skip("unsupported", "legacy Word .doc: save it as .docx and re-run")
-    if looks_binary(data):
+    if looks_binary(src.head(8192)):
         raise Skip("unreadable", "binary content in a text file (NUL/control bytes)")
     if ext in HTML_EXT:
-        return decode_html(data)
+        return decode_html(src.read())
     if ext in TEXT_EXT:
-        decoded = decode_bytes(data)
-        if _ENTITY.search(decoded.text):  # web-scraped text often keeps '&nbsp;', '&quot;'
-            import html
-
-            decoded.text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), decoded.text)
-        if ext in (".md", ".markdown"):
-            decoded.lines_hint = markdown_lines(decoded.text)
-        return decoded
+        return decode_text(src, markdown=ext in (".md", ".markdown"))
     raise Skip("unsupported", f"unsupported file type '{ext or path.name}' (supported: .txt .md .html .htm .docx .pdf)")
+
+
+def decode_file(path: Path, data: bytes, settings: Settings) -> Decoded:
+    """Bytes in memory -> :class:`Decoded` (see :func:`decode_source`)."""
+    return decode_source(path, BytesFile(data), settings)

@@ -1,15 +1,52 @@
 """The ingest data model: a :class:`Document` with its :class:`Paragraph` rows, one
 :class:`LogRow` per input file, and :class:`Skip`, the exception that turns a file into a
-log row with a reason."""
+log row with a reason.
+
+Paths and reasons are data: a :class:`LogRow`'s path and reason and a :class:`Document`'s
+path are escaped for display when built (see :func:`pipeline.ingest.files.display_text`:
+undecodable bytes as ``\\xNN``, control characters escaped), so no table and no terminal
+ever receives a raw file name."""
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from dataclasses import dataclass, field
 
 #: which rule gave ``year``: the analyst's sheet; a covered period (pipeline.ingest.period); else the
 #: publication date's source; else a year in the title or the latest year the body mentions
 YEAR_SOURCES = ("sheet", "stated", "annual-previous", "annual-current", "plan", "published", "signature", "filename", "title", "text")
-STATUSES = ("ok", "duplicate", "empty", "unreadable", "unsupported", "sheet-row")
+#: ``link``: a symlink that resolves outside the input folder (or into the output folder or a
+#: system folder) and was not followed
+STATUSES = ("ok", "duplicate", "empty", "unreadable", "unsupported", "link", "sheet-row")
+
+
+def display_text(text: str) -> str:
+    """A str -> the same text with undecodable bytes (surrogate escapes) as ``\\xNN`` and
+    control, format, surrogate and line-separator characters escaped (``\\n``, ``\\x1b``,
+    ``\\u202e``). Idempotent (backslashes are kept); printable text is returned unchanged."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append(ch)
+            continue
+        cp = ord(ch)
+        if 0xDC80 <= cp <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's surrogate escape)
+            out.append(f"\\x{cp - 0xDC00:02x}")
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif cp < 0x100:
+            out.append(f"\\x{cp:02x}")
+        else:
+            out.append(f"\\u{cp:04x}")
+    return "".join(out)
+
+
+def display_path(path) -> str:
+    """A path (str with surrogate escapes, bytes or Path) -> printable one-line text."""
+    return display_text(os.fsdecode(path))
 
 
 @dataclass
@@ -63,6 +100,9 @@ class Document:
     def date(self) -> str:  # the name before pub_date
         return self.pub_date
 
+    def __post_init__(self) -> None:
+        self.path = display_path(self.path)
+
     @property
     def n_chars(self) -> int:
         return sum(p.n_chars for p in self.paragraphs)
@@ -114,6 +154,10 @@ class LogRow:
     status: str
     reason: str
     doc_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.path = display_path(self.path)
+        self.reason = display_text(self.reason)
 
     def as_row(self) -> dict:
         return {"path": self.path, "status": self.status, "reason": self.reason, "doc_id": self.doc_id}

@@ -4,6 +4,8 @@ items, flattened tables, long paragraphs split at sentence ends."""
 from __future__ import annotations
 
 import re
+from collections import deque
+from typing import Iterable
 
 from pipeline.ingest.model import Paragraph
 
@@ -65,17 +67,43 @@ def _split_long(text: str, limit: int) -> list[str]:
     return out
 
 
-def structure(lines: list[tuple[str, str]], doc_id: str, max_chars: int = 3000) -> list[Paragraph]:
+class _Ahead:
+    """An iterator one can peek a few items into."""
+
+    def __init__(self, items: Iterable[tuple[str, str]]):
+        self._it = iter(items)
+        self._buf: deque[tuple[str, str]] = deque()
+
+    def peek(self, k: int = 0) -> tuple[str, str] | None:
+        while len(self._buf) <= k:
+            item = next(self._it, None)
+            if item is None:
+                return None
+            self._buf.append(item)
+        return self._buf[k]
+
+    def pop(self) -> tuple[str, str]:
+        self.peek()
+        return self._buf.popleft()
+
+
+def structure(lines: Iterable[tuple[str, str]], doc_id: str, max_chars: int = 3000, *, numbered_top: bool | None = None) -> list[Paragraph]:
     """(kind hint, text) lines -> paragraphs with heading paths and kinds.
 
     Numbered markers (一、 (一) 1. (1) ①) set heading levels; a short line without sentence
     punctuation is a heading when a paragraph follows; a numbered item that carries its own
     text is an ``item`` whose lead phrase joins its heading path; runs of short cells
     (flattened tables) are merged into one ``table`` paragraph, cells joined by ' | '.
+
+    The lines are read once, a few ahead (any iterable, e.g. a stream); ``numbered_top``
+    (whether any line has a level-1 or level-2 marker) must then be given, else the lines are
+    listed to find it.
     """
+    if numbered_top is None:
+        lines = list(lines)
+        numbered_top = any(heading_level(t)[0] in (1, 2) for _, t in lines)
     paras: list[Paragraph] = []
     stack: list[tuple[int, str]] = []  # (level, heading text)
-    has_numbered_top = any(heading_level(t)[0] in (1, 2) for _, t in lines)
 
     def path(extra: str = "") -> str:
         items = [h for _, h in stack] + ([extra] if extra else [])
@@ -90,34 +118,34 @@ def structure(lines: list[tuple[str, str]], doc_id: str, max_chars: int = 3000) 
         for piece in _split_long(text, max_chars):
             paras.append(Paragraph(doc_id, len(paras), heading, kind, piece))
 
-    i = 0
-    n = len(lines)
-    while i < n:
-        hint, line = lines[i]
+    def cell(item: tuple[str, str] | None) -> bool:
+        return item is not None and (item[0] == "table" or (item[0] == "" and _is_cell(item[1])))
+
+    ahead = _Ahead(lines)
+    while ahead.peek() is not None:
+        hint, line = ahead.peek()
         # flattened tables: >= 4 consecutive short cells without sentence punctuation
-        if hint == "table" or (hint == "" and _is_cell(line)):
-            j = i
-            cells = []
-            while j < n and (lines[j][0] == "table" or (lines[j][0] == "" and _is_cell(lines[j][1]))):
-                cells.append(lines[j][1])
-                j += 1
-            if hint == "table" or len(cells) >= 4:
-                if hint == "table":
-                    for cell_row in cells:
-                        emit("table", cell_row, path())
-                else:
-                    row: list[str] = []
-                    for cell in cells:
-                        row.append(cell)
-                        if sum(len(c) for c in row) >= 60:
-                            emit("table", " | ".join(row), path())
-                            row = []
-                    if row:
-                        emit("table", " | ".join(row), path())
-                i = j
-                continue
+        if hint == "table":
+            while cell(ahead.peek()):
+                emit("table", ahead.pop()[1], path())
+            continue
+        if hint == "" and _is_cell(line) and all(cell(ahead.peek(k)) for k in range(1, 4)):
+            row: list[str] = []
+            width = 0
+            while cell(ahead.peek()):
+                text = ahead.pop()[1]
+                row.append(text)
+                width += len(text)
+                if width >= 60:
+                    emit("table", " | ".join(row), path())
+                    row, width = [], 0
+            if row:
+                emit("table", " | ".join(row), path())
+            continue
+        ahead.pop()
         level, m = heading_level(line)
-        next_line = lines[i + 1][1] if i + 1 < n else ""
+        following = ahead.peek()
+        next_line = following[1] if following is not None else ""
         if hint == "heading":
             push(level or 7, line)
             emit("heading", line, path())
@@ -137,11 +165,10 @@ def structure(lines: list[tuple[str, str]], doc_id: str, max_chars: int = 3000) 
         elif SHI_RX.match(line):
             emit("item", line, path(_lead(line)))
         elif _is_short_title(line, 30) and next_line and not _is_short_title(next_line, 30) and not heading_level(next_line)[0]:
-            push(2 if not has_numbered_top else 8, line)
+            push(2 if not numbered_top else 8, line)
             emit("heading", line, path())
         else:
             emit("body", line, path())
-        i += 1
     return paras
 
 

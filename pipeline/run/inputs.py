@@ -9,10 +9,11 @@ from pipeline.config import Settings
 from pipeline.errors import InputError
 
 
-def discover(raw_dir: Path, settings: Settings):
+def discover(raw_dir: Path, settings: Settings, out_dir: Path | None = None):
+    """The input files, sheets and log rows; links into ``out_dir`` are never followed."""
     from pipeline.ingest import discover as _discover
 
-    return _discover(raw_dir, settings)
+    return _discover(raw_dir, settings, out_dir)
 
 
 def require_folder(raw_dir: Path) -> None:

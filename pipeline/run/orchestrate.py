@@ -59,7 +59,7 @@ def _start(
 
     raw_dir = Path(raw_dir)
     require_folder(raw_dir)
-    files, sheets, log = found if found is not None else discover(raw_dir, settings)
+    files, sheets, log = found if found is not None else discover(raw_dir, settings, out_dir)
     meta, sheet_log = read_sheets(sheets, raw_dir)
     sheet_log += unmatched_rows(meta, [p.relative_to(raw_dir).as_posix() for p in files])
     logs = [r.as_row() for r in log + sheet_log]
@@ -123,7 +123,7 @@ def run(
     require_folder(raw_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with output_lock(out_dir):
-        found = discover(raw_dir, settings)
+        found = discover(raw_dir, settings, out_dir)
         key = run_key(raw_dir, settings, f"{engine}", report, found)
         manifest = up_to_date(out_dir, key, report)
         if manifest is not None:
