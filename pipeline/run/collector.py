@@ -26,6 +26,8 @@ class Collector:
         self.term_hits: list[tuple] = []
         self.seen: dict[str, str] = {}
         self.cached = 0
+        self.rejected = 0  # cache blobs that failed a check (recomputed)
+        self.sources: list[tuple[str, list]] = []  # (rel path, what the worker read: see worker._ingest_cached)
         self.discovery: list[tuple] = []
         self.discovery_chars = 0
         self.n_paragraphs = 0
@@ -41,6 +43,9 @@ class Collector:
     def add(self, res: dict) -> None:
         log = res["log"]
         self.cached += res.get("cached", 0)
+        self.rejected += res.get("rejected", 0)
+        if res.get("source") is not None:
+            self.sources.append((log["path"], res["source"]))
         doc = res.get("doc")
         if doc is not None:
             did = doc["doc_id"]
