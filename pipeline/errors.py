@@ -94,4 +94,8 @@ def output_error(err: BaseException, out_dir) -> OutputError | None:
             return None
     what = os.strerror(getattr(errno_mod, name))
     where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-    return OutputError(f"cannot write to {out_dir}: {what} [{name}]{where}; the previous outputs are untouched", OUTPUT_FAULTS[name])
+    if getattr(err, "pending_switch", False):  # failed while switching the new outputs in, and could not finish
+        state, hint = "the switch-over to the new outputs is unfinished", f"{OUTPUT_FAULTS[name]}; the next run finishes it"
+    else:
+        state, hint = "no output was changed", OUTPUT_FAULTS[name]
+    return OutputError(f"cannot write to {out_dir}: {what} [{name}]{where}; {state}", hint)

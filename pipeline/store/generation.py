@@ -164,10 +164,15 @@ class Staging:
         fsync_dir(out)
         try:
             _roll_forward(out, journal)
-        except OSError:
-            with contextlib.suppress(OSError):  # once more (completed or undone); else the next run does it
-                recover(out)
-            raise
+        except OSError as err:
+            try:  # once more: completed (then the run succeeded after all) or undone
+                outcome = recover(out)
+            except OSError:
+                outcome = None
+            if outcome != "completed":
+                if outcome is None:  # still pending: say so (OutputError's message reads this)
+                    err.pending_switch = True
+                raise
         if hashes is not None:  # the published files' stat, so an unchanged re-run need not read them
             for rel, entry in entries.items():
                 with contextlib.suppress(OSError):
