@@ -277,12 +277,14 @@ def recover(out_dir: Path | str) -> str | None:
 
 
 def sweep(out_dir: Path | str, *, deep: bool = False) -> int:
-    """Remove what killed runs leave in OUT_DIR: staging folders, our temp files (in OUT_DIR,
-    figures/ and .cache/), and the cache's temp folder; ``deep`` also looks through the cache's
+    """Remove what killed runs leave in OUT_DIR: staging folders (not the one a pending
+    switch-over names), our temp files (in OUT_DIR, figures/ and .cache/), and the cache's temp folder; ``deep`` also looks through the cache's
     blob folders (for temp files of the older layout). Call under the output lock, after
     :func:`recover`. Returns how many entries were removed."""
     out = Path(out_dir)
     removed = 0
+    journal = _read_json(out / JOURNAL) if pending(out) else None
+    keep = journal.get("staging") if journal else None  # an unfinished switch-over still needs its folder
 
     def scan(folder: Path, pattern: re.Pattern, staging: bool = False) -> None:
         nonlocal removed
@@ -292,7 +294,7 @@ def sweep(out_dir: Path | str, *, deep: bool = False) -> int:
             return
         for entry in entries:
             try:
-                if staging and entry.name.startswith(STAGING_PREFIX) and entry.is_dir(follow_symlinks=False):
+                if staging and entry.name.startswith(STAGING_PREFIX) and entry.name != keep and entry.is_dir(follow_symlinks=False):
                     shutil.rmtree(entry.path, ignore_errors=True)
                 elif pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
