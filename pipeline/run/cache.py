@@ -26,6 +26,8 @@ CACHE_DIR = ".cache"
 #: the version of the blobs' layout and of the values' shapes: a change makes old blobs misses
 SCHEMA_VERSION = 2
 MAGIC = b"DJC"
+#: no blob's JSON is larger (a document is at most Settings.max_file_bytes of text, 200 MB)
+MAX_PAYLOAD = 1 << 30
 _HEADER = len(MAGIC) + 1 + 32
 
 
@@ -62,9 +64,13 @@ class Cache:
             return None
         if self._zd is None:
             self._zd = zstandard.ZstdDecompressor()
-        try:
-            payload = self._zd.decompress(data[_HEADER:])  # checks the frame's content checksum
-        except zstandard.ZstdError:
+        frame = data[_HEADER:]
+        try:  # a flipped bit in the frame's size field must not make us allocate gigabytes
+            size = zstandard.frame_content_size(frame)
+            if size > MAX_PAYLOAD or size < 0:
+                return None
+            payload = self._zd.decompress(frame)  # checks the frame's content checksum
+        except (zstandard.ZstdError, MemoryError, ValueError):
             return None
         if hashlib.sha256(payload).digest() != data[len(MAGIC) + 1 : _HEADER]:
             return None
