@@ -73,7 +73,7 @@ def _write_json(path: Path, data: dict) -> None:
         payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         view = memoryview(payload)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -153,8 +153,15 @@ class Staging:
                 backup.append(rel)
             except OSError:  # no hard links here: the switch can still be completed, not undone
                 complete = False
-        journal = {"format": FORMAT, "generation": self.id, "staging": self.path.name, "order": list(entries),
-                   "remove": remove, "backup": backup, "backup_complete": complete}
+        journal = {
+            "format": FORMAT,
+            "generation": self.id,
+            "staging": self.path.name,
+            "order": list(entries),
+            "remove": remove,
+            "backup": backup,
+            "backup_complete": complete,
+        }
         _write_json(self.path / GENERATION, manifest)
         _write_json(self.path / JOURNAL, journal)
         for folder in {(self.path / rel).parent for rel in entries} | {self.path}:
@@ -263,9 +270,15 @@ def recover(out_dir: Path | str) -> str | None:
     if not os.path.lexists(path):
         return None
     journal = _read_json(path)
-    ok = (journal is not None and journal.get("format") == FORMAT and isinstance(journal.get("staging"), str)
-          and journal["staging"].startswith(STAGING_PREFIX) and "/" not in journal["staging"]
-          and isinstance(journal.get("order"), list) and isinstance(journal.get("remove"), list))
+    ok = (
+        journal is not None
+        and journal.get("format") == FORMAT
+        and isinstance(journal.get("staging"), str)
+        and journal["staging"].startswith(STAGING_PREFIX)
+        and "/" not in journal["staging"]
+        and isinstance(journal.get("order"), list)
+        and isinstance(journal.get("remove"), list)
+    )
     if not ok:  # not a journal we wrote: nothing can be replayed from it
         path.unlink()
         return "rolled back"

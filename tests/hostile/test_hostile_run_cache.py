@@ -103,7 +103,9 @@ def test_every_flipped_bit_of_a_blob_is_caught(tmp_path):
     assert list((tmp_path / "c").rglob("*.tmp")) == []
 
 
-@pytest.mark.parametrize("case", ["ingest-list", "ingest-no-text", "ingest-year-text", "analysis-short", "analysis-counts", "old-version", "old-format"])
+@pytest.mark.parametrize(
+    "case", ["ingest-list", "ingest-no-text", "ingest-year-text", "analysis-short", "analysis-counts", "old-version", "old-format"]
+)
 def test_a_valid_blob_of_the_wrong_shape_is_recomputed_not_a_crash(tmp_path, cold, case):
     """A blob that decodes but is not of the run's shape used to crash every later run until
     .cache was deleted; now it is recomputed (and the new blob replaces it)."""

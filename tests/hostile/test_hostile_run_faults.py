@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_hostile_run_helpers import ROOT, SAMPLE, Faults, add_report, leftovers, make_raw, outputs
+from test_hostile_run_helpers import ROOT, Faults, add_report, leftovers, make_raw, outputs
 
 from pipeline import run as engine
 from pipeline.errors import MixedOutputs, OutputError
@@ -164,7 +164,9 @@ def test_a_failed_switch_over_is_finished_or_reported_unfinished(tmp_path, monke
     """A rename that fails once during the switch-over is retried (the run succeeds); one that
     keeps failing is reported as an unfinished switch-over, which the next run completes."""
     raw, old = previous
-    new_sites = [s for s in _sites(tmp_path, monkeypatch, raw, old) if s[0] == "os.replace" and any("_roll_forward" in f or "generation.py" in f for f in s)]
+    new_sites = [
+        s for s in _sites(tmp_path, monkeypatch, raw, old) if s[0] == "os.replace" and any("_roll_forward" in f or "generation.py" in f for f in s)
+    ]
     site = new_sites[len(new_sites) // 2]
     out = _fresh(tmp_path / "once", old)
     with monkeypatch.context() as m:
@@ -209,7 +211,9 @@ def test_cli_prints_one_line_and_exits_1(tmp_path, monkeypatch, previous):
 def _can_unshare() -> bool:
     if not shutil.which("unshare") or os.geteuid() != 0:
         return False
-    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"], capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"], capture_output=True
+    )
     return probe.returncode == 0
 
 
@@ -240,8 +244,9 @@ def _in_namespace(tmp_path: Path, old: Path, raw: Path, size: str, readonly: boo
 
     mnt = tmp_path / f"mnt-{size}-{int(readonly)}"
     mnt.mkdir()
-    script = SCRIPT.format(size=size, mnt=mnt, old=old, raw=raw, root=ROOT, python=sys.executable,
-                           remount=f"mount -o remount,ro {mnt}" if readonly else "")
+    script = SCRIPT.format(
+        size=size, mnt=mnt, old=old, raw=raw, root=ROOT, python=sys.executable, remount=f"mount -o remount,ro {mnt}" if readonly else ""
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c", script], env=env, timeout=300, capture_output=True, text=True)
     assert done.returncode == 0, f"the previous outputs do not fit in {size}: {done.stderr}"
@@ -284,8 +289,21 @@ def test_a_really_full_disk_and_a_read_only_folder(tmp_path, previous):
 def _can_drop_privileges() -> bool:
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         return False
-    probe = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", sys.executable, "-c",
-                            f"import sys; sys.path.insert(0, {str(ROOT)!r}); import pipeline.run"], capture_output=True, cwd="/")
+    probe = subprocess.run(
+        [
+            "setpriv",
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); import pipeline.run",
+        ],
+        capture_output=True,
+        cwd="/",
+    )
     return probe.returncode == 0
 
 
@@ -301,9 +319,30 @@ def test_a_folder_the_user_may_not_write(tmp_path, previous):
         out = _fresh(base, old)
         before = outputs(out)
         env = dict(os.environ, PYTHONPATH=str(ROOT), HOME=str(base))
-        proc = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", sys.executable, "-c",
-                               "from pipeline.cli import app; app()", "run", str(base / "raw"), "--out", str(out), "--workers", "1"],
-                              capture_output=True, text=True, env=env, cwd="/", timeout=300)
+        proc = subprocess.run(
+            [
+                "setpriv",
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                "from pipeline.cli import app; app()",
+                "run",
+                str(base / "raw"),
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            timeout=300,
+        )
         assert proc.returncode == 1, proc.stdout + proc.stderr
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and "[E010]" in lines[0] and "[EACCES]" in lines[0], proc.stderr

@@ -109,6 +109,7 @@ class Faults:
                 if fd in self._fds:
                     self._hit(f"os.{name}", fd)
                 return orig[name](fd, *a, **k)
+
             return call
 
         def p_path(name, which=(0,)):
@@ -116,6 +117,7 @@ class Faults:
                 if any(inside(a[i]) for i in which if i < len(a)):
                     self._hit(f"os.{name}", a[which[-1]] if which[-1] < len(a) else a[0])
                 return orig[name](*a, **k)
+
             return call
 
         def p_io_open(file, mode="r", *a, **k):
@@ -138,7 +140,11 @@ class Faults:
     @staticmethod
     def site() -> tuple:
         """The call site: the pipeline frames of the stack (file, line, function)."""
-        return tuple(f"{Path(f.filename).relative_to(PIPELINE).as_posix()}:{f.lineno}:{f.name}" for f in traceback.extract_stack()[:-2] if f.filename.startswith(PIPELINE))
+        return tuple(
+            f"{Path(f.filename).relative_to(PIPELINE).as_posix()}:{f.lineno}:{f.name}"
+            for f in traceback.extract_stack()[:-2]
+            if f.filename.startswith(PIPELINE)
+        )
 
     def _hit(self, call: str, target) -> None:
         site = (call, *self.site())

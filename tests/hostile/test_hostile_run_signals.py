@@ -68,8 +68,14 @@ def test_a_signal_stops_the_run_cleanly(tmp_path, runs, sig, code, group):
     out = tmp_path / "out"
     shutil.copytree(old, out)
     before = outputs(out)
-    proc = subprocess.Popen(CLI + [str(slow), "--out", str(out), "--workers", "2"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        CLI + [str(slow), "--out", str(out), "--workers", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while not list(out.glob(".staging-*/paragraphs.csv")) and not list(out.glob(".staging-*/.paragraphs.csv.*.tmp")):
         assert time.monotonic() < deadline and proc.poll() is None, "the run never started writing"
@@ -92,7 +98,9 @@ def test_a_signal_stops_the_run_cleanly(tmp_path, runs, sig, code, group):
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]] == []
     # the next run starts at once (no lock held by anyone) and succeeds
     t0 = time.monotonic()
-    again = subprocess.run(CLI + [str(raw), "--out", str(out), "--workers", "1", "--no-report"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        CLI + [str(raw), "--out", str(out), "--workers", "1", "--no-report"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0, again.stderr
     assert leftovers(out) == []
 
@@ -220,8 +228,13 @@ def test_stale_temp_files_and_staging_folders_are_removed_and_only_ours(tmp_path
     raw, old, new = runs
     out = tmp_path / "out"
     shutil.copytree(old, out)
-    ours = [".staging-20260101T000000-1-abcdef/paragraphs.csv", ".documents.csv.k2j3h4g5.tmp", "figures/.trend_terms.png.abcdefgh.tmp",
-            ".cache/tmp/" + "ab" * 32 + ".ingest.123.tmp", ".cache/.filehashes.json.a1b2c3d4.tmp"]
+    ours = [
+        ".staging-20260101T000000-1-abcdef/paragraphs.csv",
+        ".documents.csv.k2j3h4g5.tmp",
+        "figures/.trend_terms.png.abcdefgh.tmp",
+        ".cache/tmp/" + "ab" * 32 + ".ingest.123.tmp",
+        ".cache/.filehashes.json.a1b2c3d4.tmp",
+    ]
     theirs = ["notes.tmp", ".my-settings.tmp", "figures/mine.png", "scratch/.x.csv.abcdefgh.tmp"]
     for rel in ours + theirs:
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
