@@ -143,7 +143,8 @@ def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, 
     with _session(out_dir) as (stop, hashes):
         staging = acc = it = None
         try:
-            staging = Staging(out_dir)
+            with signals.deferred():
+                staging = Staging(out_dir)
             tasks, logs, it = _start(raw_dir, out_dir, settings, analyse_docs=False, workers=1, engine="local", scheduler=None, progress=progress)
             acc = collector.Collector(tables.para_writer(staging.path, None), tables.removed_writer(staging.path))
             collector.accumulate(acc, logs, it, len(tasks), "ingest", progress)
@@ -199,9 +200,10 @@ def run(
         workers = workers or default_workers()
         staging = pool = acc = it = discovery = charts = None
         try:
-            staging = Staging(out_dir)
+            with signals.deferred():  # what is created here is always stopped or removed by _abandon
+                staging = Staging(out_dir)
+                pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
             stage = staging.path
-            pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
             tasks, logs, it = _start(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine,
                                      scheduler=scheduler, progress=progress, found=found, pool=pool,
                                      while_waiting=import_aggregates)
@@ -213,13 +215,15 @@ def run(
                 raise no_documents(raw_dir, out_dir, acc.logs)
             # new formulations need only the paragraph texts: look for them in a second
             # process while this one writes the tables
-            discovery = Forked(candidates.write_candidates, stage, acc.discovery, settings)
+            with signals.deferred():
+                discovery = Forked(candidates.write_candidates, stage, acc.discovery, settings)
             acc.discovery = []
             docs, paras, log, hits, words = collector.frames(acc)
             aggregates = aggregate_tables(docs, paras, log, hits, words, labels)
             # the charts need only the aggregates: a second process draws them from these
             # frames while this one writes the tables and then report.html
-            charts = Forked(draw_charts, stage, {k: aggregates[k] for k in CHART_TABLES}) if report else None
+            with signals.deferred():
+                charts = Forked(draw_charts, stage, {k: aggregates[k] for k in CHART_TABLES}) if report else None
             files = tables.write_tables(stage, aggregates)
             del words, aggregates
             acc.release_words()

@@ -97,14 +97,19 @@ def interruptible(out_dir=None):
     state = _STATE = Stop()
     old = {s: signal.getsignal(s) for s in SIGNALS}
     state.active = True
+    children = _children()
     try:
         for s in SIGNALS:
             signal.signal(s, _handler)
         yield state
     except RunInterrupted as err:
+        _end_children(children)
         where = f" {out_dir}" if out_dir is not None else " the output folder"
         outcome = "has the new outputs" if state.published else "keeps the previous outputs"
         print(f"dangjian: stopped by {err.name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
+        raise
+    except BaseException:
+        _end_children(children)
         raise
     finally:
         for s, handler in old.items():
@@ -112,6 +117,35 @@ def interruptible(out_dir=None):
         state.active = False
         if state.watchdog is not None:
             state.watchdog.cancel()
+
+
+def _children() -> set[int]:
+    """The pids of this process's multiprocessing children now (pool workers, side jobs)."""
+    if "multiprocessing" not in sys.modules:
+        return set()
+    import multiprocessing
+
+    return {p.pid for p in multiprocessing.active_children()}
+
+
+def _end_children(before: set[int]) -> None:
+    """A run that ends by an error or a signal: any child process it started and did not stop
+    (one forked in the instant the signal came) is ended now, bounded, so that the interpreter's
+    exit, which joins every child, cannot wait for it."""
+    if "multiprocessing" not in sys.modules:
+        return
+    import multiprocessing
+
+    left = [p for p in multiprocessing.active_children() if p.pid not in before]
+    for step in ("terminate", "kill"):
+        for p in left:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                getattr(p, step)()
+        for p in left:
+            p.join(1.0)
+        left = [p for p in left if p.is_alive()]
+        if not left:
+            return
 
 
 @contextlib.contextmanager

@@ -131,6 +131,39 @@ def test_no_exit_waits_for_busy_workers(tmp_path):
         subprocess.run([sys.executable, "-c", old_way], capture_output=True, text=True, timeout=8)
 
 
+SIGNAL_WHILE_FORKING = r"""
+import os, signal, sys, time
+sys.path.insert(0, {root!r})
+from concurrent.futures import ProcessPoolExecutor
+real = ProcessPoolExecutor._launch_processes
+
+def launch(self):
+    real(self)
+    os.kill(os.getpid(), signal.SIGTERM)  # the workers are forked, their manager thread is not started yet
+    time.sleep(0.2)
+
+ProcessPoolExecutor._launch_processes = launch
+from pipeline.cli import app
+app()
+"""
+
+
+def test_a_signal_while_the_pool_is_forked_does_not_hang_the_exit(tmp_path, runs):
+    """The kill loop's one hang: SIGTERM in the instant the workers were forked left a pool
+    nobody stopped, and the interpreter's exit joined its idle workers forever."""
+    raw, old, _ = runs
+    out = tmp_path / "out"
+    shutil.copytree(old, out)
+    before = outputs(out)
+    code = SIGNAL_WHILE_FORKING.format(root=str(ROOT))
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code, "run", str(raw), "--out", str(out), "--workers", "2"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert time.monotonic() - t0 < 60
+    assert proc.returncode == 143, proc.stderr
+    assert outputs(out) == before and leftovers(out) == []
+
+
 HOLD_AND_FORK = r"""
 import os, sys, time
 sys.path.insert(0, {root!r})
