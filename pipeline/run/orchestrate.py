@@ -104,17 +104,25 @@ def _session(out_dir: Path):
 
     with signals.interruptible(out_dir) as stop, _output_faults(out_dir):
         out_dir.mkdir(parents=True, exist_ok=True)
-        with output_lock(out_dir):
+        lock = output_lock(out_dir)
+        with signals.deferred():  # taking the lock and releasing it are never cut in half by a signal
+            lock.__enter__()
+        hashes = None
+        try:
             with signals.deferred():
                 repaired = recover(out_dir)
                 sweep(out_dir, deep=repaired is not None)
                 (out_dir / CACHE_DIR / "manifest.json").unlink(missing_ok=True)  # the manifest before generations
             hashes = FileHashes(out_dir / CACHE_DIR / FILE_HASHES)
-            try:
-                yield stop, hashes
-            finally:
-                sweep(out_dir)  # a stopped run's half-written cache blobs (its workers are gone)
-                hashes.save()
+            yield stop, hashes
+        finally:
+            with signals.deferred():
+                try:
+                    sweep(out_dir)  # a stopped run's half-written cache blobs (its workers are gone)
+                    if hashes is not None:
+                        hashes.save()
+                finally:
+                    lock.__exit__(None, None, None)
 
 
 def _abandon(it, pool, acc, children, staging: Staging | None) -> None:
