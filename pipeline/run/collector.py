@@ -85,8 +85,10 @@ class Collector:
         return [self.paragraphs.path.name, self.removed.path.name]
 
     def abort(self) -> None:
-        self.paragraphs.abort()
-        self.removed.abort()
+        try:
+            self.paragraphs.abort()
+        finally:
+            self.removed.abort()
 
     def release_words(self) -> None:
         """Free the word-count arrays once the keyword tables are written."""

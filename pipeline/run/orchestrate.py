@@ -127,17 +127,15 @@ def _session(out_dir: Path):
 
 def _abandon(it, pool, acc, children, staging: Staging | None) -> None:
     """A run that fails or is stopped: workers stopped (bounded), side processes killed,
-    streamed tables and the staging folder removed; nothing is published."""
-    if it is not None and hasattr(it, "close"):
-        it.close()  # runs the executor's clean-up: stops the pool's processes
-    stop_pool(pool, grace=0.0)
-    if acc is not None:
-        acc.abort()
-    for child in children:
-        if child is not None:
-            child.cancel()
-    if staging is not None:
-        staging.discard()
+    streamed tables and the staging folder removed; nothing is published. Each step is done
+    even if another fails (a full disk can fail a close); the run's own error is the one raised."""
+    steps = [getattr(it, "close", None), lambda: stop_pool(pool, grace=0.0), getattr(acc, "abort", None)]
+    steps += [child.cancel for child in children if child is not None]
+    steps.append(getattr(staging, "discard", None))
+    for step in steps:
+        if step is not None:
+            with contextlib.suppress(Exception):
+                step()  # it.close() runs the executor's clean-up: stops the pool's processes
 
 
 def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, *, progress: bool = True) -> RunSummary:

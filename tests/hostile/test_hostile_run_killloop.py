@@ -40,7 +40,7 @@ def test_kill_at_random_moments_leaves_one_complete_set(tmp_path):
     shutil.copytree(old_out, work)
     t0 = time.monotonic()
     assert _run(raw, work).returncode == 0  # the run that is killed below: from the old outputs
-    span = 0.95 * (time.monotonic() - t0)
+    span = 1.1 * (time.monotonic() - t0)  # a few kills land after the switch-over, or after the end
     assert _run(raw, new_out).returncode == 0
     new = outputs(new_out)
     assert old != new and old.keys() <= new.keys() | old.keys()
