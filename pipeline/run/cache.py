@@ -125,5 +125,5 @@ class Cache:
 def _safe_check(valid: Callable[[object], bool], value) -> bool:
     try:
         return bool(valid(value))
-    except Exception:  # noqa: BLE001 - a check that trips over a strange value is a failed check
+    except Exception:
         return False

@@ -50,7 +50,9 @@ class Collector:
         if doc is not None:
             did = doc["doc_id"]
             if did in self.seen:
-                self.logs.append({"path": log["path"], "status": "duplicate", "reason": f"same text as {self.seen[did]} (doc_id {did}); kept once", "doc_id": did})
+                self.logs.append(
+                    {"path": log["path"], "status": "duplicate", "reason": f"same text as {self.seen[did]} (doc_id {did}); kept once", "doc_id": did}
+                )
                 return
             self.seen[did] = log["path"]
         self.logs.append(log)
@@ -107,8 +109,12 @@ def _progress(total: int, enabled: bool):
     )
 
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        disable=not enabled, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not enabled,
+        transient=True,
     )
 
 
@@ -135,11 +141,13 @@ def frames(acc: Collector):
     for col in ("year", "pub_year", "report_year"):
         docs[col] = pd.array([None if v is None or v != v else int(v) for v in docs[col].tolist()], dtype="Int64")
     ids = docs["doc_id"].astype(str).to_numpy()
-    paras = pd.DataFrame({
-        "doc_id": ids[np.frombuffer(acc.p_doc, dtype=np.int32)] if len(acc.p_doc) else np.array([], dtype=object),
-        "label": acc.p_label,
-        "n_chars": np.frombuffer(acc.p_chars, dtype=np.int64) if len(acc.p_chars) else np.array([], dtype=np.int64),
-    })
+    paras = pd.DataFrame(
+        {
+            "doc_id": ids[np.frombuffer(acc.p_doc, dtype=np.int32)] if len(acc.p_doc) else np.array([], dtype=object),
+            "label": acc.p_label,
+            "n_chars": np.frombuffer(acc.p_chars, dtype=np.int64) if len(acc.p_chars) else np.array([], dtype=np.int64),
+        }
+    )
     log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])
     hits = pd.DataFrame(acc.term_hits, columns=["doc_id", "term", "count"])
     words = year_words(acc, docs)
@@ -168,9 +176,11 @@ def year_words(acc: Collector, docs):
     counts = np.frombuffer(acc.w_count, dtype=np.int32)[keep].astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
     vocab = np.asarray(vocab, dtype=object)
-    return pd.DataFrame({
-        "year": uniq_years[uniq // n_words],
-        "word": vocab[uniq % n_words],
-        "count": np.bincount(inverse, weights=counts).astype(np.int64),
-        "doc_freq": np.bincount(inverse).astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "year": uniq_years[uniq // n_words],
+            "word": vocab[uniq % n_words],
+            "count": np.bincount(inverse, weights=counts).astype(np.int64),
+            "doc_freq": np.bincount(inverse).astype(np.int64),
+        }
+    )

@@ -60,7 +60,7 @@ def stop_pool(pool, grace: float = 2.0) -> None:
     manager = getattr(pool, "_executor_manager_thread", None)
     try:
         pool.shutdown(wait=False, cancel_futures=True)
-    except Exception:  # noqa: BLE001 - a broken pool: its processes are handled below
+    except Exception:
         pass
     deadline = time.monotonic() + grace
     for p in procs:
@@ -147,7 +147,9 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
                 try:
                     result = solo.submit(worker.process_file, *t).result()
                 except BrokenProcessPool:
-                    result = worker.failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
+                    result = worker.failed(
+                        Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)"
+                    )
                 finally:
                     stop_pool(solo, grace=0.0)
                 yield result

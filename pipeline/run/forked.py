@@ -57,7 +57,7 @@ def _child(send, fn, args) -> None:
     die_with_parent()
     try:
         result = fn(*args)
-    except BaseException:  # noqa: BLE001 - the parent recomputes and reports it
+    except BaseException:
         os._exit(1)
     send.send(result)
     send.close()

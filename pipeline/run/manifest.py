@@ -16,8 +16,16 @@ from pipeline.store.generation import GENERATION, read_generation, verify
 #: the generation manifest's file name, in OUT_DIR
 MANIFEST = GENERATION
 OUTPUT_NAMES = (
-    "documents", "paragraphs", "ingest_log", "removed_lines", "term_counts", "term_trends",
-    "candidates", "keyword_frequencies", "keywords_by_year", "category_shares",
+    "documents",
+    "paragraphs",
+    "ingest_log",
+    "removed_lines",
+    "term_counts",
+    "term_trends",
+    "candidates",
+    "keyword_frequencies",
+    "keywords_by_year",
+    "category_shares",
 )
 
 
@@ -44,7 +52,9 @@ def up_to_date(out_dir: Path, manifest: dict | None, key: str, report: bool, has
 def unchanged_summary(out_dir: Path, manifest: dict, t0: float) -> RunSummary:
     """The summary of a run answered from the manifest (``t0``: its start, perf_counter)."""
     rec = manifest["summary"]
-    s = RunSummary(out_dir=out_dir, counts=Counter(rec.get("counts", {})), n_documents=rec.get("n_documents", 0), n_paragraphs=rec.get("n_paragraphs", 0))
+    s = RunSummary(
+        out_dir=out_dir, counts=Counter(rec.get("counts", {})), n_documents=rec.get("n_documents", 0), n_paragraphs=rec.get("n_paragraphs", 0)
+    )
     s.files = ["unchanged since the last run: outputs are up to date"]
     s.problems = rec.get("problems", [])
     s.seconds = time.perf_counter() - t0
@@ -56,6 +66,10 @@ def run_record(key: str | None, static: str | None, summary: RunSummary) -> dict
     return {
         "key": key,
         "static_key": static,
-        "summary": {"counts": dict(summary.counts), "n_documents": summary.n_documents,
-                    "n_paragraphs": summary.n_paragraphs, "problems": summary.problems},
+        "summary": {
+            "counts": dict(summary.counts),
+            "n_documents": summary.n_documents,
+            "n_paragraphs": summary.n_paragraphs,
+            "problems": summary.problems,
+        },
     }

@@ -55,7 +55,20 @@ from pipeline.store.generation import Staging, recover, sweep
 FILE_HASHES = "filehashes.json"
 
 
-def _start(raw_dir: Path, out_dir: Path, settings: Settings, *, analyse_docs: bool, workers: int | None, engine: str, scheduler: str | None, progress: bool, found=None, pool=None, while_waiting=None):
+def _start(
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    *,
+    analyse_docs: bool,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    progress: bool,
+    found=None,
+    pool=None,
+    while_waiting=None,
+):
     """The run's tasks (one per file), the discovery and sheet log rows, and the iterator of
     worker results in input order (ingest only, the local pool, or Dask)."""
     from pipeline.ingest import read_sheets, sheet_lookup, unmatched_rows
@@ -210,9 +223,19 @@ def run(
                 staging = Staging(out_dir)
                 pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
             stage = staging.path
-            tasks, logs, it = _start(raw_dir, out_dir, settings, analyse_docs=True, workers=workers, engine=engine,
-                                     scheduler=scheduler, progress=progress, found=found, pool=pool,
-                                     while_waiting=import_aggregates)
+            tasks, logs, it = _start(
+                raw_dir,
+                out_dir,
+                settings,
+                analyse_docs=True,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+                found=found,
+                pool=pool,
+                while_waiting=import_aggregates,
+            )
             acc = collector.Collector(tables.para_writer(stage, labels), tables.removed_writer(stage))
             lap("setup")
             collector.accumulate(acc, logs, it, len(tasks), "documents", progress)

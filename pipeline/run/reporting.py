@@ -42,7 +42,7 @@ def write_report(out_dir: Path, charts) -> list[str]:
         _touch(charts.result)  # drawn from the tables just written: not stale
         files.append(f"figures/ ({len(charts.result)} files)")
         files.append("report.html")
-    except Exception as err:  # noqa: BLE001 - the tables are written; a chart/report failure is reported
+    except Exception as err:
         if output_error(err, out_dir) is not None:
             raise
         files.append(f"(report failed: {type(err).__name__}: {err})")

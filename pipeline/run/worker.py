@@ -30,7 +30,9 @@ def _doc_to_json(doc) -> dict:
     }
 
 
-def _ingest_cached(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None) -> tuple[dict, int, list | None]:
+def _ingest_cached(
+    path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None
+) -> tuple[dict, int, list | None]:
     """The file's ingest result (from the cache when its blob is whole), whether it was a hit,
     and what the run's file-hash cache learns: ``[ino, size, mtime_ns, ctime_ns, hashed_at,
     sha256]`` of the bytes read (stat taken before reading; None when not read whole)."""
@@ -91,12 +93,12 @@ def process_files(tasks: list[tuple]) -> list[dict]:
     if todo:
         try:
             analyses = analyse_many([ing["paragraphs"] for *_, ing in todo], res)
-        except Exception:  # noqa: BLE001 - find the document that fails, one at a time
+        except Exception:
             analyses = []
             for *_, ing in todo:
                 try:
                     analyses.append(analyse(ing["paragraphs"], res))
-                except Exception as err:  # noqa: BLE001 - one document never stops the batch
+                except Exception as err:
                     analyses.append(err)
         for (i, rel, akey, _), ana in zip(todo, analyses):
             if isinstance(ana, Exception):
@@ -130,7 +132,8 @@ def _render(result: dict, spec: tuple[list[str], dict]) -> dict:
     removed = result.pop("removed", [])
     result["removed_chunk"] = render_rows(
         ({"doc_id": doc["doc_id"], "path": doc["path"], "line_no": no, "rule": rule, "text": text} for no, rule, text in removed),
-        REMOVED_COLUMNS, REMOVED_TYPES,
+        REMOVED_COLUMNS,
+        REMOVED_TYPES,
     )
     return result
 

@@ -17,10 +17,20 @@ from pipeline.errors import InputError
 from pipeline.store import generation
 
 #: the tables of a run and their contract columns (pipeline.schema, OUTPUTS.md); more columns are kept as read
-TABLES: dict[str, list[str]] = {name: schema.columns(name) for name in (
-    "documents", "paragraphs", "ingest_log", "term_counts", "term_trends", "candidates",
-    "keyword_frequencies", "keywords_by_year", "category_shares",
-)}
+TABLES: dict[str, list[str]] = {
+    name: schema.columns(name)
+    for name in (
+        "documents",
+        "paragraphs",
+        "ingest_log",
+        "term_counts",
+        "term_trends",
+        "candidates",
+        "keyword_frequencies",
+        "keywords_by_year",
+        "category_shares",
+    )
+}
 _INT_COLUMNS = schema.INT_COLUMNS
 _FLOAT_COLUMNS = schema.FLOAT_COLUMNS
 _BOOL_COLUMNS = schema.BOOL_COLUMNS
@@ -237,8 +247,15 @@ def _lexicon_object(frame: pd.DataFrame):
         year = pd.to_numeric(rec.get("first_year"), errors="coerce")
         aliases = tuple(a for a in trends.lexicon_aliases(frame.iloc[[i]], str(rec["term"]))[1:])
         entries.append(
-            Entry(str(rec["term"]), aliases, str(rec.get("category") or ""), None if pd.isna(year) else int(year),
-                  str(rec.get("level") or ""), str(rec.get("expansion") or ""), i + 2)
+            Entry(
+                str(rec["term"]),
+                aliases,
+                str(rec.get("category") or ""),
+                None if pd.isna(year) else int(year),
+                str(rec.get("level") or ""),
+                str(rec.get("expansion") or ""),
+                i + 2,
+            )
         )
     return Lexicon(entries)
 
@@ -266,7 +283,7 @@ def _kwic(paragraphs: pd.DataFrame, documents: pd.DataFrame, names: list[str], w
             start = text.find(name)
             while start >= 0:
                 end = start + len(name)
-                rows.append((rec["doc_id"], rec["para_id"], title, year, text[max(0, start - window):start], name, text[end:end + window]))
+                rows.append((rec["doc_id"], rec["para_id"], title, year, text[max(0, start - window) : start], name, text[end : end + window]))
                 start = text.find(name, end)
     out = pd.DataFrame(rows, columns=columns)
     if not out.empty:

@@ -25,6 +25,7 @@ from pipeline.csvio import (  # noqa: F401 - re-exported
     write_parquet,
 )
 
+
 class TableWriter:
     """Stream rows into ``path`` (.csv, BOM, formula-escaped) and a ``.parquet`` copy with the
     original text, in bounded memory; both appear atomically on ``commit``, never half-written.
@@ -114,7 +115,7 @@ class TableWriter:
             if close is not None:
                 try:
                     close()
-                except Exception:  # noqa: BLE001 - the rows are being thrown away
+                except Exception:
                     pass
         for p in (self._csv_tmp, self._pq_tmp):
             if p is not None:

@@ -157,8 +157,9 @@ def test_a_signal_while_the_pool_is_forked_does_not_hang_the_exit(tmp_path, runs
     before = outputs(out)
     code = SIGNAL_WHILE_FORKING.format(root=str(ROOT))
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", code, "run", str(raw), "--out", str(out), "--workers", "2"],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "run", str(raw), "--out", str(out), "--workers", "2"], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert time.monotonic() - t0 < 60
     assert proc.returncode == 143, proc.stderr
     assert outputs(out) == before and leftovers(out) == []
