@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "run": "orchestrate",
     "ingest_only": "orchestrate",
     "RunSummary": "summary",
+    "RunInterrupted": "signals",
     "discover": "inputs",
     # cache, fingerprints, manifest
     "CACHE_DIR": "cache",
@@ -26,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "analysis_fingerprint": "fingerprints",
     "model_fingerprint": "fingerprints",
     "run_key": "fingerprints",
+    "static_key": "fingerprints",
     "code_hash": "fingerprints",
     "MANIFEST": "manifest",
     "OUTPUT_NAMES": "manifest",
@@ -38,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "process_file": "worker",
     "chunked": "executors",
     "start_pool": "executors",
+    "stop_pool": "executors",
     # tables and side outputs
     "PMI_CHAR_BUDGET": "candidates",
     "DISCOVERY_CHAR_BUDGET": "collector",

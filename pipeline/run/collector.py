@@ -27,6 +27,8 @@ class Collector:
         self.term_hits: list[tuple] = []
         self.seen: dict[str, str] = {}
         self.cached = 0
+        self.rejected = 0  # cache blobs that failed a check (recomputed)
+        self.sources: list[tuple[str, list]] = []  # (rel path, what the worker read: see worker._ingest_cached)
         self.discovery: list[tuple] = []
         self.discovery_chars = 0
         self.n_paragraphs = 0
@@ -42,6 +44,9 @@ class Collector:
     def add(self, res: dict) -> None:
         log = res["log"]
         self.cached += res.get("cached", 0)
+        self.rejected += res.get("rejected", 0)
+        if res.get("source") is not None:
+            self.sources.append((log["path"], res["source"]))
         doc = res.get("doc")
         if doc is not None:
             did = doc["doc_id"]
@@ -83,8 +88,10 @@ class Collector:
         return [self.paragraphs.path.name, self.removed.path.name]
 
     def abort(self) -> None:
-        self.paragraphs.abort()
-        self.removed.abort()
+        try:
+            self.paragraphs.abort()
+        finally:
+            self.removed.abort()
 
     def release_words(self) -> None:
         """Free the word-count arrays once the keyword tables are written."""

@@ -15,6 +15,7 @@ from pipeline.errors import InputError
 from pipeline.run import worker
 from pipeline.run.forked import die_with_parent
 from pipeline.run.resources import resources_for
+from pipeline.run.signals import reset_in_child
 
 
 def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[list[tuple]]:
@@ -39,9 +40,49 @@ def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000
 
 def _worker_init(settings: Settings) -> None:
     """A worker builds its segmenter and matcher on first use (a run whose documents all come
-    from the cache never needs them); the model is inherited from the parent process."""
+    from the cache never needs them); the model is inherited from the parent process. It dies
+    with the parent and leaves SIGINT to it (see :mod:`pipeline.run.signals`)."""
     die_with_parent()
+    reset_in_child()
     resources_for(settings)
+
+
+def stop_pool(pool, grace: float = 2.0) -> None:
+    """Shut a process pool down so that no exit can hang: its processes get ``grace`` seconds
+    to finish (idle workers end at once), then SIGTERM, then SIGKILL, each join bounded; the
+    manager thread is joined with a timeout and, if it still lives, dropped from the
+    interpreter's exit join. Python's own shutdown would join busy or wedged workers forever."""
+    if pool is None:
+        return
+    import time
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+    except Exception:
+        pass
+    deadline = time.monotonic() + grace
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for step in ("terminate", "kill"):
+        alive = [p for p in procs if p.is_alive()]
+        if not alive:
+            break
+        for p in alive:
+            try:
+                getattr(p, step)()
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + 1.0
+        for p in alive:
+            p.join(max(0.0, deadline - time.monotonic()))
+    if manager is not None and manager.is_alive():
+        manager.join(2.0)
+        if manager.is_alive():
+            from concurrent.futures import process as cf_process
+
+            getattr(cf_process, "_threads_wakeups", {}).pop(manager, None)
 
 
 def _pool(settings: Settings, workers: int):
@@ -67,8 +108,7 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
     that dies costs only the file it was on: the chunk is retried file by file.
     ``while_waiting()`` is called once, as soon as the first chunks are submitted."""
     if workers <= 1 or len(tasks) <= 1:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool)
         if while_waiting is not None:
             while_waiting()
         for chunk in chunked(tasks):
@@ -83,6 +123,7 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
     pending = deque(chunked(tasks, max_files=max(1, min(16, len(tasks) // (workers * 4) or 1))))
     inflight: deque = deque()
     pool = pool or _pool(settings, workers)
+    grace = 0.0  # a run that stops early (error, signal) does not wait for busy workers
     try:
         while pending or inflight:
             while pending and len(inflight) < window:
@@ -98,22 +139,24 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
             except BrokenProcessPool:
                 pass
             # a worker died (killed, out of memory, crashed): retry this chunk file by file
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(pool, grace=0.0)
             pending.extendleft(reversed([c for c, _ in inflight]))
             inflight.clear()
             for t in chunk:
                 solo = _pool(settings, 1)
                 try:
-                    yield solo.submit(worker.process_file, *t).result()
+                    result = solo.submit(worker.process_file, *t).result()
                 except BrokenProcessPool:
-                    yield worker.failed(
+                    result = worker.failed(
                         Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)"
                     )
                 finally:
-                    solo.shutdown(wait=False, cancel_futures=True)
+                    stop_pool(solo, grace=0.0)
+                yield result
             pool = _pool(settings, workers)
+        grace = 2.0  # every result is in: the workers are idle and end at once
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool, grace)
 
 
 def map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:
@@ -136,7 +179,9 @@ def map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterato
             futs = client.map(worker.process_files, chunks[start : start + batch], pure=False)
             for fut in futs:
                 yield from fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    finally:  # bounded: a stopped run must not wait for a cluster that does not answer
+        try:
+            client.close(timeout=10)
+        finally:
+            if cluster is not None:
+                cluster.close(timeout=10)

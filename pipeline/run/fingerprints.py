@@ -8,7 +8,8 @@ renamed or split inside those packages changes the key without a list of files t
     analysis blob   doc_id                       + analysis fingerprint (ANALYSIS_CODE, lexicons,
                                                    settings, model, and the ingest fingerprint:
                                                    the analysis is of the ingested paragraphs)
-    run key         file names/sizes/mtimes, the whole package, lexicons, labels, models, settings
+    run key         input names and bytes (SHA-256, cached by inode/size/mtime/ctime), the whole
+                    package, the bytes of lexicons, labels and models, settings
 """
 
 from __future__ import annotations
@@ -103,24 +104,37 @@ def model_fingerprint(settings: Settings) -> str:
     return current_fingerprint(settings.taxonomy, settings.labels_dir, settings.models_dir, settings.lexicon_dir) or "unknown"
 
 
-def run_key(raw_dir: Path, settings: Settings, engine_opts: str, report: bool, found=None) -> str:
-    """Everything a run's outputs depend on, cheaply: file names, sizes and mtimes, the code,
-    lexicons, labels and models. Equal keys mean the previous outputs are still exact."""
-    files, sheets, log = found if found is not None else discover(Path(raw_dir), settings)
+def static_key(settings: Settings, engine_opts: str, report: bool, hashes=None) -> str:
+    """What a run's outputs depend on besides its input files: the code (all of ``pipeline``),
+    the bytes of the lexicon, label and model files, the settings and options. File contents
+    come through ``hashes`` (a :class:`~pipeline.store.filehash.FileHashes`: a file whose inode,
+    size, mtime and ctime are unchanged is not read again)."""
+    from pipeline.store.filehash import FileHashes
+
+    hashes = hashes if hashes is not None else FileHashes(None)
     h = hashlib.sha256()
-    for p in files + sheets:
-        try:
-            st = p.stat()
-            h.update(f"{p.relative_to(raw_dir).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-        except OSError:
-            h.update(f"{p}|gone\n".encode())
-    for row in log:
-        h.update(f"{row.path}|{row.status}\n".encode())
     h.update(code_hash().encode())  # all of pipeline: any module may change an output
     for folder in (settings.lexicon_dir, settings.labels_dir, settings.models_dir):
         for p in sorted(Path(folder).glob("*")) if Path(folder).is_dir() else []:
             if p.is_file():
-                st = p.stat()
-                h.update(f"{p.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+                h.update(f"{p.name}|{hashes.digest(p)}\n".encode())
     h.update(repr((settings, engine_opts, report)).encode())
+    return h.hexdigest()
+
+
+def run_key(raw_dir: Path, settings: Settings, engine_opts: str, report: bool, found=None, hashes=None, static: str | None = None) -> str:
+    """Everything a run's outputs depend on, by content: each input file's path and SHA-256
+    (through ``hashes``, see :func:`static_key`), the discovery log, and :func:`static_key`
+    (``static`` when already computed). Equal keys mean the previous outputs are still exact;
+    an edit that keeps a file's size and mtime still changes its key."""
+    from pipeline.store.filehash import FileHashes
+
+    hashes = hashes if hashes is not None else FileHashes(None)
+    files, sheets, log = found if found is not None else discover(Path(raw_dir), settings)
+    h = hashlib.sha256()
+    for p in files + sheets:
+        h.update(f"{p.relative_to(raw_dir).as_posix()}|{hashes.digest(p) or 'gone'}\n".encode())
+    for row in log:
+        h.update(f"{row.path}|{row.status}\n".encode())
+    h.update((static or static_key(settings, engine_opts, report, hashes)).encode())
     return h.hexdigest()

@@ -34,7 +34,10 @@ class Forked:
                 self.result, got = self._recv.recv(), True
             except (EOFError, OSError):  # the child failed or was killed
                 pass
-            self._proc.join()
+            self._proc.join(5.0)  # it has sent its result (or died): bounded all the same
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join(1.0)
             self._recv.close()
         if not got:
             self.result = self.fn(*self.args)  # here, so a real error is raised where it is seen
@@ -45,7 +48,7 @@ class Forked:
         """Stop the child without waiting for its result."""
         if self._proc is not None and not self._done:
             self._proc.kill()
-            self._proc.join()
+            self._proc.join(2.0)
             self._recv.close()
         self._done = True
 

@@ -1,17 +1,20 @@
-"""The up-to-date manifest (OUT_DIR/.cache/manifest.json): the run key of the last finished run
-and its summary, so an unchanged re-run is answered without reading a document."""
+"""The unchanged-run shortcut: the generation manifest (``OUT_DIR/.dangjian-run.json``, see
+:mod:`pipeline.store.generation`) records the run key of the outputs it names and the run's
+summary, so an unchanged re-run is answered without reading a document, but only after checking
+that the inputs' bytes (their content hashes, cached by inode/size/mtime/ctime) and every
+output file (present, same size and SHA-256) are what that run saw and wrote."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path
 
-from pipeline.run.cache import CACHE_DIR
 from pipeline.run.summary import RunSummary
+from pipeline.store.generation import GENERATION, read_generation, verify
 
-MANIFEST = "manifest.json"
+#: the generation manifest's file name, in OUT_DIR
+MANIFEST = GENERATION
 OUTPUT_NAMES = (
     "documents",
     "paragraphs",
@@ -27,44 +30,46 @@ OUTPUT_NAMES = (
 
 
 def manifest_path(out_dir: Path) -> Path:
-    return Path(out_dir) / CACHE_DIR / MANIFEST
+    return Path(out_dir) / MANIFEST
 
 
-def up_to_date(out_dir: Path, key: str, report: bool) -> dict | None:
-    """The manifest when it has ``key`` and every output is there, else None."""
-    try:
-        manifest = json.loads(manifest_path(out_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if manifest.get("key") != key:
-        return None
-    needed = [out_dir / f"{n}.csv" for n in OUTPUT_NAMES] + ([out_dir / "report.html"] if report else [])
-    return manifest if all(p.exists() for p in needed) else None
+def previous_run(out_dir: Path) -> dict | None:
+    """The generation manifest of the outputs now in ``out_dir`` (None: none)."""
+    return read_generation(out_dir)
+
+
+def up_to_date(out_dir: Path, manifest: dict | None, key: str, report: bool, hashes=None) -> bool:
+    """Whether ``manifest`` has ``key``, names every output a run writes (report.html too when
+    ``report``) and every file it names is in ``out_dir`` whole (size and SHA-256)."""
+    if manifest is None or manifest.get("key") != key or not isinstance(manifest.get("summary"), dict):
+        return False
+    needed = [f"{n}.csv" for n in OUTPUT_NAMES] + (["report.html"] if report else [])
+    if any(n not in manifest["files"] for n in needed):
+        return False
+    return not verify(out_dir, manifest, hashes)
 
 
 def unchanged_summary(out_dir: Path, manifest: dict, t0: float) -> RunSummary:
     """The summary of a run answered from the manifest (``t0``: its start, perf_counter)."""
-    s = RunSummary(out_dir=out_dir, counts=Counter(manifest["counts"]), n_documents=manifest["n_documents"], n_paragraphs=manifest["n_paragraphs"])
+    rec = manifest["summary"]
+    s = RunSummary(
+        out_dir=out_dir, counts=Counter(rec.get("counts", {})), n_documents=rec.get("n_documents", 0), n_paragraphs=rec.get("n_paragraphs", 0)
+    )
     s.files = ["unchanged since the last run: outputs are up to date"]
-    s.problems = manifest.get("problems", [])
+    s.problems = rec.get("problems", [])
     s.seconds = time.perf_counter() - t0
     return s
 
 
-def write_manifest(out_dir: Path, key: str, summary: RunSummary) -> None:
-    """Record a finished run (written last: a run that fails leaves no manifest)."""
-    from pipeline.store import write_text
-
-    write_text(
-        manifest_path(out_dir),
-        json.dumps(
-            {
-                "key": key,
-                "counts": dict(summary.counts),
-                "n_documents": summary.n_documents,
-                "n_paragraphs": summary.n_paragraphs,
-                "problems": summary.problems,
-            },
-            ensure_ascii=False,
-        ),
-    )
+def run_record(key: str | None, static: str | None, summary: RunSummary) -> dict:
+    """What the generation manifest keeps of a run besides its files."""
+    return {
+        "key": key,
+        "static_key": static,
+        "summary": {
+            "counts": dict(summary.counts),
+            "n_documents": summary.n_documents,
+            "n_paragraphs": summary.n_paragraphs,
+            "problems": summary.problems,
+        },
+    }

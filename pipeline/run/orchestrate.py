@@ -1,8 +1,16 @@
 """Runs the stages over a folder: per-document work in a process pool (or Dask), cached by
-content hash, aggregated in order, written atomically under an output lock.
+content hash, aggregated in order, published as one transaction under an output lock.
 
     file -> [worker] ingest (cached by file bytes) -> analyse (cached by doc + resources)
          -> [main] duplicates, streaming tables -> discovery, trends -> CSV/Parquet -> report
+         -> all of it in OUT_DIR/.staging-<id>/ -> switched into place together
+
+A run is a transaction (:mod:`pipeline.store.generation`): a kill at any moment leaves the
+previous complete outputs or the new ones, and the next run finishes or undoes an interrupted
+switch-over and removes what a killed run left. SIGINT/SIGTERM stop it cleanly with exit code
+130/143 (:mod:`pipeline.run.signals`); a full disk or an unwritable OUT_DIR is one coded error
+(:class:`~pipeline.errors.OutputError`) with the previous outputs untouched; a run that finds no
+document publishes nothing (:class:`~pipeline.errors.NoDocuments`).
 
 Orchestration only: the work is in the other modules of :mod:`pipeline.run`. Table writing and
 candidate discovery are called through their modules (``tables.write_tables``,
@@ -11,32 +19,40 @@ candidate discovery are called through their modules (``tables.write_tables``,
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 from pipeline.config import Settings, default_workers
-from pipeline.run import candidates, collector, tables
+from pipeline.errors import output_error
+from pipeline.run import candidates, collector, signals, tables
 from pipeline.run.aggregate import aggregate_tables, import_aggregates
 from pipeline.run.cache import CACHE_DIR
-from pipeline.run.executors import map_dask, map_local, start_pool
+from pipeline.run.executors import map_dask, map_local, start_pool, stop_pool
 from pipeline.run.fingerprints import (
     analysis_fingerprint,
     ingest_fingerprint,
     model_fingerprint,
     run_key,
+    static_key,
 )
 from pipeline.run.forked import Forked
 from pipeline.run.inputs import discover, guard_out, require_folder
 from pipeline.run.manifest import (
-    manifest_path,
+    previous_run,
+    run_record,
     unchanged_summary,
     up_to_date,
-    write_manifest,
 )
 from pipeline.run.reporting import CHART_TABLES, draw_charts, write_report
 from pipeline.run.resources import model_labels
-from pipeline.run.summary import RunSummary, summarize
+from pipeline.run.summary import RunSummary, no_documents, summarize
 from pipeline.run.worker import ingest_only_task
+from pipeline.store.filehash import FileHashes
+from pipeline.store.generation import Staging, recover, sweep
+
+#: the file-hash cache (inputs' and outputs' SHA-256 by inode/size/mtime/ctime), in .cache
+FILE_HASHES = "filehashes.json"
 
 
 def _start(
@@ -79,26 +95,91 @@ def _start(
     return tasks, logs, it
 
 
-def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, *, progress: bool = True) -> RunSummary:
-    """`dangjian ingest`: documents.csv, paragraphs.csv, ingest_log.csv, removed_lines.csv."""
+@contextlib.contextmanager
+def _output_faults(out_dir: Path):
+    """An OSError of the output folder (full disk, quota, read-only, permissions) as one coded
+    :class:`~pipeline.errors.OutputError` instead of a traceback; other errors unchanged."""
+    try:
+        yield
+    except OSError as err:
+        coded = output_error(err, out_dir)
+        if coded is None:
+            raise
+        raise coded from None
+
+
+@contextlib.contextmanager
+def _session(out_dir: Path):
+    """Everything a run does in OUT_DIR happens in here: SIGINT/SIGTERM handled, output faults
+    coded, the lock held; an interrupted switch-over of a killed run is finished (or undone) and
+    its staging folders and temp files removed first. Yields the file-hash cache (saved at the end)."""
     from pipeline.store import output_lock
 
+    with signals.interruptible(out_dir) as stop, _output_faults(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = output_lock(out_dir)
+        with signals.deferred():  # taking the lock and releasing it are never cut in half by a signal
+            lock.__enter__()
+        hashes = None
+        try:
+            with signals.deferred():
+                repaired = recover(out_dir)
+                sweep(out_dir, deep=repaired is not None)
+                (out_dir / CACHE_DIR / "manifest.json").unlink(missing_ok=True)  # the manifest before generations
+            hashes = FileHashes(out_dir / CACHE_DIR / FILE_HASHES)
+            yield stop, hashes
+        finally:
+            with signals.deferred():
+                try:
+                    sweep(out_dir)  # a stopped run's half-written cache blobs (its workers are gone)
+                    if hashes is not None:
+                        hashes.save()
+                finally:
+                    lock.__exit__(None, None, None)
+
+
+def _abandon(it, pool, acc, children, staging: Staging | None) -> None:
+    """A run that fails or is stopped: workers stopped (bounded), side processes killed,
+    streamed tables and the staging folder removed; nothing is published. Each step is done
+    even if another fails (a full disk can fail a close); the run's own error is the one raised."""
+    steps = [getattr(it, "close", None), lambda: stop_pool(pool, grace=0.0), getattr(acc, "abort", None)]
+    steps += [child.cancel for child in children if child is not None]
+    steps.append(getattr(staging, "discard", None))
+    for step in steps:
+        if step is not None:
+            with contextlib.suppress(Exception):
+                step()  # it.close() runs the executor's clean-up: stops the pool's processes
+
+
+def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, *, progress: bool = True) -> RunSummary:
+    """`dangjian ingest`: documents.csv, paragraphs.csv, ingest_log.csv, removed_lines.csv,
+    published together (they replace the previous outputs of OUT_DIR as one set)."""
     settings = settings or Settings()
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     guard_out(raw_dir, out_dir)
-    with output_lock(out_dir):
-        tasks, logs, it = _start(raw_dir, out_dir, settings, analyse_docs=False, workers=1, engine="local", scheduler=None, progress=progress)
-        acc = collector.Collector(tables.para_writer(out_dir, None), tables.removed_writer(out_dir))
+    require_folder(raw_dir)
+    with _session(out_dir) as (stop, hashes):
+        staging = acc = it = None
         try:
+            with signals.deferred():
+                staging = Staging(out_dir)
+            tasks, logs, it = _start(raw_dir, out_dir, settings, analyse_docs=False, workers=1, engine="local", scheduler=None, progress=progress)
+            acc = collector.Collector(tables.para_writer(staging.path, None), tables.removed_writer(staging.path))
             collector.accumulate(acc, logs, it, len(tasks), "ingest", progress)
+            if not acc.docs:
+                raise no_documents(raw_dir, out_dir, acc.logs)
             docs, paras, log, _, _ = collector.frames(acc)
-            files = tables.write_tables(out_dir, {"documents": docs, "ingest_log": log})
+            files = tables.write_tables(staging.path, {"documents": docs, "ingest_log": log})
             files += acc.commit()
+            summary = summarize(out_dir, acc, docs, paras, files, t0)
+            with signals.deferred():
+                staging.publish(run_record(None, None, summary), hashes)
+                stop.published = True
         except BaseException:
-            acc.abort()
+            _abandon(it, None, acc, (), staging)
             raise
-    return summarize(out_dir, acc, docs, paras, files, t0)
+    return summary
 
 
 def run(
@@ -113,22 +194,19 @@ def run(
     progress: bool = True,
 ) -> RunSummary:
     """The whole pipeline; see the module docstring. Returns a summary for the CLI."""
-    from pipeline.store import output_lock
-
     settings = settings or Settings()
     out_dir = Path(out_dir)
     raw_dir = Path(raw_dir)
     t0 = time.perf_counter()
     guard_out(raw_dir, out_dir)
     require_folder(raw_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with output_lock(out_dir):
+    with _session(out_dir) as (stop, hashes):
         found = discover(raw_dir, settings, out_dir)
-        key = run_key(raw_dir, settings, f"{engine}", report, found)
-        manifest = up_to_date(out_dir, key, report)
-        if manifest is not None:
-            return unchanged_summary(out_dir, manifest, t0)
-        manifest_path(out_dir).unlink(missing_ok=True)
+        static = static_key(settings, f"{engine}", report, hashes)
+        previous = previous_run(out_dir)
+        if previous is not None and previous.get("static_key") == static:  # only then read the inputs' hashes
+            if up_to_date(out_dir, previous, run_key(raw_dir, settings, engine, report, found, hashes, static), report, hashes):
+                return unchanged_summary(out_dir, previous, t0)
         timings: dict[str, float] = {}
         mark = [time.perf_counter()]
 
@@ -139,29 +217,35 @@ def run(
 
         labels = model_labels(settings)  # trains first if the labels changed (before any fork)
         workers = workers or default_workers()
-        pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
-        tasks, logs, it = _start(
-            raw_dir,
-            out_dir,
-            settings,
-            analyse_docs=True,
-            workers=workers,
-            engine=engine,
-            scheduler=scheduler,
-            progress=progress,
-            found=found,
-            pool=pool,
-            while_waiting=import_aggregates,
-        )
-        acc = collector.Collector(tables.para_writer(out_dir, labels), tables.removed_writer(out_dir))
-        lap("setup")
-        discovery = charts = None
+        staging = pool = acc = it = discovery = charts = None
         try:
+            with signals.deferred():  # what is created here is always stopped or removed by _abandon
+                staging = Staging(out_dir)
+                pool = start_pool(settings, workers) if engine == "local" and len(found[0]) > 1 else None
+            stage = staging.path
+            tasks, logs, it = _start(
+                raw_dir,
+                out_dir,
+                settings,
+                analyse_docs=True,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+                found=found,
+                pool=pool,
+                while_waiting=import_aggregates,
+            )
+            acc = collector.Collector(tables.para_writer(stage, labels), tables.removed_writer(stage))
+            lap("setup")
             collector.accumulate(acc, logs, it, len(tasks), "documents", progress)
             lap("documents")
+            if not acc.docs:
+                raise no_documents(raw_dir, out_dir, acc.logs)
             # new formulations need only the paragraph texts: look for them in a second
             # process while this one writes the tables
-            discovery = Forked(candidates.write_candidates, out_dir, acc.discovery, settings)
+            with signals.deferred():
+                discovery = Forked(candidates.write_candidates, stage, acc.discovery, settings)
             acc.discovery = []
             docs, paras, log, hits, words = collector.frames(acc, by=settings.group_by)
             from pipeline.orgs import load_orgs
@@ -171,28 +255,31 @@ def run(
             )
             # the charts need only the aggregates: a second process draws them from these
             # frames while this one writes the tables and then report.html
-            charts = Forked(draw_charts, out_dir, {k: aggregates[k] for k in CHART_TABLES}) if report and len(docs) else None
-            files = tables.write_tables(out_dir, aggregates)
+            with signals.deferred():
+                charts = Forked(draw_charts, stage, {k: aggregates[k] for k in CHART_TABLES}) if report else None
+            files = tables.write_tables(stage, aggregates)
             from pipeline import trends
 
             notes = trends.series_gaps(aggregates["documents"])
             del words, aggregates
             acc.release_words()
             files += acc.commit()
+            lap("tables")
+            files += discovery()
+            lap("discovery (waited)")
+            if charts is not None:
+                files += write_report(stage, charts)
+                lap("charts + report.html")
+            summary = summarize(out_dir, acc, docs, paras, files, t0)
+            summary.timings = timings
+            summary.notes = notes
+            for rel, src in acc.sources:  # the bytes the workers read: the key names those
+                hashes.learn(raw_dir / rel, src[:4], src[5], src[4])
+            key = run_key(raw_dir, settings, engine, report, found, hashes, static)
+            with signals.deferred():  # the switch-over: SIGINT/SIGTERM wait until it is done
+                staging.publish(run_record(key, static, summary), hashes)
+                stop.published = True
         except BaseException:
-            acc.abort()
-            for child in (discovery, charts):  # a failed run writes no candidates or figures
-                if child is not None:
-                    child.cancel()
+            _abandon(it, pool, acc, (discovery, charts), staging)
             raise
-        lap("tables")
-        files += discovery()
-        lap("discovery (waited)")
-        if charts is not None:
-            files += write_report(out_dir, charts)
-            lap("charts + report.html")
-        summary = summarize(out_dir, acc, docs, paras, files, t0)
-        summary.notes = notes
-        summary.timings = timings
-        write_manifest(out_dir, key, summary)
     return summary

@@ -31,8 +31,10 @@ def _touch(paths: Iterable[Path]) -> None:
 def write_report(out_dir: Path, charts) -> list[str]:
     """report.html with the figures ``charts`` (a :class:`~pipeline.run.forked.Forked` of
     :func:`draw_charts`) gives; returns the entries for the summary's file list. A failure is
-    reported there, not raised: the tables are written by then."""
+    reported there, not raised: the tables are written by then; but a fault of the output
+    folder (full disk, read-only) is raised, so that the run publishes nothing."""
     from pipeline import report as report_mod
+    from pipeline.errors import output_error
 
     files: list[str] = []
     try:  # the page is built while a child process draws the charts; they go in last
@@ -41,5 +43,7 @@ def write_report(out_dir: Path, charts) -> list[str]:
         files.append(f"figures/ ({len(charts.result)} files)")
         files.append("report.html")
     except Exception as err:
+        if output_error(err, out_dir) is not None:
+            raise
         files.append(f"(report failed: {type(err).__name__}: {err})")
     return files

@@ -16,6 +16,7 @@ class RunSummary:
     n_paragraphs: int = 0
     seconds: float = 0.0
     cached: int = 0
+    recomputed: int = 0  # cache blobs that failed their checksum, version or shape check
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
@@ -37,7 +38,8 @@ class RunSummary:
         lines = [
             f"{self.n_documents} documents, {self.n_paragraphs} paragraphs from {sum(files.values())} files ({status}) in {self.seconds:.1f}s"
             + (f"; {self.cached} from cache" if self.cached else "")
-            + (f"; metadata sheets: {sheet} row(s) need a look" if sheet else ""),
+            + (f"; metadata sheets: {sheet} row(s) need a look" if sheet else "")
+            + (f"; {self.recomputed} cache blobs recomputed (damaged or of another version)" if self.recomputed else ""),
         ]
         for p in self.problems[:20]:
             lines.append(f"  ! {p}")
@@ -72,6 +74,7 @@ def summarize(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     s.n_documents = len(docs)
     s.n_paragraphs = acc.n_paragraphs
     s.cached = acc.cached
+    s.recomputed = acc.rejected
     s.files = files
     s.problems = [
         f"{r['path']}: {r['status']}: {r['reason']}"
@@ -80,3 +83,16 @@ def summarize(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     ]
     s.seconds = time.perf_counter() - t0
     return s
+
+
+def no_documents(raw_dir, out_dir, logs: list[dict]):
+    """The error of a run that found no document: what it found instead, in one line."""
+    from pipeline.errors import NoDocuments
+
+    hint = f"add reports (.txt .md .html .htm .docx .pdf) to {raw_dir}; nothing in {out_dir} was changed"
+    if not logs:
+        return NoDocuments(f"no report files in {raw_dir}", hint)
+    counts = Counter(r["status"] for r in logs)
+    status = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    first = "; ".join(f"{r['path']}: {r['reason']}" for r in logs[:3])
+    return NoDocuments(f"no documents in {raw_dir}: {len(logs)} files, none usable ({status}; {first[:300]})", hint)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.run.analysis import analyse, analyse_many
+from pipeline.run.blobs import analysis_check, valid_ingest
 from pipeline.run.cache import Cache
 from pipeline.run.resources import resources_for
 from pipeline.run.tables import REMOVED_COLUMNS, REMOVED_TYPES, para_spec
@@ -27,31 +30,44 @@ def _doc_to_json(doc) -> dict:
     }
 
 
-def _ingest_cached(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None) -> tuple[dict, int]:
+def _ingest_cached(
+    path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None
+) -> tuple[dict, int, list | None]:
+    """The file's ingest result (from the cache when its blob is whole), whether it was a hit,
+    and what the run's file-hash cache learns: ``[ino, size, mtime_ns, ctime_ns, hashed_at,
+    sha256]`` of the bytes read (stat taken before reading; None when not read whole)."""
     from pipeline.ingest import ingest_file
 
     rel = Path(path).relative_to(raw_dir).as_posix()
-    ikey = None
+    ikey = source = None
     if cache is not None:
         try:
             with open(path, "rb") as fh:
-                digest = hashlib.sha256(fh.read(settings.max_file_bytes + 1)).hexdigest()
+                st = os.fstat(fh.fileno())
+                hashed_at = time.time_ns()
+                data = fh.read(settings.max_file_bytes + 1)
+            digest = hashlib.sha256(data).hexdigest()
+            del data
+            if st.st_size <= settings.max_file_bytes:
+                source = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, hashed_at, digest]
             ikey = hashlib.sha256(f"{digest}|{rel}|{json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False)}|{fp}".encode()).hexdigest()
-            ing = cache.get("ingest", ikey)
+            ing = cache.get("ingest", ikey, valid_ingest)
             if ing is not None:
-                return ing, 1
+                return ing, 1, source
         except OSError:
             ikey = None
     row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
     ing = {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None})}
     if cache is not None and ikey and row.status in ("ok", "empty"):
         cache.put("ingest", ikey, ing)
-    return ing, 0
+    return ing, 0, source
 
 
 def process_files(tasks: list[tuple]) -> list[dict]:
     """Worker: several files -> JSON-able results in order (log row, document, paragraphs,
-    analysis). Documents whose analysis is not cached are classified together."""
+    analysis). Documents whose analysis is not cached are classified together. Each result
+    also carries ``rejected`` (cache blobs that failed their checks) and ``source`` (see
+    :func:`_ingest_cached`)."""
     if not tasks:
         return []
     settings, fps, cache_root = tasks[0][3], tasks[0][4], tasks[0][5]
@@ -60,16 +76,19 @@ def process_files(tasks: list[tuple]) -> list[dict]:
     results: list[dict | None] = []
     todo: list[tuple[int, str, str, dict]] = []  # (index, rel, analysis key, ingest result)
     for path, raw_dir, sheet_meta, *_ in tasks:
-        ing, hit = _ingest_cached(path, raw_dir, sheet_meta, settings, fps[0], cache)
+        rejected = cache.rejected if cache is not None else 0
+        ing, hit, source = _ingest_cached(path, raw_dir, sheet_meta, settings, fps[0], cache)
         if ing.get("doc") is None:
-            results.append({**ing, "cached": hit})
+            results.append({**ing, "cached": hit, "source": source, "rejected": _new(cache, rejected)})
             continue
         akey = hashlib.sha256(f"{ing['doc']['doc_id']}|{fps[1]}".encode()).hexdigest()
-        ana = cache.get("analysis", akey) if cache is not None else None
+        ana = None
+        if cache is not None:
+            ana = cache.get("analysis", akey, analysis_check(len(ing["paragraphs"]), list(res.classifier.columns)))
         if ana is not None:
-            results.append({**ing, "analysis": ana, "cached": hit + 1})
+            results.append({**ing, "analysis": ana, "cached": hit + 1, "source": source, "rejected": _new(cache, rejected)})
             continue
-        results.append({**ing, "cached": hit})
+        results.append({**ing, "cached": hit, "source": source, "rejected": _new(cache, rejected)})
         todo.append((len(results) - 1, Path(path).relative_to(raw_dir).as_posix(), akey, ing))
     if todo:
         try:
@@ -83,13 +102,17 @@ def process_files(tasks: list[tuple]) -> list[dict]:
                     analyses.append(err)
         for (i, rel, akey, _), ana in zip(todo, analyses):
             if isinstance(ana, Exception):
-                results[i] = failed(rel, f"analysis failed: {type(ana).__name__}: {ana}")
+                results[i] = failed(rel, f"analysis failed: {type(ana).__name__}: {ana}") | {"rejected": results[i]["rejected"]}
                 continue
             results[i]["analysis"] = ana
             if cache is not None:
                 cache.put("analysis", akey, ana)
     spec = para_spec(list(res.classifier.labels_))
     return [_render(r, spec) for r in results]  # type: ignore[arg-type]
+
+
+def _new(cache: Cache | None, before: int) -> int:
+    return cache.rejected - before if cache is not None else 0
 
 
 def _render(result: dict, spec: tuple[list[str], dict]) -> dict:

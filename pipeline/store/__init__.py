@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-_SUBMODULES: tuple[str, ...] = ("tables", "lock", "runs")
+_SUBMODULES: tuple[str, ...] = ("tables", "lock", "generation", "filehash", "runs")
 
 
 def __getattr__(name: str):

@@ -4,6 +4,10 @@ The kernel releases the lock when its holder dies (SIGKILL, OOM, power loss of t
 a killed run never blocks the next one, and a zombie or a reused pid cannot fool it (the earlier
 pid-file lock could be fooled by both). The file holds the holder's pid, host and start time only
 for the message a second run prints; a killed holder leaves it behind, unlocked and harmless.
+
+A forked child (a pool worker, the chart process) would share the locked file description and
+keep the lock after its parent died; each closes its copy right after the fork, so the lock
+lives exactly as long as the run that took it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,20 @@ def _gone(pid) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+_HELD: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _close_in_child() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_in_child)
 
 
 def _read(path: Path) -> dict:
@@ -105,10 +123,12 @@ def output_lock(out_dir: Path | str, *, wait: float = 0.0):
                 "wait for it to finish, or use another --out folder",
             )
         time.sleep(_POLL_SECONDS)
+    _HELD.add(fd)
     try:
         _describe(fd)
         yield path
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
+        _HELD.discard(fd)
         os.close(fd)  # closing the last descriptor releases the flock

@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline import schema, trends
 from pipeline.csvio import read_csv, unescape_formula
 from pipeline.errors import InputError
+from pipeline.store import generation
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,9 @@ class RunTables:
     @classmethod
     def load(cls, out_dir: Path | str = "data/processed", *, lexicon: Path | str | None = None, skip: Iterable[str] = ()) -> RunTables:
         """Read a run's output folder (Parquet when present, else CSV). Missing tables are empty
-        DataFrames with the contract columns; a folder without ``documents`` is an error.
+        DataFrames with the contract columns; a folder without ``documents`` is an error, and so
+        is one a run stopped while publishing (:class:`~pipeline.errors.MixedOutputs`); tables
+        that differ from what the run wrote (its ``.dangjian-run.json``) give a warning.
         ``skip`` leaves big tables one does not need (e.g. ``("paragraphs",)``) empty."""
         out_dir = Path(out_dir)
         if not out_dir.is_dir() or not ((out_dir / "documents.csv").is_file() or (out_dir / "documents.parquet").is_file()):
@@ -162,7 +165,13 @@ class RunTables:
                 f"run `dangjian run data/raw --out {out_dir}` first",
             )
         skip = set(skip)
-        tables = {name: (_empty_table(name) if name in skip else read_table(out_dir, name)) for name in TABLES}
+        names = [f"{n}{ext}" for n in TABLES if n not in skip for ext in (".csv", ".parquet")]
+        for _attempt in range(3):  # one run's tables, never a mix (pipeline.store.generation)
+            before = generation.check_readable(out_dir, names)  # MixedOutputs mid-switch; warns on edits
+            tables = {name: (_empty_table(name) if name in skip else read_table(out_dir, name)) for name in TABLES}
+            after = generation.read_generation(out_dir)
+            if not generation.pending(out_dir) and (before or {}).get("generation") == (after or {}).get("generation"):
+                break  # else a run switched its outputs in while these were read: read them again
         run = cls(out_dir=out_dir, lexicon=read_lexicon(_lexicon_path(out_dir, lexicon)), **tables)
         run._skipped = frozenset(skip)
         return run

@@ -110,14 +110,16 @@ class TableWriter:
             publish(self._pq_tmp, self.path.with_suffix(".parquet"))
 
     def abort(self) -> None:
-        try:
-            self._fh.close()
-            if self._pq is not None:
-                self._pq.close()
-        finally:
-            for p in (self._csv_tmp, self._pq_tmp):
-                if p is not None and p.exists():
-                    p.unlink()
+        """Discard the temp files (a close that fails, e.g. on a full disk, does not stop that)."""
+        for close in (self._fh.close, getattr(self._pq, "close", None)):
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    pass
+        for p in (self._csv_tmp, self._pq_tmp):
+            if p is not None:
+                p.unlink(missing_ok=True)
 
     def __enter__(self):
         return self

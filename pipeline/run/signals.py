@@ -1,0 +1,166 @@
+"""SIGINT and SIGTERM during a run: stop cleanly, say so in one line, exit 130 or 143.
+
+While :func:`interruptible` is active (the whole of a run, main thread only) both signals raise
+:class:`RunInterrupted` in the main thread. It is a ``SystemExit`` (code 128 + the signal's
+number), so no ``except Exception`` swallows it and the CLI exits with that code; on its way out
+every ``finally`` of the run does its part: the pool's processes are stopped (bounded joins, then
+terminate and kill), the staging folder and temp files are removed, the lock is released. Then
+one line is printed to stderr.
+
+* A second signal while the run is stopping is ignored (the clean-up is bounded); a watchdog
+  ends the process with ``os._exit`` if the clean-up ever takes longer than :data:`EXIT_GRACE`.
+* :func:`deferred` holds a signal back during the switch-over of the outputs (it is raised when
+  the block ends), so SIGINT and SIGTERM never leave a half-published set; only SIGKILL can, and
+  the next run repairs that (``pipeline.store.generation.recover``).
+* Processes forked during a run (pool workers, the side jobs) ignore SIGINT, which a terminal
+  sends to the whole process group, and take SIGTERM's default: the parent decides when they stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+
+#: seconds a stopping run may take to clean up before the watchdog ends the process
+EXIT_GRACE = 30.0
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class RunInterrupted(SystemExit):
+    """SIGINT or SIGTERM arrived during a run (``code``: 130 or 143, the shell's convention)."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+class Stop:
+    """The state of one :func:`interruptible` block."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.deferring = False
+        self.pending = 0
+        self.stopping = False
+        self.published = False  # set by the run once its outputs are switched into place
+        self.watchdog: threading.Timer | None = None
+
+    def stop(self, signum: int) -> RunInterrupted:
+        self.stopping = True
+        self.watchdog = threading.Timer(EXIT_GRACE, os._exit, args=(128 + signum,))
+        self.watchdog.daemon = True
+        self.watchdog.start()
+        return RunInterrupted(signum)
+
+
+_STATE = Stop()
+
+
+def _handler(signum, frame) -> None:
+    state = _STATE
+    if state.stopping:
+        return  # already stopping: the clean-up is bounded
+    if state.deferring:
+        state.pending = state.pending or signum
+        return
+    raise state.stop(signum)
+
+
+def reset_in_child() -> None:
+    """In a process forked during a run: SIGINT ignored, SIGTERM's default action."""
+    global _STATE
+    if not _STATE.active:
+        return
+    _STATE = Stop()
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=reset_in_child)
+
+
+@contextlib.contextmanager
+def interruptible(out_dir=None):
+    """Turn SIGINT/SIGTERM into :class:`RunInterrupted` for the duration of the block (only in
+    the main thread, and only the outermost block; elsewhere nothing changes). Yields the
+    :class:`Stop` state; prints the one line when the block ends by a signal."""
+    global _STATE
+    if threading.current_thread() is not threading.main_thread() or _STATE.active:
+        yield _STATE
+        return
+    state = _STATE = Stop()
+    old = {s: signal.getsignal(s) for s in SIGNALS}
+    state.active = True
+    children = _children()
+    try:
+        for s in SIGNALS:
+            signal.signal(s, _handler)
+        yield state
+    except RunInterrupted as err:
+        _end_children(children)
+        where = f" {out_dir}" if out_dir is not None else " the output folder"
+        outcome = "has the new outputs" if state.published else "keeps the previous outputs"
+        print(f"dangjian: stopped by {err.name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
+        raise
+    except BaseException:
+        _end_children(children)
+        raise
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        state.active = False
+        if state.watchdog is not None:
+            state.watchdog.cancel()
+
+
+def _children() -> set[int]:
+    """The pids of this process's multiprocessing children now (pool workers, side jobs)."""
+    if "multiprocessing" not in sys.modules:
+        return set()
+    import multiprocessing
+
+    return {p.pid for p in multiprocessing.active_children()}
+
+
+def _end_children(before: set[int]) -> None:
+    """A run that ends by an error or a signal: any child process it started and did not stop
+    (one forked in the instant the signal came) is ended now, bounded, so that the interpreter's
+    exit, which joins every child, cannot wait for it."""
+    if "multiprocessing" not in sys.modules:
+        return
+    import multiprocessing
+
+    left = [p for p in multiprocessing.active_children() if p.pid not in before]
+    for step in ("terminate", "kill"):
+        for p in left:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                getattr(p, step)()
+        for p in left:
+            p.join(1.0)
+        left = [p for p in left if p.is_alive()]
+        if not left:
+            return
+
+
+@contextlib.contextmanager
+def deferred():
+    """A block SIGINT/SIGTERM do not interrupt; a signal that arrives meanwhile is raised as
+    :class:`RunInterrupted` when the block ends."""
+    state = _STATE
+    if not state.active or state.deferring:
+        yield
+        return
+    state.deferring = True
+    try:
+        yield
+    finally:
+        state.deferring = False
+        if state.pending and not state.stopping:
+            signum, state.pending = state.pending, 0
+            raise state.stop(signum)

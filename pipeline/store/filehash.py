@@ -1,0 +1,131 @@
+"""Content hashes of files, cached by ``(inode, size, mtime_ns, ctime_ns)``.
+
+A run is "unchanged" only when the bytes of its inputs and of its outputs are what they were, not
+when sizes and mtimes are (an edit can keep both: ``touch -r``, ``cp -p``, an editor that restores
+the mtime). Hashing every file on every run would cost the unchanged run its speed, so a file's
+SHA-256 is kept with the stat fields no user-level tool can set back: ``ctime`` changes on every
+write, rename and ``utime``, the inode on every replace. A file whose stat still matches is not read.
+
+Racy entries (git's "racily clean" problem): an entry is trusted only if the file's ctime was at
+least :data:`RACY_NS` older than the moment it was hashed, so a write in the same clock tick as
+the hash cannot hide behind an unchanged ctime; such a file is simply hashed again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from pipeline.atomic import write_bytes
+
+#: ctimes this close to the moment of hashing are not trusted (covers 1-2 s timestamp clocks)
+RACY_NS = 2_000_000_000
+_BLOCK = 1 << 20
+
+
+def stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def sha256_file(path: Path | str, limit: int | None = None) -> tuple[str, os.stat_result]:
+    """SHA-256 of the file's bytes (the first ``limit`` bytes when given) and its stat taken
+    *before* reading, so a write during the read shows as a changed ctime next time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        left = limit if limit is not None else -1
+        while left:
+            block = fh.read(_BLOCK if left < 0 else min(_BLOCK, left))
+            if not block:
+                break
+            h.update(block)
+            if left > 0:
+                left -= len(block)
+    return h.hexdigest(), st
+
+
+class FileHashes:
+    """path -> SHA-256, remembered in a JSON file (``OUT_DIR/.cache/filehashes.json``) and
+    trusted while the file's ``(inode, size, mtime_ns, ctime_ns)`` is unchanged. Losing the
+    file only costs a re-hash."""
+
+    def __init__(self, path: Path | str | None):
+        self.path = Path(path) if path is not None else None
+        self._entries: dict[str, list] = {}
+        self._used: set[str] = set()  # entries looked up or learned: the ones saved
+        self._memo: dict[str, str] = {}  # this process's first answer per file (see digest)
+        self._dirty = False
+        self.hashed = 0  # files read to hash them (tests and timings)
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(data, dict) and data.get("format") == 1 and isinstance(data.get("files"), dict):
+                    self._entries = data["files"]
+            except (OSError, ValueError):
+                pass
+
+    def learn(self, path: Path | str, key: list[int], digest: str, hashed_at: int | None = None) -> None:
+        """Record that the file with stat ``key`` (see :func:`stat_key`) hashed to ``digest``
+        (e.g. a worker that read the file); :meth:`digest` answers it from now on."""
+        name = os.path.abspath(path)
+        self._entries[name] = [*key, hashed_at if hashed_at is not None else time.time_ns(), digest]
+        self._memo[name] = digest
+        self._used.add(name)
+        self._dirty = True
+
+    def cached(self, path: Path | str, st: os.stat_result) -> str | None:
+        """The remembered digest if the file's stat is the one it was hashed with (and not racy)."""
+        name = os.path.abspath(path)
+        entry = self._entries.get(name)
+        if not isinstance(entry, list) or len(entry) != 6:
+            return None
+        *key, hashed_at, digest = entry
+        if key != stat_key(st) or not isinstance(digest, str) or not isinstance(hashed_at, int):
+            return None
+        if hashed_at - st.st_ctime_ns < RACY_NS:  # written in the same tick as it was hashed
+            return None
+        self._used.add(name)
+        self._memo[name] = digest
+        return digest
+
+    def digest(self, path: Path | str, limit: int | None = None) -> str | None:
+        """The file's SHA-256 (from the cache when its stat is unchanged); None if unreadable.
+        Within one process the first answer for a file stays (or what :meth:`learn` was told):
+        a key computed at the end of a run names the bytes the run read, not later edits."""
+        memo = self._memo.get(os.path.abspath(path))
+        if memo is not None:
+            return memo
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        hit = self.cached(path, st)
+        if hit is not None:
+            return hit
+        try:
+            digest, st = sha256_file(path, limit)
+        except OSError:
+            return None
+        self.hashed += 1
+        self.learn(path, stat_key(st), digest)
+        return digest
+
+    def forget(self, path: Path | str) -> None:
+        """Drop this process's answer for a file (it is rewritten: ask the disk again)."""
+        self._memo.pop(os.path.abspath(path), None)
+
+    def save(self) -> None:
+        """Write back the entries used since loading (so files gone from the inputs drop out),
+        if anything changed; not fsynced (it is only a cache); a failure is ignored."""
+        if self.path is None or not (self._dirty or len(self._used) < len(self._entries)):
+            return
+        try:
+            files = {k: v for k, v in self._entries.items() if k in self._used}
+            data = json.dumps({"format": 1, "files": files}, ensure_ascii=False, separators=(",", ":"))
+            write_bytes(self.path, data.encode("utf-8"), fsync=False)
+            self._dirty = False
+        except OSError:
+            pass
