@@ -12,12 +12,14 @@ simplex, 2-60 documents whose own mix scatters around the year's (Dirichlet, con
 and 5-40 paragraphs per document. The classifier's posteriors are the Bayes posteriors under the
 training prior raised to a temperature: ``calibrated`` (1), ``overconfident`` (2, like a
 high-C logistic regression), ``underconfident`` (0.5, like a sigmoid-calibrated SVM), and
-``drift``: calibrated, but in the years the 其他 paragraphs look more like 组织建设 than in the
-labelled set (new sources), which breaks every estimator's assumption. Truth = the year's actual
-character share of true labels.
+``drift``: calibrated, but in the years the 其他 paragraphs are 35% of the way closer to
+组织建设 than in the labelled set (new sources): this breaks the assumption of every corrected
+estimator (the class-conditional distributions stay the same). Truth = the year's actual
+character share of true labels; ``coverage_pop`` also checks the year's population mix (the
+expected share of the year's documents), what the bootstrap over documents targets.
 
 Real part. ``data/labels/paragraphs.csv`` (1051 paragraphs, 283 documents). Each split puts half
-of the documents aside; on the other half a char 1-3-gram TF-IDF + LogisticRegression (C=10)
+of the documents aside; on the other half a char 1-2-gram TF-IDF + LogisticRegression (C=10)
 and the project's default model (``char_svm``: char 1-2-grams, sigmoid-calibrated LinearSVC)
 are fitted, and their out-of-fold posteriors (GroupKFold(5) by document) are the calibration
 set, as ``dangjian train`` should store it. Years are then built from the held-out documents
@@ -26,10 +28,11 @@ labelled-like), 5-40 documents each, chosen greedily to approach the target; tru
 hand labels. ``new source`` holds out a whole source folder instead (documents from a source the
 model and the calibration never saw): a stress test of the prior-shift assumption.
 
-Measures, over all year x category cells: MAE and 90th percentile of |share - truth|, coverage
-of the 95% interval (share_low <= truth <= share_high), mean interval width. Results of
-``--reps 20 --real-splits 6`` (seed 0) are in the module docstring of ``pipeline.quantify``
-and in the final report of the branch.
+Measures, over all year x category cells: MAE, 90th percentile and maximum of |share - truth|,
+coverage of the 95% interval (share_low <= truth <= share_high), mean interval width, and the
+slope of share on truth (1: differences between years kept; classify-and-count flattens them).
+The results of ``--reps 20 --real-splits 6`` (seed 0) are summarised in the docstring of
+``pipeline.quantify``; ``--save cells.csv`` keeps every cell.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ METHODS = tuple(m.value for m in Method)
 class Scenario:
     name: str
     temperature: float = 1.0  # posterior = Bayes posterior ** temperature, renormalised
-    drift: float = 0.0  # extra pull of 其他 towards 组织建设 in the years only
+    drift: float = 0.0  # fraction of the way 其他 moves towards 组织建设 in the years only
     n_cal: int = 1000
 
 
@@ -72,10 +75,13 @@ SPREAD = np.array([1.0, 0.8, 1.3, 1.5])  # 其他 (and 作风建设) are heterog
 
 
 def class_means(drift: float = 0.0) -> np.ndarray:
+    """Class means of the scores; ``drift`` moves 其他's mean that fraction of the way towards
+    组织建设's (in the years only: their 其他 paragraphs look more like 组织建设)."""
     mu = SEPARATION * np.eye(4)
     mu[2, 1] = PULL  # 作风建设 -> 组织建设
-    mu[3, 1] = PULL + drift  # 其他 -> 组织建设
+    mu[3, 1] = PULL  # 其他 -> 组织建设
     mu[0, 1] = 0.4 * PULL  # 政治建设 / 组织建设 (study sessions, 主题党日)
+    mu[3] = (1 - drift) * mu[3] + drift * mu[1]
     return mu
 
 
@@ -189,7 +195,8 @@ def score_years(frame: pd.DataFrame, cal: Calibration, methods=METHODS, *, n_boo
 
 def summarise(cells: pd.DataFrame, by=("estimator",)) -> pd.DataFrame:
     """MAE, 90th percentile and max of |share - truth|, coverage of the 95% interval (of the
-    actual share; of the population share when known), mean width, number of cells."""
+    actual share; of the population share when known), mean width, slope of share on truth,
+    number of cells."""
     def inside(truth):
         return (cells["share_low"] <= truth + 1e-12) & (truth <= cells["share_high"] + 1e-12)
 
@@ -207,8 +214,16 @@ def summarise(cells: pd.DataFrame, by=("estimator",)) -> pd.DataFrame:
     if "truth_pop" in cells and cells["truth_pop"].notna().any():
         out["coverage_pop"] = g["covered_pop"].mean()
     out["width"] = g["width"].mean()
+    out["slope"] = g[["share", "truth"]].apply(_slope)
     out["cells"] = g.size()
     return out
+
+
+def _slope(part: pd.DataFrame) -> float:
+    """Least-squares slope of the estimate on the truth across cells: 1 keeps the differences
+    between years, < 1 flattens them (classify-and-count's attenuation), > 1 exaggerates them."""
+    x = part["truth"] - part["truth"].mean()
+    return float((x * (part["share"] - part["share"].mean())).sum() / (x * x).sum())
 
 
 SCENARIOS = [
@@ -218,7 +233,7 @@ SCENARIOS = [
     Scenario("calibrated, cal 300", 1.0, 0.0, 300),
     Scenario("calibrated, cal 2500", 1.0, 0.0, 2500),
     Scenario("underconfident, cal 300", 0.5, 0.0, 300),
-    Scenario("drift (其他 looks more like 组织)", 1.0, 1.2, 1000),
+    Scenario("drift: 其他 35% closer to 组织建设", 1.0, 0.35, 1000),
 ]
 
 
@@ -253,7 +268,7 @@ def load_labelled(path: Path | None = None) -> pd.DataFrame:
 
 
 def make_model(name: str):
-    """``char_lr``: char 1-3-gram TF-IDF + LogisticRegression(C=10) (the brief's quick model);
+    """``char_lr``: char 1-2-gram TF-IDF + LogisticRegression(C=10) (a quick model);
     ``char_svm``: the project's default (pipeline.classify.core.build_pipeline)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -263,7 +278,7 @@ def make_model(name: str):
 
     if name == "char_lr":
         return make_pipeline(
-            TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, preprocessor=char_preprocess),
+            TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True, preprocessor=char_preprocess),
             LogisticRegression(C=10, max_iter=3000),
         )
     from pipeline.classify.core import build_pipeline
@@ -319,14 +334,17 @@ def build_years(rng, pool: pd.DataFrame, n_years: int, *, tilts=TILTS, tilt: flo
 
 
 def real_study(n_splits: int, *, models=("char_lr", "char_svm"), seed: int = 0, n_years: int = 20, n_boot: int = 200,
-               new_source: bool = True, methods=METHODS, verbose: bool = True) -> pd.DataFrame:
+               new_source: bool = True, fifths: bool = True, methods=METHODS, verbose: bool = True) -> pd.DataFrame:
     from sklearn.metrics import f1_score
 
     data = load_labelled()
     doc_names = np.asarray(sorted(data["doc"].unique()))
     designs = [(f"doc halves #{i}", None) for i in range(n_splits)]
+    if fifths:
+        designs += [(f"doc fifths #{i}", i) for i in range(5)]
     if new_source:
         designs += [(f"new source: {s}", s) for s in ("gov-work-reports", "cpc-congress-reports")]
+    fifth = np.random.default_rng([seed, 99]).permutation(len(doc_names)) % 5  # fold of each document
     cells = []
     for model_name in models:
         for d_i, (design, source) in enumerate(designs):
@@ -335,6 +353,8 @@ def real_study(n_splits: int, *, models=("char_lr", "char_svm"), seed: int = 0, 
             if source is None:
                 held = set(rng.permutation(doc_names)[: len(doc_names) // 2])
                 test_mask = data["doc"].isin(held)
+            elif isinstance(source, int):  # one fifth of the documents: calibration ~840 rows, as in production
+                test_mask = data["doc"].isin(set(doc_names[fifth == source]))
             else:
                 test_mask = data["source"] == source
             train, pool = data[~test_mask].reset_index(drop=True), data[test_mask].reset_index(drop=True)
@@ -345,7 +365,7 @@ def real_study(n_splits: int, *, models=("char_lr", "char_svm"), seed: int = 0, 
                 pool[f"p_{lab}"] = p[:, j]
             years = build_years(rng, pool, n_years)
             c = score_years(years, cal, methods, n_boot=n_boot, seed=d_i)
-            c["design"] = "new source" if source else "doc halves"
+            c["design"] = "doc halves" if source is None else "doc fifths" if isinstance(source, int) else "new source"
             c["model"] = model_name
             c["f1_cal"] = f1_score(train["truth"], post.argmax(axis=1), average="macro")
             c["f1_test"] = f1_score(pool["truth"], p.argmax(axis=1), average="macro")
@@ -369,29 +389,36 @@ def main(argv=None) -> int:
     ap.add_argument("--no-synthetic", action="store_true")
     ap.add_argument("--n-boot", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", type=Path, help="write every cell (estimate, interval, truth) to this CSV")
     args = ap.parse_args(argv)
+    pd.set_option("display.width", 200)
+    saved = []
 
     if not args.no_synthetic:
         t = time.perf_counter()
         cells = synthetic_study(args.reps, seed=args.seed, n_boot=args.n_boot)
+        saved.append(cells.assign(part="synthetic"))
         print(f"synthetic: {len(SCENARIOS)} scenarios x {args.reps} trials x 10 years ({time.perf_counter() - t:.0f}s); "
               f"calibration-set macro-F1 {cells['f1'].min():.2f}-{cells['f1'].max():.2f}")
-        table = summarise(cells, ("scenario", "estimator"))
-        _print(table.unstack("estimator")[["MAE", "coverage"]].reindex([s.name for s in SCENARIOS]), "synthetic: MAE and 95% coverage per scenario")
+        table = summarise(cells, ("scenario", "estimator")).unstack("estimator").reindex([s.name for s in SCENARIOS])
+        cols = ["MAE", "coverage", "coverage_pop", "width"]
+        _print(table[cols], "synthetic: per scenario (coverage: of the actual share; coverage_pop: of the year's population mix)")
         ok = cells[~cells["scenario"].str.startswith("drift")]
         _print(summarise(ok), "synthetic, all scenarios without drift")
-        _print(summarise(ok[ok["small_group"]]), "... years with < 5 documents only")
-        _print(summarise(ok[~ok["small_group"]]), "... years with >= 5 documents only")
-        _print(summarise(cells[cells["scenario"].str.startswith("drift")]), "synthetic, drift")
-        _print(cells.groupby("estimator", sort=False)["secs"].mean().to_frame("secs per year").T, "seconds per year (n_boot incl.)")
+        _print(summarise(ok, ("small_group", "estimator")).unstack("estimator")[cols], "... by small_group (< 5 documents)")
+        _print(cells.groupby("estimator", sort=False)["secs"].mean().to_frame("seconds per year").T, "time per year, n_boot included")
     if not args.no_real:
         t = time.perf_counter()
         cells = real_study(args.real_splits, seed=args.seed, n_boot=args.n_boot)
-        print(f"real: {time.perf_counter() - t:.0f}s")
+        saved.append(cells.assign(part="real"))
+        print(f"real: {time.perf_counter() - t:.0f}s; years of {cells['n_paragraphs'].min()}-{cells['n_paragraphs'].max()} paragraphs "
+              f"(median {cells['n_paragraphs'].median():.0f})")
         for (model, design), part in cells.groupby(["model", "design"], sort=False):
-            _print(summarise(part), f"real data, {model}, {design} ({part['year'].nunique()} years per split)")
+            _print(summarise(part), f"real data, {model}, {design}: {part['year'].nunique()} years x {part.groupby('year')['f1_test'].nunique().max()} splits")
         halves = cells[cells["design"] == "doc halves"]
-        _print(summarise(halves, ("mix", "estimator")).unstack("estimator")["MAE"], "real data, doc halves, MAE by target mix (both models)")
+        _print(summarise(halves, ("mix", "estimator")).unstack("estimator")["MAE"], "real data, doc halves, MAE by how years were drawn (both models)")
+    if args.save:
+        pd.concat(saved, ignore_index=True).to_csv(args.save, index=False)
     return 0
 
 

@@ -279,15 +279,14 @@ def _matvec(A: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def _simplex_lstsq(M: np.ndarray, q: np.ndarray, *, ridge: float = 1e-10, max_iter: int = 3000, tol: float = 1e-11) -> np.ndarray:
     """argmin ||M p - q||^2 over the simplex for a batch: ``M`` (..., k, k) broadcasting
-    against ``q`` (..., k). FISTA with restarts, then an exact polish on the support."""
+    against ``q`` (..., k) (one M per bootstrap replicate, one q per replicate x group). FISTA
+    with gradient restarts, then an exact polish on the support."""
     k = q.shape[-1]
     Mt = np.swapaxes(M, -1, -2)
-    H = np.matmul(Mt, M) + ridge * np.eye(k)
+    H = np.matmul(Mt, M) + ridge * np.eye(k)  # per M, not per problem
+    L = np.linalg.eigvalsh(H)[..., -1:]  # Lipschitz constant of the gradient
     c = _matvec(Mt, q) + ridge * q
-    shape = np.broadcast_shapes(H.shape[:-2], q.shape[:-1]) + (k,)
-    H = np.broadcast_to(H, shape[:-1] + (k, k))
-    c = np.broadcast_to(c, shape)
-    L = np.linalg.eigvalsh(H)[..., -1][..., None]
+    shape = c.shape
     try:
         start = np.linalg.solve(H, c[..., None])[..., 0]
     except np.linalg.LinAlgError:
@@ -452,6 +451,122 @@ def _nan_quantiles(reps: np.ndarray, alpha: float) -> np.ndarray:
     return out
 
 
+# --------------------------------------------------------------------------- the paragraphs to quantify
+@dataclass(frozen=True, eq=False)
+class _Sample:
+    """The paragraphs to quantify, cleaned, with per-unit sums. Units are (group, document)
+    pairs sorted by group then document id (so nothing depends on row order); ``starts`` is
+    where each present group's units begin."""
+
+    P: np.ndarray  # (n, k) posteriors
+    w: np.ndarray  # (n,) weights (characters; 1 in a group of empty paragraphs)
+    gcode: np.ndarray  # (n,) group index
+    ucode: np.ndarray  # (n,) unit index
+    keys: pd.Index  # group keys, sorted
+    name: str  # group column name
+    n_docs: np.ndarray  # (G,)
+    n_paragraphs: np.ndarray  # (G,)
+    n_chars: np.ndarray  # (G,)
+    unit_w: np.ndarray  # (U,)
+    unit_crisp: np.ndarray  # (U, k) characters by predicted label
+    unit_soft: np.ndarray  # (U, k) characters x posteriors
+    starts: np.ndarray  # (G_present,)
+
+    @classmethod
+    def of(cls, probs, labels, weights, doc_ids, groups, cats: tuple[str, ...]) -> _Sample:
+        k = len(cats)
+        P = _posterior_matrix(probs, cats, "probs")
+        n = len(P)
+        if labels is None:
+            pred = np.argmax(np.nan_to_num(P, nan=-1.0), axis=1)
+        else:
+            pred = _codes(_as_1d(labels, n, "labels"), cats, "labels", allow_missing=True)
+        w = _weights(weights, n, "weights")
+        docs = np.asarray([str(d) for d in _as_1d(doc_ids, n, "doc_ids")], dtype=object)
+        gser = groups if isinstance(groups, pd.Series) else pd.Series(_as_1d(groups, n, "groups"))
+        if len(gser) != n:
+            raise InputError(f"groups has {len(gser)} values for {n} rows", "pass one group value per row")
+        if isinstance(gser.dtype, pd.CategoricalDtype):  # keeps empty categories
+            keys, gcode = pd.Index(gser.cat.categories), gser.cat.codes.to_numpy().astype(np.int64)
+        else:
+            gcode, keys = pd.factorize(gser.reset_index(drop=True), sort=True)
+            gcode = np.asarray(gcode, dtype=np.int64)
+        keep = np.isfinite(P).all(axis=1) & (pred >= 0) & (gcode >= 0)
+        P, pred, w, docs, gcode = P[keep], pred[keep], w[keep], docs[keep], gcode[keep]
+        G = len(keys)
+        gchars = np.bincount(gcode, weights=w, minlength=G)
+        w = np.where(gchars[gcode] > 0, w, 1.0)  # all-empty group: paragraph counts, as trends does
+        ucode, ukeys = pd.factorize(pd.MultiIndex.from_arrays([gcode, docs]), sort=True)
+        ugroup = np.asarray(ukeys.get_level_values(0), dtype=np.int64)
+        U = len(ukeys)
+        unit_crisp = np.zeros((U, k))
+        unit_soft = np.zeros((U, k))
+        np.add.at(unit_crisp, (ucode, pred), w)
+        np.add.at(unit_soft, ucode, w[:, None] * P)
+        n_docs = np.bincount(ugroup, minlength=G)
+        return cls(P, w, gcode, ucode, keys, str(gser.name) if gser.name is not None else "group",
+                   n_docs, np.bincount(gcode, minlength=G), np.rint(gchars).astype(np.int64),
+                   np.bincount(ucode, weights=w, minlength=U), unit_crisp, unit_soft,
+                   np.searchsorted(ugroup, np.flatnonzero(n_docs > 0)))
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.n_docs > 0
+
+    def shares(self, unit_values: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
+        """Weighted shares per group (G, k) of per-unit sums, or (R, G, k) for replicate unit
+        multiplicities ``counts`` (R, U). NaN for groups without paragraphs."""
+        G, k = len(self.keys), unit_values.shape[1]
+        num = np.zeros((G, k) if counts is None else (counts.shape[0], G, k))
+        tot = np.zeros(num.shape[:-1] + (1,))
+        if len(self.unit_w):
+            x = unit_values if counts is None else counts[:, :, None] * unit_values[None]
+            wt = self.unit_w[:, None] if counts is None else counts[:, :, None] * self.unit_w[None, :, None]
+            num[..., self.present, :] = np.add.reduceat(x, self.starts, axis=-2)
+            tot[..., self.present, :] = np.add.reduceat(wt, self.starts, axis=-2)
+        return num / np.where(tot > 0, tot, np.nan)
+
+
+def _estimate(sample: _Sample, method: Method, stats: _CalStats | None, counts: np.ndarray | None,
+              cal_counts: np.ndarray | None, point: dict) -> np.ndarray:
+    """Shares (G, k) by ``method`` (point estimate: ``counts`` None), or (R, G, k) for R
+    bootstrap replicates (``counts`` (R, U) document multiplicities, ``cal_counts`` (R, H)
+    calibration-group multiplicities). ``point`` holds the full-data M / prior (the fill for
+    classes a replicate lacks) and, for EM, receives/gives the per-group paragraph priors."""
+    if method is Method.CC:
+        return sample.shares(sample.unit_crisp, counts)
+    if method is Method.PCC:
+        return sample.shares(sample.unit_soft, counts)
+    k = sample.P.shape[1]
+    if method in (Method.ACC, Method.PACC):
+        soft = method is Method.PACC
+        q = sample.shares(sample.unit_soft if soft else sample.unit_crisp, counts)
+        M = stats.matrix(cal_counts, soft, point.get("M"))
+        if cal_counts is not None:
+            M = M[:, None]  # (R, 1, k, k) against q (R, G, k)
+        ok = np.isfinite(q).all(axis=-1)
+        if ok.all():
+            return _simplex_lstsq(M, q)
+        out = np.full(q.shape, np.nan)
+        if ok.any():
+            out[ok] = _simplex_lstsq(np.broadcast_to(M, q.shape[:-1] + (k, k))[ok], q[ok])
+        return out
+    # EM: one group at a time, all replicates at once; replicates start at the point estimate
+    # and stop at 1e-6 (they only feed percentiles), the point estimate at 1e-9
+    prior = stats.prior(cal_counts, point.get("prior"))
+    R = 1 if counts is None else counts.shape[0]
+    prior = np.broadcast_to(prior, (R, k))
+    out = np.full((R, len(sample.keys), k), np.nan)
+    start = point.setdefault("em_prior", {})
+    for g in np.flatnonzero(sample.present):
+        rows = np.flatnonzero(sample.gcode == g)
+        mult = np.ones((R, len(rows))) if counts is None else counts[:, sample.ucode[rows]]
+        out[:, g], q = _em(sample.P[rows], prior, mult, sample.w[rows], init=start.get(g), tol=1e-9 if counts is None else 1e-6)
+        if counts is None:
+            start[g] = q[0]
+    return out[0] if counts is None else out
+
+
 # --------------------------------------------------------------------------- public entry point
 def estimate_shares(
     probs,
@@ -488,143 +603,48 @@ def estimate_shares(
         raise InputError(f"n_boot must be >= 0, not {n_boot}", "use 200 for the report, 0 for no intervals")
     cats = calibration.labels
     k = len(cats)
-    P = _posterior_matrix(probs, cats, "probs")
-    n = len(P)
-    pred = np.argmax(np.nan_to_num(P, nan=-1.0), axis=1) if labels is None else _codes(_as_1d(labels, n, "labels"), cats, "labels", allow_missing=True)
-    w = _weights(weights, n, "weights")
-    docs = np.asarray([str(d) for d in _as_1d(doc_ids, n, "doc_ids")], dtype=object)
-    gser = groups if isinstance(groups, pd.Series) else pd.Series(_as_1d(groups, n, "groups"))
-    if len(gser) != n:
-        raise InputError(f"groups has {len(gser)} values for {n} rows", "pass one group value per row")
-    gname = str(gser.name) if gser.name is not None else "group"
-    if isinstance(gser.dtype, pd.CategoricalDtype):
-        keys = pd.Index(gser.cat.categories)
-        gcode = gser.cat.codes.to_numpy().astype(np.int64)
-    else:
-        gcode, keys = pd.factorize(gser.reset_index(drop=True), sort=True)
-        gcode = np.asarray(gcode, dtype=np.int64)
-    keep = np.isfinite(P).all(axis=1) & (pred >= 0) & (gcode >= 0)
-    P, pred, w, docs, gcode = P[keep], pred[keep], w[keep], docs[keep], gcode[keep]
-    G = len(keys)
+    sample = _Sample.of(probs, labels, weights, doc_ids, groups, cats)
+    G, present = len(sample.keys), sample.present
 
-    # characters per group; a group whose paragraphs are all empty falls back to paragraph counts
-    gchars = np.bincount(gcode, weights=w, minlength=G)
-    n_chars = np.rint(gchars).astype(np.int64)
-    w = np.where(gchars[gcode] > 0, w, 1.0)
-
-    # bootstrap units: (group, document), sorted so results do not depend on row order
-    unit_key = pd.MultiIndex.from_arrays([gcode, docs])
-    ucode, ukeys = pd.factorize(unit_key, sort=True)
-    ugroup = np.asarray(ukeys.get_level_values(0), dtype=np.int64)
-    U = len(ukeys)
-    n_docs = np.bincount(ugroup, minlength=G)
-    n_paras = np.bincount(gcode, minlength=G)
-    onehot = np.eye(k)[pred]
-    unit_w = np.bincount(ucode, weights=w, minlength=U)
-    unit_crisp = np.zeros((U, k))
-    unit_soft = np.zeros((U, k))
-    np.add.at(unit_crisp, ucode, w[:, None] * onehot)
-    np.add.at(unit_soft, ucode, w[:, None] * P)
-    starts = np.searchsorted(ugroup, np.arange(G))
-    present = n_docs > 0
-
-    def by_group(unit_values: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
-        """Sum unit values (U, k) per group -> (G, k), or (R, G, k) with multiplicities."""
-        out_shape = (G, k) if counts is None else (counts.shape[0], G, k)
-        out = np.zeros(out_shape)
-        if U == 0:
-            return out
-        x = unit_values if counts is None else counts[:, :, None] * unit_values[None]
-        sums = np.add.reduceat(x, starts[present], axis=-2)
-        out[..., present, :] = sums
-        return out
-
-    def shares_of(unit_values: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
-        tot = by_group(unit_w[:, None], counts)[..., :1]
-        return by_group(unit_values, counts) / np.where(tot > 0, tot, np.nan)
-
-    raw = shares_of(unit_crisp, None)
-
-    # fallback when a class has no calibration rows
     used, note = meth, method_note(meth)
     missing = [lab for lab, c in calibration.class_counts().items() if c == 0]
-    if meth in _CORRECTED and missing:
+    if meth in _CORRECTED and missing:  # cannot correct: classify and count, and say why
         used = Method.CC
         why = "the calibration set is empty" if len(calibration) == 0 else f"no labelled calibration rows for {', '.join(missing)}"
         note = f"{method_note(Method.CC)} (fallback from {meth.value.upper()}: {why})"
     elif meth in _CORRECTED:
         note = f"{note} ({len(calibration)} paragraphs, {len(np.unique(calibration.groups))} documents)"
     stats = _CalStats.of(calibration) if used in _CORRECTED else None
+    point: dict = {} if stats is None else {"M": stats.matrix(None, used is Method.PACC), "prior": stats.prior(None)}
 
-    def estimate(counts: np.ndarray | None, cal_counts: np.ndarray | None, point: dict) -> np.ndarray:
-        if used is Method.CC:
-            return shares_of(unit_crisp, counts)
-        if used is Method.PCC:
-            return shares_of(unit_soft, counts)
-        if used in (Method.ACC, Method.PACC):
-            soft = used is Method.PACC
-            q = shares_of(unit_soft if soft else unit_crisp, counts)
-            M = stats.matrix(cal_counts, soft, point.get("M"))
-            if cal_counts is not None:
-                M = M[:, None]  # (R, 1, k, k) against q (R, G, k)
-            out = np.full(q.shape, np.nan)
-            ok = np.isfinite(q).all(axis=-1)
-            if ok.any():
-                Mb = np.broadcast_to(M, q.shape[:-1] + (k, k))
-                out[ok] = _simplex_lstsq(Mb[ok], q[ok])
-            return out
-        # EM, one group at a time (all replicates at once, started at the point estimate)
-        prior = stats.prior(cal_counts, point.get("prior"))
-        R = 1 if counts is None else counts.shape[0]
-        prior = np.broadcast_to(prior, (R, k))
-        out = np.full((R, G, k), np.nan)
-        for g in np.flatnonzero(present):
-            rows = np.flatnonzero(gcode == g)
-            mult = np.ones((R, len(rows))) if counts is None else counts[:, ucode[rows]]
-            init = point["em_prior"][g] if "em_prior" in point else None
-            # replicates to 1e-6 (they only feed percentiles), the point estimate to 1e-9
-            out[:, g], q = _em(P[rows], prior, mult, w[rows], init=init, tol=1e-9 if counts is None else 1e-6)
-            if counts is None:
-                em_prior[g] = q[0]
-        return out[0] if counts is None else out
-
-    point: dict = {}
-    em_prior = np.zeros((G, k))
-    if stats is not None:
-        point = {"M": stats.matrix(None, used is Method.PACC), "prior": stats.prior(None)}
-    share = estimate(None, None, point)
-    if used is Method.EM:
-        point["em_prior"] = em_prior
+    share = _estimate(sample, used, stats, None, None, point)
     share = share / share.sum(axis=-1, keepdims=True)
-
     low = np.full((G, k), np.nan)
     high = np.full((G, k), np.nan)
-    if n_boot and U:
+    if n_boot and present.any():
         doc_rng, cal_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-        counts = _resample_counts(doc_rng, n_docs[present], n_boot)
-        cal_counts = None
-        if stats is not None:
-            cal_counts = _resample_counts(cal_rng, np.array([stats.crisp.shape[0]]), n_boot)
-        reps = estimate(counts, cal_counts, point)[:, present]
+        counts = _resample_counts(doc_rng, sample.n_docs[present], n_boot)
+        cal_counts = None if stats is None else _resample_counts(cal_rng, np.array([stats.crisp.shape[0]]), n_boot)
+        reps = _estimate(sample, used, stats, counts, cal_counts, point)[:, present]
         alpha = (1 - LEVEL) / 2
-        # a replicate is NaN only if it drew nothing but empty paragraphs
+        # a replicate is NaN only where it drew nothing but empty paragraphs
         qs = np.quantile(reps, [alpha, 1 - alpha], axis=0) if np.isfinite(reps).all() else _nan_quantiles(reps, alpha)
         low[present] = np.fmin(qs[0], share[present])
         high[present] = np.fmax(qs[1], share[present])
 
     out = pd.DataFrame({
-        gname: keys.repeat(k),
+        sample.name: sample.keys.repeat(k),
         "category": np.tile(np.asarray(cats, dtype=object), G),
         "share": share.reshape(-1),
-        "share_raw": raw.reshape(-1),
+        "share_raw": sample.shares(sample.unit_crisp, None).reshape(-1),
         "share_low": low.reshape(-1),
         "share_high": high.reshape(-1),
-        "n_docs": np.repeat(n_docs, k).astype(np.int64),
-        "n_paragraphs": np.repeat(n_paras, k).astype(np.int64),
-        "n_chars": np.repeat(n_chars, k).astype(np.int64),
-        "small_group": np.repeat(n_docs < min_docs, k).astype(bool),
+        "n_docs": np.repeat(sample.n_docs, k).astype(np.int64),
+        "n_paragraphs": np.repeat(sample.n_paragraphs, k).astype(np.int64),
+        "n_chars": np.repeat(sample.n_chars, k).astype(np.int64),
+        "small_group": np.repeat(sample.n_docs < min_docs, k).astype(bool),
         "method": used.value,
     })
     out.attrs["method"] = used.value
     out.attrs["method_note"] = f"{note}; {_INTERVAL_NOTE}" if n_boot else note
-    return out.reset_index(drop=True)
+    return out
