@@ -197,20 +197,22 @@ def summarise(cells: pd.DataFrame, by=("estimator",)) -> pd.DataFrame:
     """MAE, 90th percentile and max of |share - truth|, coverage of the 95% interval (of the
     actual share; of the population share when known), mean width, slope of share on truth,
     number of cells."""
+
     def inside(truth):
         return (cells["share_low"] <= truth + 1e-12) & (truth <= cells["share_high"] + 1e-12)
 
-    c = cells.assign(err=(cells["share"] - cells["truth"]).abs(), covered=inside(cells["truth"]),
-                     width=cells["share_high"] - cells["share_low"])
+    c = cells.assign(err=(cells["share"] - cells["truth"]).abs(), covered=inside(cells["truth"]), width=cells["share_high"] - cells["share_low"])
     if "truth_pop" in cells:
         c["covered_pop"] = inside(cells["truth_pop"])
     g = c.groupby(list(by), sort=False)
-    out = pd.DataFrame({
-        "MAE": g["err"].mean(),
-        "p90_err": g["err"].quantile(0.9),
-        "max_err": g["err"].max(),
-        "coverage": g["covered"].mean(),
-    })
+    out = pd.DataFrame(
+        {
+            "MAE": g["err"].mean(),
+            "p90_err": g["err"].quantile(0.9),
+            "max_err": g["err"].max(),
+            "coverage": g["covered"].mean(),
+        }
+    )
     if "truth_pop" in cells and cells["truth_pop"].notna().any():
         out["coverage_pop"] = g["covered_pop"].mean()
     out["width"] = g["width"].mean()
@@ -333,8 +335,18 @@ def build_years(rng, pool: pd.DataFrame, n_years: int, *, tilts=TILTS, tilt: flo
     return pd.concat(out, ignore_index=True)
 
 
-def real_study(n_splits: int, *, models=("char_lr", "char_svm"), seed: int = 0, n_years: int = 20, n_boot: int = 200,
-               new_source: bool = True, fifths: bool = True, methods=METHODS, verbose: bool = True) -> pd.DataFrame:
+def real_study(
+    n_splits: int,
+    *,
+    models=("char_lr", "char_svm"),
+    seed: int = 0,
+    n_years: int = 20,
+    n_boot: int = 200,
+    new_source: bool = True,
+    fifths: bool = True,
+    methods=METHODS,
+    verbose: bool = True,
+) -> pd.DataFrame:
     from sklearn.metrics import f1_score
 
     data = load_labelled()
@@ -371,8 +383,11 @@ def real_study(n_splits: int, *, models=("char_lr", "char_svm"), seed: int = 0, 
             c["f1_test"] = f1_score(pool["truth"], p.argmax(axis=1), average="macro")
             cells.append(c)
             if verbose:
-                print(f"  {model_name} {design}: calibration {len(cal)} rows (OOF macro-F1 {c['f1_cal'].iat[0]:.3f}), "
-                      f"held-out {len(pool)} paragraphs (macro-F1 {c['f1_test'].iat[0]:.3f}), {time.perf_counter() - t:.1f}s", flush=True)
+                print(
+                    f"  {model_name} {design}: calibration {len(cal)} rows (OOF macro-F1 {c['f1_cal'].iat[0]:.3f}), "
+                    f"held-out {len(pool)} paragraphs (macro-F1 {c['f1_test'].iat[0]:.3f}), {time.perf_counter() - t:.1f}s",
+                    flush=True,
+                )
     return pd.concat(cells, ignore_index=True)
 
 
@@ -398,8 +413,10 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         cells = synthetic_study(args.reps, seed=args.seed, n_boot=args.n_boot)
         saved.append(cells.assign(part="synthetic"))
-        print(f"synthetic: {len(SCENARIOS)} scenarios x {args.reps} trials x 10 years ({time.perf_counter() - t:.0f}s); "
-              f"calibration-set macro-F1 {cells['f1'].min():.2f}-{cells['f1'].max():.2f}")
+        print(
+            f"synthetic: {len(SCENARIOS)} scenarios x {args.reps} trials x 10 years ({time.perf_counter() - t:.0f}s); "
+            f"calibration-set macro-F1 {cells['f1'].min():.2f}-{cells['f1'].max():.2f}"
+        )
         table = summarise(cells, ("scenario", "estimator")).unstack("estimator").reindex([s.name for s in SCENARIOS])
         cols = ["MAE", "coverage", "coverage_pop", "width"]
         _print(table[cols], "synthetic: per scenario (coverage: of the actual share; coverage_pop: of the year's population mix)")
@@ -411,12 +428,19 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         cells = real_study(args.real_splits, seed=args.seed, n_boot=args.n_boot)
         saved.append(cells.assign(part="real"))
-        print(f"real: {time.perf_counter() - t:.0f}s; years of {cells['n_paragraphs'].min()}-{cells['n_paragraphs'].max()} paragraphs "
-              f"(median {cells['n_paragraphs'].median():.0f})")
+        print(
+            f"real: {time.perf_counter() - t:.0f}s; years of {cells['n_paragraphs'].min()}-{cells['n_paragraphs'].max()} paragraphs "
+            f"(median {cells['n_paragraphs'].median():.0f})"
+        )
         for (model, design), part in cells.groupby(["model", "design"], sort=False):
-            _print(summarise(part), f"real data, {model}, {design}: {part['year'].nunique()} years x {part.groupby('year')['f1_test'].nunique().max()} splits")
+            _print(
+                summarise(part),
+                f"real data, {model}, {design}: {part['year'].nunique()} years x {part.groupby('year')['f1_test'].nunique().max()} splits",
+            )
         halves = cells[cells["design"] == "doc halves"]
-        _print(summarise(halves, ("mix", "estimator")).unstack("estimator")["MAE"], "real data, doc halves, MAE by how years were drawn (both models)")
+        _print(
+            summarise(halves, ("mix", "estimator")).unstack("estimator")["MAE"], "real data, doc halves, MAE by how years were drawn (both models)"
+        )
     if args.save:
         pd.concat(saved, ignore_index=True).to_csv(args.save, index=False)
     return 0

@@ -227,7 +227,11 @@ class Calibration:
         if not np.isfinite(post).all():
             raise InputError("calibration posteriors have missing values", "score every labelled paragraph")
         codes = _codes(true, labels, "calibration labels", allow_missing=False)
-        pred = np.argmax(post, axis=1) if predicted is None else _codes(_as_1d(predicted, n, "calibration predictions"), labels, "calibration predictions", allow_missing=False)
+        pred = (
+            np.argmax(post, axis=1)
+            if predicted is None
+            else _codes(_as_1d(predicted, n, "calibration predictions"), labels, "calibration predictions", allow_missing=False)
+        )
         grp = np.asarray([str(g) for g in _as_1d(groups, n, "calibration groups")], dtype=object)
         return cls(labels, codes, post, grp, _weights(weights, n, "calibration weights"), pred.astype(np.int64))
 
@@ -340,8 +344,9 @@ def _rows_dot(X: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.stack([np.einsum("rn,n->r", X, Bt[j]) for j in range(Bt.shape[0])], axis=-1) if len(Bt) else np.zeros(X.shape[:-1] + (0,))
 
 
-def _em(P: np.ndarray, prior: np.ndarray, mult: np.ndarray, chars: np.ndarray, *, init: np.ndarray | None = None,
-        tol: float = 1e-8, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
+def _em(
+    P: np.ndarray, prior: np.ndarray, mult: np.ndarray, chars: np.ndarray, *, init: np.ndarray | None = None, tol: float = 1e-8, max_iter: int = 500
+) -> tuple[np.ndarray, np.ndarray]:
     """SLD EM for R replicates of one group at once. ``P`` (n, k) posteriors, ``prior`` (R, k)
     training priors, ``mult`` (R, n) paragraph multiplicities, ``chars`` (n,) lengths, ``init``
     the starting paragraph prior (default the training prior). Returns the character share of
@@ -504,10 +509,21 @@ class _Sample:
         np.add.at(unit_crisp, (ucode, pred), w)
         np.add.at(unit_soft, ucode, w[:, None] * P)
         n_docs = np.bincount(ugroup, minlength=G)
-        return cls(P, w, gcode, ucode, keys, str(gser.name) if gser.name is not None else "group",
-                   n_docs, np.bincount(gcode, minlength=G), np.rint(gchars).astype(np.int64),
-                   np.bincount(ucode, weights=w, minlength=U), unit_crisp, unit_soft,
-                   np.searchsorted(ugroup, np.flatnonzero(n_docs > 0)))
+        return cls(
+            P,
+            w,
+            gcode,
+            ucode,
+            keys,
+            str(gser.name) if gser.name is not None else "group",
+            n_docs,
+            np.bincount(gcode, minlength=G),
+            np.rint(gchars).astype(np.int64),
+            np.bincount(ucode, weights=w, minlength=U),
+            unit_crisp,
+            unit_soft,
+            np.searchsorted(ugroup, np.flatnonzero(n_docs > 0)),
+        )
 
     @property
     def present(self) -> np.ndarray:
@@ -527,8 +543,9 @@ class _Sample:
         return num / np.where(tot > 0, tot, np.nan)
 
 
-def _estimate(sample: _Sample, method: Method, stats: _CalStats | None, counts: np.ndarray | None,
-              cal_counts: np.ndarray | None, point: dict) -> np.ndarray:
+def _estimate(
+    sample: _Sample, method: Method, stats: _CalStats | None, counts: np.ndarray | None, cal_counts: np.ndarray | None, point: dict
+) -> np.ndarray:
     """Shares (G, k) by ``method`` (point estimate: ``counts`` None), or (R, G, k) for R
     bootstrap replicates (``counts`` (R, U) document multiplicities, ``cal_counts`` (R, H)
     calibration-group multiplicities). ``point`` holds the full-data M / prior (the fill for
@@ -632,19 +649,21 @@ def estimate_shares(
         low[present] = np.fmin(qs[0], share[present])
         high[present] = np.fmax(qs[1], share[present])
 
-    out = pd.DataFrame({
-        sample.name: sample.keys.repeat(k),
-        "category": np.tile(np.asarray(cats, dtype=object), G),
-        "share": share.reshape(-1),
-        "share_raw": sample.shares(sample.unit_crisp, None).reshape(-1),
-        "share_low": low.reshape(-1),
-        "share_high": high.reshape(-1),
-        "n_docs": np.repeat(sample.n_docs, k).astype(np.int64),
-        "n_paragraphs": np.repeat(sample.n_paragraphs, k).astype(np.int64),
-        "n_chars": np.repeat(sample.n_chars, k).astype(np.int64),
-        "small_group": np.repeat(sample.n_docs < min_docs, k).astype(bool),
-        "method": used.value,
-    })
+    out = pd.DataFrame(
+        {
+            sample.name: sample.keys.repeat(k),
+            "category": np.tile(np.asarray(cats, dtype=object), G),
+            "share": share.reshape(-1),
+            "share_raw": sample.shares(sample.unit_crisp, None).reshape(-1),
+            "share_low": low.reshape(-1),
+            "share_high": high.reshape(-1),
+            "n_docs": np.repeat(sample.n_docs, k).astype(np.int64),
+            "n_paragraphs": np.repeat(sample.n_paragraphs, k).astype(np.int64),
+            "n_chars": np.repeat(sample.n_chars, k).astype(np.int64),
+            "small_group": np.repeat(sample.n_docs < min_docs, k).astype(bool),
+            "method": used.value,
+        }
+    )
     out.attrs["method"] = used.value
     out.attrs["method_note"] = f"{note}; {_INTERVAL_NOTE}" if n_boot else note
     return out

@@ -85,12 +85,15 @@ def _quapy_estimates(cal_y, cal_p, test_p, k):
     return out
 
 
-@pytest.mark.parametrize("case", [
-    dict(k=4, prior=[0.1, 0.5, 0.1, 0.3], n_cal=800, seed=1),
-    dict(k=4, prior=[0.6, 0.2, 0.1, 0.1], n_cal=300, seed=2, temperature=2.0),
-    dict(k=4, prior=[0.0, 0.3, 0.0, 0.7], n_cal=500, seed=3),  # two classes absent: boundary solutions
-    dict(k=7, prior=[0.3, 0.05, 0.2, 0.05, 0.1, 0.1, 0.2], n_cal=1400, seed=4, temperature=0.6),
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(k=4, prior=[0.1, 0.5, 0.1, 0.3], n_cal=800, seed=1),
+        dict(k=4, prior=[0.6, 0.2, 0.1, 0.1], n_cal=300, seed=2, temperature=2.0),
+        dict(k=4, prior=[0.0, 0.3, 0.0, 0.7], n_cal=500, seed=3),  # two classes absent: boundary solutions
+        dict(k=7, prior=[0.3, 0.05, 0.2, 0.05, 0.1, 0.1, 0.2], n_cal=1400, seed=4, temperature=0.6),
+    ],
+)
 def test_acc_pacc_em_match_quapy(case):
     rng = np.random.default_rng(case["seed"])
     k = case["k"]
@@ -125,7 +128,7 @@ def test_constrained_solve_is_optimal_and_at_least_as_good_as_quapy():
         nu = -grad[support].mean()
         assert np.abs(grad[support] + nu).max() < 1e-7  # stationary on the support
         assert (grad[~support] + nu >= -1e-7).all()  # no descent direction into a zero coordinate
-        f = lambda x: np.sum((M @ x - q) ** 2)  # noqa: E731
+        f = lambda x: np.sum((M @ x - q) ** 2)
         assert f(p) <= f(ref["acc"]) + 1e-12
 
 
@@ -197,7 +200,11 @@ def test_table_columns_order_and_invariants():
     assert ((out["share_low"] >= 0) & (out["share_high"] <= 1)).all()
     assert (out["method"] == DEFAULT_METHOD.value).all()
     assert out["small_group"].dtype == bool and not out["small_group"].any()
-    per_group = pd.DataFrame({"year": grp, "doc": docs, "w": w}).groupby("year").agg(n_docs=("doc", "nunique"), n_paragraphs=("doc", "size"), n_chars=("w", "sum"))
+    per_group = (
+        pd.DataFrame({"year": grp, "doc": docs, "w": w})
+        .groupby("year")
+        .agg(n_docs=("doc", "nunique"), n_paragraphs=("doc", "size"), n_chars=("w", "sum"))
+    )
     got = out.groupby("year")[["n_docs", "n_paragraphs", "n_chars"]].first()
     pd.testing.assert_frame_equal(got, per_group, check_dtype=False)
     assert "PACC" in out.attrs["method_note"] and "bootstrap" in out.attrs["method_note"]
@@ -225,7 +232,7 @@ def test_interval_reflects_calibration_uncertainty():
     small, *_ = calibration(rng, 150)
     big, *_ = calibration(rng, 3000)
     _, p, docs, grp = target(rng, 2000, groups=4)
-    width = lambda t: (t["share_high"] - t["share_low"]).mean()  # noqa: E731
+    width = lambda t: (t["share_high"] - t["share_low"]).mean()
     assert width(shares(p, docs, grp, small, "acc", n_boot=200)) > 1.3 * width(shares(p, docs, grp, big, "acc", n_boot=200))
     one_doc = np.zeros(len(p), dtype=object)
     one_doc[:] = "only"
