@@ -65,4 +65,7 @@ class Settings:
     top_keywords: int = 200
     # extra tables grouped by these document columns (`dangjian run --by genre`)
     group_by: tuple[str, ...] = ()
+    # category shares: corrected for the classifier's measured errors; headings and table rows out
+    correct_shares: bool = True
+    shares_all_paragraphs: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)

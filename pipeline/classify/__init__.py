@@ -35,6 +35,9 @@ import importlib
 
 #: public name -> submodule that holds it
 _EXPORTS: dict[str, str] = {
+    # calibrate
+    "get_calibration": "calibrate",
+    "calibration_path": "calibrate",
     # inputs
     "HEADING": "inputs",
     "TEXT": "inputs",

@@ -35,6 +35,8 @@ class Collector:
         # slim paragraph columns for category shares
         self.p_doc = array("i")
         self.p_label: list[str] = []
+        self.p_kind: list[str] = []
+        self.p_proba: dict[str, list] = {}  # p_<category> -> values, for corrected shares
         self.p_chars = array("q")
         # word counts as (doc index, word, count) columns; words are factorised at the end
         self.w_doc = array("i")
@@ -70,6 +72,10 @@ class Collector:
             self.p_doc.extend([d_index] * len(texts))
             self.p_label.extend(cols["label"])
             self.p_chars.extend(cols["n_chars"])
+            self.p_kind.extend(cols["kind"])
+            for col, values in cols.items():
+                if col.startswith("p_"):
+                    self.p_proba.setdefault(col, []).extend(values)
             self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
             words = ana["words"]
             self.w_doc.extend([d_index] * len(words))
@@ -148,6 +154,8 @@ def frames(acc: Collector, by: tuple[str, ...] = ()):
             "doc_id": ids[np.frombuffer(acc.p_doc, dtype=np.int32)] if len(acc.p_doc) else np.array([], dtype=object),
             "label": acc.p_label,
             "n_chars": np.frombuffer(acc.p_chars, dtype=np.int64) if len(acc.p_chars) else np.array([], dtype=np.int64),
+            "kind": acc.p_kind if len(acc.p_kind) == len(acc.p_label) else [""] * len(acc.p_label),
+            **{col: np.asarray(vals, dtype=np.float64) for col, vals in acc.p_proba.items() if len(vals) == len(acc.p_label)},
         }
     )
     log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])

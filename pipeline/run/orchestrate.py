@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline.config import Settings, default_workers
 from pipeline.errors import output_error
 from pipeline.run import candidates, collector, signals, tables
-from pipeline.run.aggregate import aggregate_tables, import_aggregates
+from pipeline.run.aggregate import aggregate_tables, import_aggregates, write_classifier_info
 from pipeline.run.cache import CACHE_DIR
 from pipeline.run.executors import map_dask, map_local, start_pool, stop_pool
 from pipeline.run.fingerprints import (
@@ -250,14 +250,30 @@ def run(
             docs, paras, log, hits, words = collector.frames(acc, by=settings.group_by)
             from pipeline.orgs import load_orgs
 
+            calibration = None
+            if settings.correct_shares and labels:
+                from pipeline.classify import get_calibration
+
+                calibration = get_calibration(settings.taxonomy, settings.labels_dir, settings.models_dir, settings.lexicon_dir)
             aggregates = aggregate_tables(
-                docs, paras, log, hits, words, labels, orgs=load_orgs(settings.lexicon_dir), by=settings.group_by, group_words=acc.group_words
+                docs,
+                paras,
+                log,
+                hits,
+                words,
+                labels,
+                orgs=load_orgs(settings.lexicon_dir),
+                by=settings.group_by,
+                group_words=acc.group_words,
+                calibration=calibration,
+                all_paragraphs=settings.shares_all_paragraphs,
             )
+            files_extra = [write_classifier_info(stage, settings, calibration, paras, aggregates.get("category_shares"))]
             # the charts need only the aggregates: a second process draws them from these
             # frames while this one writes the tables and then report.html
             with signals.deferred():
                 charts = Forked(draw_charts, stage, {k: aggregates[k] for k in CHART_TABLES}) if report else None
-            files = tables.write_tables(stage, aggregates)
+            files = tables.write_tables(stage, aggregates) + files_extra
             from pipeline import trends
 
             notes = trends.series_gaps(aggregates["documents"])
