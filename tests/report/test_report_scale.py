@@ -86,9 +86,9 @@ def build_page(c) -> tuple[str, float]:
 
 def check_page(html: str, c) -> None:
     terms = set(c.term_counts["term"])
-    rows = re.findall(r'<tr data-term="([^"]+)" data-kind=', html)
+    rows = re.findall(r'<tr data-term="([^"]+)" data-i="\d+" data-kind=', html)
     assert set(rows) == terms and len(rows) == len(terms)  # every formulation is findable
-    kinds = re.findall(r'<tr data-term="[^"]+" data-kind="([^"]+)"', html)
+    kinds = re.findall(r'<tr data-term="[^"]+" data-i="\d+" data-kind="([^"]+)"', html)
     assert kinds == sorted(kinds, key=lambda k: k != "提法")  # 提法 first
     data = re.search(r'<script type="application/json" id="dj-data">(.*?)</script>', html, re.S)
     import json
@@ -96,13 +96,15 @@ def check_page(html: str, c) -> None:
     got = json.loads(data.group(1))
     cap = lookup.lines_per_term(c.term_counts.groupby("term")["count"].sum())
     assert max(len(lines) for lines in got["terms"]) <= cap and all(got["terms"])
+    assert sum(len(lines) for lines in got["terms"]) <= lookup.LINE_BUDGET
 
 
-def test_page_of_a_few_megabytes_corpus(tmp_path):
+def test_page_of_a_10_megabyte_corpus(tmp_path):
+    """~3 million characters (10 MB of UTF-8 text), 1500 formulations, 600 documents."""
     c = synthetic_run(tmp_path / "run", n_chars=3_000_000, n_terms=1500, n_docs=600)
     html, seconds = build_page(c)
     size = len(html.encode("utf-8"))
-    print(f"3 MB corpus, 1500 formulations: page {size / 1e6:.2f} MB in {seconds:.1f} s")
+    print(f"10 MB corpus, 1500 formulations: page {size / 1e6:.2f} MB in {seconds:.1f} s")
     check_page(html, c)
     assert size < 10_000_000
 
