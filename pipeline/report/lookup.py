@@ -47,6 +47,33 @@ def _year(value) -> int | None:
         return None
 
 
+def evenly(items: Sequence, k: int) -> list:
+    """``k`` of ``items`` spread evenly over them (first and last included when k > 1)."""
+    n = len(items)
+    if k >= n:
+        return list(items)
+    if k <= 0:
+        return []
+    if k == 1:
+        return [items[(n - 1) // 2]]
+    return [items[round(i * (n - 1) / (k - 1))] for i in range(k)]
+
+
+def rounds(groups: Sequence[Sequence], k: int) -> list:
+    """Up to ``k`` items from ``groups`` (e.g. one list per year, in year order): the first of
+    each group, then the second of each, ...; when a round has more candidates than places
+    left, the groups taken are spread evenly (so a few lines still cover the whole span)."""
+    out: list = []
+    depth = 0
+    while len(out) < k:
+        layer = [g[depth] for g in groups if len(g) > depth]
+        if not layer:
+            break
+        out += evenly(layer, k - len(out))
+        depth += 1
+    return out
+
+
 # --------------------------------------------------------------------------- documents
 class DocList:
     """The documents of a run in table order: index by doc_id, and (title, path, year) each."""
@@ -98,8 +125,9 @@ class Concordance:
     :meth:`collect` scans every paragraph once with a finder and keeps, per key and year, the
     first occurrence in each of up to ``cap`` documents (and, per key, up to ``cap`` further
     occurrences): memory stays bounded however often a key occurs. :meth:`spread` then picks
-    ``cap`` lines: one per year in turn (a document's first occurrence before its second), then
-    the rest, shown in year and document order."""
+    ``cap`` lines: one per year in turn (a document's first occurrence before its second; years
+    spread evenly when there are more years than lines, :func:`rounds`), then the rest, shown
+    in year and document order."""
 
     def __init__(self, paragraphs: pd.DataFrame | None, docs: DocList, *, window: int = CONTEXT_CHARS):
         p = paragraphs if paragraphs is not None else pd.DataFrame()
@@ -133,13 +161,7 @@ class Concordance:
 
     def spread(self, by_year: dict[int | None, list[tuple[int, int, int]]], extras: list[tuple[int, int, int]], cap: int) -> list[Line]:
         years = sorted((y for y in by_year if y is not None)) + ([None] if None in by_year else [])
-        chosen: list[tuple[int, int, int]] = []
-        depth = 0
-        while len(chosen) < cap and any(len(by_year[y]) > depth for y in years):
-            for y in years:
-                if depth < len(by_year[y]) and len(chosen) < cap:
-                    chosen.append(by_year[y][depth])
-            depth += 1
+        chosen = rounds([by_year[y] for y in years], cap)
         chosen += extras[: cap - len(chosen)]
         chosen.sort(key=lambda h: (self._order(h[0]), h[0], h[1]))
         return [self.line(*h) for h in chosen]
@@ -329,7 +351,8 @@ def category_examples(paragraphs: pd.DataFrame | None, docs: DocList, labels: Se
     """Per category, up to ``n`` example paragraphs: body or list-item paragraphs of at least
     EXAMPLE_MIN_CHARS characters labelled with it (headings, table rows, salutations left out),
     spread across years -- in turn each year's most confident (``p_<category>``) paragraph, at
-    most one per document before a second -- the most confident of each turn first."""
+    most one per document before a second, the years spread evenly when there are more years
+    than places (:func:`rounds`) -- the most confident of each turn first."""
     out: dict[str, list[Example]] = {lab: [] for lab in labels}
     p = paragraphs
     if p is None or p.empty or "label" not in p or "text" not in p:
@@ -356,8 +379,10 @@ def category_examples(paragraphs: pd.DataFrame | None, docs: DocList, labels: Se
         rows["nth"] = rows.groupby("doc").cumcount()  # a document's most confident paragraph is its first
         rows = rows.sort_values(["nth", "conf", "pos"], ascending=[True, False, True], kind="stable")
         rows["turn"] = rows.groupby("year").cumcount()  # the k-th paragraph of its year
-        picked = rows[rows["turn"] < n].sort_values(["turn", "conf", "pos"], ascending=[True, False, True], kind="stable").head(n)
-        for pos, doc, cf in zip(picked["pos"].tolist(), picked["doc"].tolist(), picked["conf"].tolist()):
+        rows = rows[rows["turn"] < n].sort_values(["year", "turn"], kind="stable")
+        groups = [list(g.itertuples(index=False)) for _, g in rows.groupby("year", sort=True)]
+        picked = sorted(rounds(groups, n), key=lambda r: (r.turn, -r.conf, r.pos))  # most confident first, round by round
+        for pos, doc, cf in ((r.pos, r.doc, r.conf) for r in picked):
             t = text.iat[pos]
             t = t[:max_chars] + "…" if len(t) > max_chars else t
             out[lab].append(Example(t, docs.add(doc), None if cf < 0 else cf, bool(uncertain[pos])))

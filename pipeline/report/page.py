@@ -260,6 +260,8 @@ def shares_section(c, n_docs: pd.Series, info: dict | None) -> Shares:
     rows = []
     for year, row in shares.iterrows():
         y = int(year)
+        if row.isna().all():  # a year without documents (or without classified paragraphs)
+            continue
         cells = []
         for cat in labels:
             v = row.get(cat)

@@ -468,3 +468,13 @@ def test_report_is_usable_in_chromium(tmp_path):
         page_.eval("document.querySelector('#cand-table tr[data-term=\"四强党支部\"] button.kwic').click()")
         assert page_.eval("document.querySelectorAll('#cand-table tr.conc').length") == 1
         assert page_.problems() == []
+
+
+def test_rounds_spread_lines_over_the_years():
+    from pipeline.report.lookup import evenly, rounds
+
+    assert evenly(list(range(21)), 3) == [0, 10, 20] and evenly([1, 2], 5) == [1, 2] and evenly([1, 2, 3], 1) == [2]
+    # one per group in turn; a round with more groups than places spreads them evenly
+    assert rounds([[1], [2, 3], [4], [5, 6, 7]], 6) == [1, 2, 4, 5, 3, 6]
+    assert rounds([[y] for y in range(1964, 2023)], 4) == [1964, 1983, 2003, 2022]
+    assert rounds([], 3) == [] and rounds([[1, 2, 3]], 2) == [1, 2]
