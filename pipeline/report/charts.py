@@ -13,7 +13,21 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pipeline.report.canvas import AXIS, NO_DATA, TAB10, YLORRD, Axes, Chart, empty_chart, hatch, legend, legend_size, nice_ticks, ramp, tick_label_width
+from pipeline.report.canvas import (
+    AXIS,
+    NO_DATA,
+    TAB10,
+    YLORRD,
+    Axes,
+    Chart,
+    empty_chart,
+    hatch,
+    legend,
+    legend_size,
+    nice_ticks,
+    ramp,
+    tick_label_width,
+)
 from pipeline.report.layout import (
     BLUE,
     GREY,

@@ -38,6 +38,11 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _text(rec: dict, key: str) -> str:
+    value = rec.get(key)
+    return "" if _missing(value) else str(value or "")
+
+
 def _year(value) -> int | None:
     if _missing(value):
         return None
@@ -84,7 +89,10 @@ class DocList:
         if documents is None or documents.empty or "doc_id" not in documents:
             return
         n = len(documents)
-        col = lambda name: documents[name].tolist() if name in documents else [""] * n  # noqa: E731
+
+        def col(name: str) -> list:
+            return documents[name].tolist() if name in documents else [""] * n
+
         years = trends.as_year(documents["year"]).tolist() if "year" in documents else [None] * n
         for doc_id, title, path, year in zip(col("doc_id"), col("title"), col("path"), years):
             key = str(doc_id)
@@ -160,7 +168,7 @@ class Concordance:
         return {key: self.spread(by_year, extras.get(key, []), cap) for key, by_year in firsts.items()}
 
     def spread(self, by_year: dict[int | None, list[tuple[int, int, int]]], extras: list[tuple[int, int, int]], cap: int) -> list[Line]:
-        years = sorted((y for y in by_year if y is not None)) + ([None] if None in by_year else [])
+        years = sorted(y for y in by_year if y is not None) + ([None] if None in by_year else [])
         chosen = rounds([by_year[y] for y in years], cap)
         chosen += extras[: cap - len(chosen)]
         chosen.sort(key=lambda h: (self._order(h[0]), h[0], h[1]))
@@ -212,10 +220,8 @@ def lexicon_object(frame: pd.DataFrame | None):
         seen.add(term)
         cell = "" if _missing(rec.get("aliases")) else str(rec.get("aliases"))
         aliases = tuple(dict.fromkeys(a.strip() for a in cell.split(ALIAS_SEP) if a.strip() and a.strip() != term))
-        kind = rec.get("kind")
-        text = lambda k: "" if _missing(rec.get(k)) else str(rec.get(k) or "")  # noqa: E731
-        entries.append(Entry(term, aliases, text("category"), _year(rec.get("first_year")), text("level"), text("expansion"), i + 2,
-                             "" if _missing(kind) else str(kind).strip()))
+        entries.append(Entry(term, aliases, _text(rec, "category"), _year(rec.get("first_year")), _text(rec, "level"), _text(rec, "expansion"),
+                             i + 2, _text(rec, "kind").strip()))
     return Lexicon(entries)
 
 

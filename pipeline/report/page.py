@@ -235,10 +235,10 @@ def quality(info: dict | None) -> Quality:
     if isinstance(per, dict) and per:
         rows = [(str(k), _number(v)) for k, v in per.items()]
         per_class = Table(["类别 category", "F1"], rows, 2)
-    text = lambda k: "" if _missing(info.get(k)) else str(info.get(k))  # noqa: E731
-    return Quality(True, text("taxonomy"), text("model"), text("evaluation"), _number(info.get("macro_f1")), _number(info.get("macro_f1_low")),
+    text = {k: "" if _missing(info.get(k)) else str(info.get(k)) for k in ("taxonomy", "model", "evaluation", "share_method")}
+    return Quality(True, text["taxonomy"], text["model"], text["evaluation"], _number(info.get("macro_f1")), _number(info.get("macro_f1_low")),
                    _number(info.get("macro_f1_high")), _number(info.get("cv_macro_f1")), _number(info.get("uncertain_share")),
-                   text("share_method"), is_experimental(info), info.get("n_labels"), per_class)
+                   text["share_method"], is_experimental(info), info.get("n_labels"), per_class)
 
 
 def _pct(v) -> str:

@@ -109,11 +109,11 @@ class Browser:
     def stderr_tail(self) -> str:
         try:
             return (self.proc.stderr.read() or b"").decode("utf-8", "replace")[-2000:]
-        except Exception:  # noqa: BLE001
+        except Exception:
             return ""
 
     # ------------------------------------------------------------------ pages
-    def open(self, url: str) -> "Page":
+    def open(self, url: str) -> Page:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for method in ("Runtime.enable", "Log.enable", "Page.enable"):
@@ -126,7 +126,7 @@ class Browser:
     def close(self) -> None:
         try:
             self.send("Browser.close")
-        except Exception:  # noqa: BLE001 - it may be gone already
+        except Exception:
             pass
         try:
             self.proc.wait(timeout=20)
@@ -139,7 +139,7 @@ class Browser:
             except OSError:
                 pass
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc) -> None:

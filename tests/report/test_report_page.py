@@ -376,8 +376,9 @@ def _chromium() -> str:
 def lookup_run(out_dir):
     """The seed run plus a document using 一岗双责 (in the lexicon as a national 提法), for the
     browser tests: its row must be found by typing into the filter."""
-    from pipeline import store, trends
     from test_trends import LEXICON
+
+    from pipeline import store, trends
 
     out = build_out_dir(out_dir)
     docs = pd.read_parquet(out / "documents.parquet")
