@@ -40,14 +40,12 @@ STATISTICAL_TIER = 3  # PMI alone: ranked last
 
 
 class Kept(dict):
-    """What :func:`exclude` returns: candidate -> methods, and ``variant_of``: candidate -> the
-    lexicon term it is a one-character variant of (only the variants)."""
+    """What :func:`exclude` returns: candidate -> methods, and the ``lexicon`` they were checked
+    against (for :func:`rank` to mark the variants among the rows it keeps)."""
 
-    variant_of: dict[str, str]
-
-    def __init__(self, items=(), variant_of: dict[str, str] | None = None):
+    def __init__(self, items=(), lexicon: "Lexicon | None" = None):
         super().__init__(items)
-        self.variant_of = dict(variant_of or {})
+        self.lexicon = lexicon
 
 
 def exclude(found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon", stop: frozenset[str],
@@ -70,20 +68,17 @@ def exclude(found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon
                 continue
         keys[cand] = key
     lexical = _lexicon_overlaps(list(keys.values()), forms) if keys and forms else set()
-    kept = [cand for cand, key in keys.items() if key not in lexical]
-    variants = variants_of(kept, lexicon) if kept and forms else []
-    return Kept({cand: found[cand] for cand in kept}, {c: v for c, v in zip(kept, variants) if v})
+    return Kept({cand: found[cand] for cand, key in keys.items() if key not in lexical}, lexicon)
 
 
 def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float],
          top: int) -> "pd.DataFrame":
     """Occurrences of the kept candidates (leftmost-longest among them over all text), scores,
-    ranking; years, example and ``variant_of`` (from ``kept.variant_of`` when ``kept`` is what
+    ranking; years, example and ``variant_of`` (of ``kept.lexicon`` when ``kept`` is what
     :func:`exclude` returned) for the ``top`` rows."""
     import numpy as np
     import pandas as pd
 
-    variant_of = getattr(kept, "variant_of", {})
     names = list(kept)
     starts, lens, which = Trie(names).find(corpus.cp)
     sel = leftmost_longest_hits(starts, lens, which)
@@ -134,7 +129,9 @@ def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Count
         method = "+".join(m for m in METHOD_ORDER if m in kept[cand])
         out.append((cand, method, round(-neg_score, 3), -neg_df, "|".join(map(str, years_of.get(i, []))),
                     make_example(text, local, local + len(cand))))
-    return pd.DataFrame([(*row, variant_of.get(row[0], "")) for row in out], columns=COLUMNS)
+    lexicon = getattr(kept, "lexicon", None)
+    variants = variants_of([row[0] for row in out], lexicon) if lexicon is not None else [""] * len(out)
+    return pd.DataFrame([(*row, v) for row, v in zip(out, variants)], columns=COLUMNS)
 
 
 def top_rows(rows: list[tuple], top: int) -> list[tuple]:
