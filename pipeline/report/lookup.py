@@ -25,7 +25,7 @@ from pipeline import trends
 CONTEXT_CHARS = 24  # characters of context each side of a concordance match
 TERM_LINES = 20  # concordance lines per formulation at most
 TERM_LINES_MIN = 5  # ... and at least, however many formulations there are
-LINE_BUDGET = 20_000  # concordance lines of all formulations together (~3.5 MB of page)
+LINE_BUDGET = 15_000  # concordance lines of all formulations together (~3 MB of page with their documents)
 CANDIDATE_LINES = 10
 CATEGORY_EXAMPLES = 12
 EXAMPLE_KINDS = ("body", "item")  # headings, table rows and salutations are not examples
