@@ -27,6 +27,7 @@ TERM_LINES = 20  # concordance lines per formulation at most
 TERM_LINES_MIN = 5  # ... and at least, however many formulations there are
 LINE_BUDGET = 15_000  # concordance lines of all formulations together (~3 MB of page with their documents)
 CANDIDATE_LINES = 10
+CHUNK_CHARS = 1_000_000  # paragraphs are searched in joined chunks of about this many characters
 CATEGORY_EXAMPLES = 12
 EXAMPLE_KINDS = ("body", "item")  # headings, table rows and salutations are not examples
 EXAMPLE_MIN_CHARS = trends.EXAMPLE_MIN_CHARS
@@ -137,34 +138,49 @@ class Concordance:
     spread evenly when there are more years than lines, :func:`rounds`), then the rest, shown
     in year and document order."""
 
-    def __init__(self, paragraphs: pd.DataFrame | None, docs: DocList, *, window: int = CONTEXT_CHARS):
+    def __init__(self, paragraphs: pd.DataFrame | None, docs: DocList, *, window: int = CONTEXT_CHARS, chunk: int = CHUNK_CHARS):
         p = paragraphs if paragraphs is not None else pd.DataFrame()
         self.docs, self.window = docs, window
         texts = p["text"].tolist() if "text" in p else []
         self.text = [t if isinstance(t, str) else "" for t in texts]
         ids = p["doc_id"].astype(str).tolist() if "doc_id" in p else [""] * len(self.text)
         self.doc = [docs.add(d) for d in ids]
+        # paragraphs joined by "\n" (no key holds one) in chunks of about ``chunk`` characters:
+        # one finder call per chunk, not per paragraph; (first row, start offsets) of each
+        self.chunks: list[tuple[int, list[int]]] = []
+        row, n = 0, len(self.text)
+        while row < n:
+            first, offsets, size = row, [], 0
+            while row < n and (not offsets or size + len(self.text[row]) <= chunk):
+                offsets.append(size)
+                size += len(self.text[row]) + 1
+                row += 1
+            self.chunks.append((first, offsets))
 
     def collect(self, finder: Callable[[str], Iterable[tuple[int, int, object]]], cap: int) -> dict[object, list[Line]]:
         """key -> at most ``cap`` lines of the occurrences ``finder(text)`` yields as
         ``(start, end, key)``."""
+        import bisect
+
         firsts: dict[object, dict[int | None, list[tuple[int, int, int]]]] = {}
         extras: dict[object, list[tuple[int, int, int]]] = {}
         seen: set[tuple[object, int]] = set()
-        for row, text in enumerate(self.text):
-            if not text:
-                continue
-            doc = self.doc[row]
-            for start, end, key in finder(text):
+        for first, offsets in self.chunks:
+            joined = "\n".join(self.text[first: first + len(offsets)])
+            for start, end, key in finder(joined):
+                k = bisect.bisect_right(offsets, start) - 1
+                row, base = first + k, offsets[k]
+                doc = self.doc[row]
+                hit = (row, start - base, end - base)
                 if (key, doc) not in seen:
                     by_year = firsts.setdefault(key, {}).setdefault(self.docs.year(doc), [])
                     if len(by_year) < cap:
                         seen.add((key, doc))
-                        by_year.append((row, start, end))
+                        by_year.append(hit)
                         continue
                 more = extras.setdefault(key, [])
                 if len(more) < cap:
-                    more.append((row, start, end))
+                    more.append(hit)
         return {key: self.spread(by_year, extras.get(key, []), cap) for key, by_year in firsts.items()}
 
     def spread(self, by_year: dict[int | None, list[tuple[int, int, int]]], extras: list[tuple[int, int, int]], cap: int) -> list[Line]:
@@ -386,9 +402,11 @@ def category_examples(paragraphs: pd.DataFrame | None, docs: DocList, labels: Se
         rows = rows.sort_values(["nth", "conf", "pos"], ascending=[True, False, True], kind="stable")
         rows["turn"] = rows.groupby("year").cumcount()  # the k-th paragraph of its year
         rows = rows[rows["turn"] < n].sort_values(["year", "turn"], kind="stable")
-        groups = [list(g.itertuples(index=False)) for _, g in rows.groupby("year", sort=True)]
-        picked = sorted(rounds(groups, n), key=lambda r: (r.turn, -r.conf, r.pos))  # most confident first, round by round
-        for pos, doc, cf in ((r.pos, r.doc, r.conf) for r in picked):
+        by_year: dict[float, list[tuple]] = {}
+        for rec in zip(rows["turn"].tolist(), (-rows["conf"]).tolist(), rows["pos"].tolist(), rows["doc"].tolist(), rows["year"].tolist()):
+            by_year.setdefault(rec[4], []).append(rec)
+        picked = sorted(rounds([by_year[y] for y in sorted(by_year)], n))  # most confident first, round by round
+        for pos, doc, cf in ((r[2], r[3], -r[1]) for r in picked):
             t = text.iat[pos]
             t = t[:max_chars] + "…" if len(t) > max_chars else t
             out[lab].append(Example(t, docs.add(doc), None if cf < 0 else cf, bool(uncertain[pos])))
