@@ -58,7 +58,7 @@ _EXPORTS: dict[str, str] = {
 }
 _SUBMODULES = ("canvas", "charts", "figures", "fonts", "layout", "lookup", "notebook", "page", "truetype")
 
-__all__ = sorted(_EXPORTS)  # noqa: PLE0605 - a list, as ruff cannot see
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str):

@@ -359,7 +359,9 @@ def legend_size(entries: Sequence[tuple[str, str, str]], size: float = 8, *, hor
     return max(widths, default=0), size * 1.7 * len(entries)
 
 
-def hatch(chart: Chart, x: float, y: float, w: float, h: float, color: str = "#ffffff", *, spacing: float = 3.0, width: float = 0.8, kind: str = "hatch") -> None:
+def hatch(
+    chart: Chart, x: float, y: float, w: float, h: float, color: str = "#ffffff", *, spacing: float = 3.0, width: float = 0.8, kind: str = "hatch"
+) -> None:
     """Diagonal lines across the rectangle (x, y, w, h), clipped to it, ``spacing`` apart."""
     if w <= 0 or h <= 0:
         return

@@ -166,7 +166,7 @@ class Concordance:
         extras: dict[object, list[tuple[int, int, int]]] = {}
         seen: set[tuple[object, int]] = set()
         for first, offsets in self.chunks:
-            joined = "\n".join(self.text[first: first + len(offsets)])
+            joined = "\n".join(self.text[first : first + len(offsets)])
             for start, end, key in finder(joined):
                 k = bisect.bisect_right(offsets, start) - 1
                 row, base = first + k, offsets[k]
@@ -196,7 +196,7 @@ class Concordance:
 
     def line(self, row: int, start: int, end: int) -> Line:
         text, w = self.text[row], self.window
-        return Line(self.doc[row], _squash(text[max(0, start - w): start]), text[start:end], _squash(text[end: end + w]))
+        return Line(self.doc[row], _squash(text[max(0, start - w) : start]), text[start:end], _squash(text[end : end + w]))
 
 
 def lexicon_finder(lexicon):
@@ -236,8 +236,18 @@ def lexicon_object(frame: pd.DataFrame | None):
         seen.add(term)
         cell = "" if _missing(rec.get("aliases")) else str(rec.get("aliases"))
         aliases = tuple(dict.fromkeys(a.strip() for a in cell.split(ALIAS_SEP) if a.strip() and a.strip() != term))
-        entries.append(Entry(term, aliases, _text(rec, "category"), _year(rec.get("first_year")), _text(rec, "level"), _text(rec, "expansion"),
-                             i + 2, _text(rec, "kind").strip()))
+        entries.append(
+            Entry(
+                term,
+                aliases,
+                _text(rec, "category"),
+                _year(rec.get("first_year")),
+                _text(rec, "level"),
+                _text(rec, "expansion"),
+                i + 2,
+                _text(rec, "kind").strip(),
+            )
+        )
     return Lexicon(entries)
 
 
@@ -353,9 +363,21 @@ def term_rows(c, tt: pd.DataFrame, n_docs: pd.Series, sparkline, lexicon=None) -
         national = fa.get("first_year_national") if e is not None and e.level == "national" else None
         category = e.category if e is not None else ""
         search = " ".join([term, *(e.aliases if e else ()), category, kinds[term], e.expansion if e else ""]).lower()
-        rows.append(TermRow(i, term, kinds[term], category, int(totals[term]), int(docs_using.get(term, fa.get("n_docs") or 0) or 0),
-                            _year(fa.get("first_year_corpus")), _year(fa.get("last_year_corpus")), _year(national),
-                            sparkline(values[term], years=years) if term in values else None, search))
+        rows.append(
+            TermRow(
+                i,
+                term,
+                kinds[term],
+                category,
+                int(totals[term]),
+                int(docs_using.get(term, fa.get("n_docs") or 0) or 0),
+                _year(fa.get("first_year_corpus")),
+                _year(fa.get("last_year_corpus")),
+                _year(national),
+                sparkline(values[term], years=years) if term in values else None,
+                search,
+            )
+        )
     return rows
 
 
@@ -368,8 +390,9 @@ class Example:
     uncertain: bool
 
 
-def category_examples(paragraphs: pd.DataFrame | None, docs: DocList, labels: Sequence[str], *, n: int = CATEGORY_EXAMPLES,
-                      max_chars: int = EXAMPLE_MAX_CHARS) -> dict[str, list[Example]]:
+def category_examples(
+    paragraphs: pd.DataFrame | None, docs: DocList, labels: Sequence[str], *, n: int = CATEGORY_EXAMPLES, max_chars: int = EXAMPLE_MAX_CHARS
+) -> dict[str, list[Example]]:
     """Per category, up to ``n`` example paragraphs: body or list-item paragraphs of at least
     EXAMPLE_MIN_CHARS characters labelled with it (headings, table rows, salutations left out),
     spread across years -- in turn each year's most confident (``p_<category>``) paragraph, at
@@ -445,7 +468,18 @@ def candidate_rows(cand: pd.DataFrame | None) -> list[CandidateRow]:
     for i, rec in enumerate(cand.to_dict("records")):
         span, all_years = _years_span(rec.get("years"))
         variant = rec.get("variant_of")
-        rows.append(CandidateRow(i, i + 1, str(rec["term"]), str(rec.get("method") or ""), rec.get("score"), rec.get("doc_freq"),
-                                 span, all_years, "" if _missing(rec.get("example")) else str(rec.get("example")),
-                                 "" if _missing(variant) else str(variant or "")))
+        rows.append(
+            CandidateRow(
+                i,
+                i + 1,
+                str(rec["term"]),
+                str(rec.get("method") or ""),
+                rec.get("score"),
+                rec.get("doc_freq"),
+                span,
+                all_years,
+                "" if _missing(rec.get("example")) else str(rec.get("example")),
+                "" if _missing(variant) else str(variant or ""),
+            )
+        )
     return rows

@@ -236,9 +236,21 @@ def quality(info: dict | None) -> Quality:
         rows = [(str(k), _number(v)) for k, v in per.items()]
         per_class = Table(["类别 category", "F1"], rows, 2)
     text = {k: "" if _missing(info.get(k)) else str(info.get(k)) for k in ("taxonomy", "model", "evaluation", "share_method")}
-    return Quality(True, text["taxonomy"], text["model"], text["evaluation"], _number(info.get("macro_f1")), _number(info.get("macro_f1_low")),
-                   _number(info.get("macro_f1_high")), _number(info.get("cv_macro_f1")), _number(info.get("uncertain_share")),
-                   text["share_method"], is_experimental(info), info.get("n_labels"), per_class)
+    return Quality(
+        True,
+        text["taxonomy"],
+        text["model"],
+        text["evaluation"],
+        _number(info.get("macro_f1")),
+        _number(info.get("macro_f1_low")),
+        _number(info.get("macro_f1_high")),
+        _number(info.get("cv_macro_f1")),
+        _number(info.get("uncertain_share")),
+        text["share_method"],
+        is_experimental(info),
+        info.get("n_labels"),
+        per_class,
+    )
 
 
 def _pct(v) -> str:
@@ -276,7 +288,9 @@ def shares_section(c, n_docs: pd.Series, info: dict | None) -> Shares:
     raw = None
     if has_raw:
         rm = trends.category_matrix(cs, labels, value="share_raw")
-        raw = Table(["年份 year", *[f"{cat} %" for cat in labels]], [(int(y), *[_pct(v) for v in r]) for y, r in zip(rm.index, rm.itertuples(index=False))], 1)
+        raw = Table(
+            ["年份 year", *[f"{cat} %" for cat in labels]], [(int(y), *[_pct(v) for v in r]) for y, r in zip(rm.index, rm.itertuples(index=False))], 1
+        )
     return Shares(main, raw, low is not None, small, method, is_experimental(info))
 
 
@@ -427,8 +441,10 @@ def csp_hash(text: str) -> str:
 def content_security_policy(style: str, script: str) -> str:
     """Only the page's own inline style and script (by hash), data: images and fonts; nothing
     else: no other script or style, no requests, no forms, no base URL."""
-    return (f"default-src 'none'; img-src data:; font-src data:; style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
-            "base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; img-src data:; font-src data:; style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def render_page(context: dict, pngs: dict[str, Path]) -> str:
@@ -443,8 +459,9 @@ def render_page(context: dict, pngs: dict[str, Path]) -> str:
     script = script_text()
     token = secrets.token_hex(16)  # not in the output: any random stand-in gives the same page
     style_at, csp_at = f"@@style-{token}@@", f"@@csp-{token}@@"
-    page = template.render({**context, "figures": figures, "font_family": EMBEDDED_FONT, "script": Markup(script)},
-                           style=Markup(style_at), csp=Markup(csp_at))
+    page = template.render(
+        {**context, "figures": figures, "font_family": EMBEDDED_FONT, "script": Markup(script)}, style=Markup(style_at), csp=Markup(csp_at)
+    )
     if page.count(style_at) != 1 or page.count(csp_at) != 1:  # pragma: no cover - a broken template
         raise RuntimeError("report.html.j2 must write {{ style }} and {{ csp }} exactly once")
     style = style_text(embedded_font(page.replace(style_at, "").replace(csp_at, "")))

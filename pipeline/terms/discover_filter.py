@@ -42,24 +42,97 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Stock phrases of Chinese report prose that PMI finds cohesive but that are never formulations.
 #: Kept here (not under lexicons/, which analysts edit for their own corpora) because they are a
 #: property of the genre: time adverbials, discourse markers and the era words every report opens with.
-STOCK_PHRASES = frozenset({
-    # time adverbials
-    "一年来", "近年来", "多年来", "几年来", "今年来", "年来", "今年以来", "去年以来", "长期以来", "一直以来", "近期",
-    "近几年", "这些年", "新世纪以来", "改革开放以来", "党的十八大以来", "十八大以来", "日上午", "日下午", "日晚",
-    # era and situation words
-    "新时代", "新时期", "新形势", "新形势下", "新阶段", "新征程", "新起点", "新常态", "新要求", "新任务", "新使命",
-    # discourse markers
-    "进一步", "下一步", "与此同时", "一方面", "另一方面", "总的来说", "总而言之", "众所周知", "毫无疑问", "一是要",
-    "二是要", "三是要", "四是要", "五是要", "首先要", "其次要", "最后要", "总之", "同时", "此外", "因此",
-})
+STOCK_PHRASES = frozenset(
+    {
+        # time adverbials
+        "一年来",
+        "近年来",
+        "多年来",
+        "几年来",
+        "今年来",
+        "年来",
+        "今年以来",
+        "去年以来",
+        "长期以来",
+        "一直以来",
+        "近期",
+        "近几年",
+        "这些年",
+        "新世纪以来",
+        "改革开放以来",
+        "党的十八大以来",
+        "十八大以来",
+        "日上午",
+        "日下午",
+        "日晚",
+        # era and situation words
+        "新时代",
+        "新时期",
+        "新形势",
+        "新形势下",
+        "新阶段",
+        "新征程",
+        "新起点",
+        "新常态",
+        "新要求",
+        "新任务",
+        "新使命",
+        # discourse markers
+        "进一步",
+        "下一步",
+        "与此同时",
+        "一方面",
+        "另一方面",
+        "总的来说",
+        "总而言之",
+        "众所周知",
+        "毫无疑问",
+        "一是要",
+        "二是要",
+        "三是要",
+        "四是要",
+        "五是要",
+        "首先要",
+        "其次要",
+        "最后要",
+        "总之",
+        "同时",
+        "此外",
+        "因此",
+    }
+)
 _NUM = "一二两三四五六七八九十百几多近今本去"
 #: number + 年(以)来 (十年来, 近五年来), date fragments (日上午), ordinals (二是, 第三)
 _STOCK_RE = re.compile(f"^([{_NUM}]*年(以)?来|[{_NUM}]*个?月(以)?来|日?[上中下]午|[一二三四五六七八九十]是要?|第[一二三四五六七八九十]+)$")
 
 #: suffixes of organisation names: a candidate ending in one is an organisation (校党委, 文科二支部)
 ORG_SUFFIXES = (
-    "委员会", "党委", "党组", "党总支", "总支", "支部", "党工委", "纪委", "团委", "工会", "妇联", "公司", "集团",
-    "政府", "人大", "政协", "办公室", "研究院", "研究所", "教研组", "年级组", "教育局", "街道", "管委会", "居委会", "村委会",
+    "委员会",
+    "党委",
+    "党组",
+    "党总支",
+    "总支",
+    "支部",
+    "党工委",
+    "纪委",
+    "团委",
+    "工会",
+    "妇联",
+    "公司",
+    "集团",
+    "政府",
+    "人大",
+    "政协",
+    "办公室",
+    "研究院",
+    "研究所",
+    "教研组",
+    "年级组",
+    "教育局",
+    "街道",
+    "管委会",
+    "居委会",
+    "村委会",
 )
 #: words that end a school's or a hospital's name after a place or a person (温州中学, 阳明中学;
 #: not 清廉学校, 党建示范学校, which are programmes)
@@ -68,15 +141,90 @@ SCHOOL_WORDS = frozenset({"中学", "小学", "大学", "学院", "幼儿园", "
 PLACE_ENDINGS = "省市县区州镇乡村局"
 OFFICE_ENDINGS = "处办委署司厅"
 #: words ending in those characters that are not organisations or places
-NOT_ORGS = frozenset({
-    "格局", "大局", "全局", "布局", "开局", "结局", "变局", "新格局", "胜局", "当局",
-    "城市", "都市", "超市", "上市", "闹市", "夜市", "股市", "楼市", "车市",
-    "误区", "社区", "园区", "景区", "地区", "辖区", "片区", "山区", "老区", "特区", "禁区", "盲区", "校区", "城区", "郊区", "小区", "灾区", "街区", "功能区",
-    "好处", "益处", "到处", "难处", "长处", "短处", "相处", "共处", "各处", "处处", "此处", "出处", "深处", "远处", "近处", "用处",
-    "举办", "主办", "承办", "协办", "创办", "开办", "兴办", "包办", "查办", "督办", "交办", "照办", "代办", "难办", "好办", "怎么办", "筹办", "试办", "督促办",
-    "乡村", "农村", "山村", "渔村", "新农村",
-    "上司", "公司司",
-})
+NOT_ORGS = frozenset(
+    {
+        "格局",
+        "大局",
+        "全局",
+        "布局",
+        "开局",
+        "结局",
+        "变局",
+        "新格局",
+        "胜局",
+        "当局",
+        "城市",
+        "都市",
+        "超市",
+        "上市",
+        "闹市",
+        "夜市",
+        "股市",
+        "楼市",
+        "车市",
+        "误区",
+        "社区",
+        "园区",
+        "景区",
+        "地区",
+        "辖区",
+        "片区",
+        "山区",
+        "老区",
+        "特区",
+        "禁区",
+        "盲区",
+        "校区",
+        "城区",
+        "郊区",
+        "小区",
+        "灾区",
+        "街区",
+        "功能区",
+        "好处",
+        "益处",
+        "到处",
+        "难处",
+        "长处",
+        "短处",
+        "相处",
+        "共处",
+        "各处",
+        "处处",
+        "此处",
+        "出处",
+        "深处",
+        "远处",
+        "近处",
+        "用处",
+        "举办",
+        "主办",
+        "承办",
+        "协办",
+        "创办",
+        "开办",
+        "兴办",
+        "包办",
+        "查办",
+        "督办",
+        "交办",
+        "照办",
+        "代办",
+        "难办",
+        "好办",
+        "怎么办",
+        "筹办",
+        "试办",
+        "督促办",
+        "乡村",
+        "农村",
+        "山村",
+        "渔村",
+        "新农村",
+        "上司",
+        "公司司",
+    }
+)
 _SCHOOL = re.compile("^[一二三四五六七八九十]+[中小]$")  # 一中, 二小: numbered schools
 #: common Chinese surnames (the hundred most frequent, and a few of the region the corpus comes
 #: from), for telling a person's name from a phrase
@@ -178,7 +326,7 @@ class CandidateTagger:
         lines = []
         for end, (_, word) in automaton.iter(text):
             stop = text.find("\n", end)
-            lines.append(f"{word} {text[end + 1: stop if stop >= 0 else len(text)].strip()}")
+            lines.append(f"{word} {text[end + 1 : stop if stop >= 0 else len(text)].strip()}")
         data = ("\n".join(lines) + "\n").encode("utf-8")
         tokenizer = jieba.Tokenizer()  # our own instance; the global jieba.dt is never used
         tokenizer.FREQ, _ = tokenizer.gen_pfdict(io.BytesIO(data))
@@ -228,9 +376,10 @@ def _is_org_or_place(term: str, tokens: Sequence[tuple[str, str]]) -> bool:
         return False
     last, flag = tokens[-1]
     proper = flag.startswith(("ns", "nt"))
-    if len(last) >= 2 and last not in NOT_ORGS and (
-        (last[-1] in PLACE_ENDINGS and (proper or len(last) == 3 and last[-1] in "局"))
-        or (last[-1] in OFFICE_ENDINGS and proper)
+    if (
+        len(last) >= 2
+        and last not in NOT_ORGS
+        and ((last[-1] in PLACE_ENDINGS and (proper or len(last) == 3 and last[-1] in "局")) or (last[-1] in OFFICE_ENDINGS and proper))
     ):
         return True
     if len(tokens) > 1 and (_SCHOOL.match(last) or last in SCHOOL_WORDS) and any(f.startswith(("ns", "nt", "nr")) for _, f in tokens[:-1]):
@@ -279,14 +428,14 @@ def variants_of(terms: Sequence[str], lexicon: Lexicon) -> list[str]:
         if len(key) < VARIANT_MIN_CHARS:
             continue
         for i in range(len(key)):
-            slots.setdefault(key[:i] + "\0" + key[i + 1:], []).append((i, key[i], canonical))
+            slots.setdefault(key[:i] + "\0" + key[i + 1 :], []).append((i, key[i], canonical))
     out = []
     for term in terms:
         key = match_key(str(term))
         found = ""
         if len(key) >= VARIANT_MIN_CHARS:
             for i in range(len(key)):
-                for _, ch, canonical in slots.get(key[:i] + "\0" + key[i + 1:], ()):
+                for _, ch, canonical in slots.get(key[:i] + "\0" + key[i + 1 :], ()):
                     if ch != key[i] and not (ch in _NUMERALS and key[i] in _NUMERALS):
                         found = canonical
                         break

@@ -48,8 +48,9 @@ class Kept(dict):
         self.lexicon = lexicon
 
 
-def exclude(found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon", stop: frozenset[str],
-            word_freq: "dict[str, int]", ordinary_freq: int) -> Kept:
+def exclude(
+    found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon", stop: frozenset[str], word_freq: "dict[str, int]", ordinary_freq: int
+) -> Kept:
     """The candidates that survive the exclusions of :func:`discover_candidates`."""
     forms = [match_key(f) for f in lexicon.surface_forms()]
     forms = list(dict.fromkeys(f for f in forms if f))
@@ -63,16 +64,20 @@ def exclude(found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon
         if quoted_count[cand] < 2:  # ordinary words: 一线, 三级; 一起部署, 五一劳动奖
             if word_freq.get(cand, 0) >= ordinary_freq:
                 continue
-            if "pattern" in how and not REPEATED_NUMERAL.match(cand) and len(cand) > 2 \
-                    and cand[1] not in "个项条种大类型级" and word_freq.get(cand[:2], 0) >= 10 * ordinary_freq:
+            if (
+                "pattern" in how
+                and not REPEATED_NUMERAL.match(cand)
+                and len(cand) > 2
+                and cand[1] not in "个项条种大类型级"
+                and word_freq.get(cand[:2], 0) >= 10 * ordinary_freq
+            ):
                 continue
         keys[cand] = key
     lexical = _lexicon_overlaps(list(keys.values()), forms) if keys and forms else set()
     return Kept({cand: found[cand] for cand, key in keys.items() if key not in lexical}, lexicon)
 
 
-def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float],
-         top: int) -> "pd.DataFrame":
+def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float], top: int) -> "pd.DataFrame":
     """Occurrences of the kept candidates (leftmost-longest among them over all text), scores,
     ranking; years, example and ``variant_of`` (of ``kept.lexicon`` when ``kept`` is what
     :func:`exclude` returned) for the ``top`` rows."""
@@ -127,8 +132,9 @@ def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Count
     for _, neg_df, neg_score, cand, i in rows:
         text, local = corpus.paragraph(int(starts[first_hit[i]]))
         method = "+".join(m for m in METHOD_ORDER if m in kept[cand])
-        out.append((cand, method, round(-neg_score, 3), -neg_df, "|".join(map(str, years_of.get(i, []))),
-                    make_example(text, local, local + len(cand))))
+        out.append(
+            (cand, method, round(-neg_score, 3), -neg_df, "|".join(map(str, years_of.get(i, []))), make_example(text, local, local + len(cand)))
+        )
     lexicon = getattr(kept, "lexicon", None)
     variants = variants_of([row[0] for row in out], lexicon) if lexicon is not None else [""] * len(out)
     return pd.DataFrame([(*row, v) for row, v in zip(out, variants)], columns=COLUMNS)
@@ -141,13 +147,13 @@ def top_rows(rows: list[tuple], top: int) -> list[tuple]:
     head = [r for r in rows if r[0] < STATISTICAL_TIER][:top]
     if len(head) >= top:
         return head
-    stat = rows[len([r for r in rows if r[0] < STATISTICAL_TIER]):]
+    stat = rows[len([r for r in rows if r[0] < STATISTICAL_TIER]) :]
     out, at = head, 0
     while len(out) < top and at < len(stat):
-        batch = stat[at:at + 2 * (top - len(out)) + 20]
+        batch = stat[at : at + 2 * (top - len(out)) + 20]
         at += len(batch)
         rejected = statistical_rejects(r[3] for r in batch)
-        out += [r for r in batch if r[3] not in rejected][:top - len(out)]
+        out += [r for r in batch if r[3] not in rejected][: top - len(out)]
     return out
 
 
@@ -160,7 +166,7 @@ def _lexicon_overlaps(keys: list[str], forms: list[str]) -> set[str]:
     # inside a form (or equal): binary search among the forms' suffixes
     bare_forms = [f.replace("、", "") for f in forms]
     longest = max(map(len, keys))
-    suffixes = sorted({f[i:i + longest] for f in forms + bare_forms for i in range(len(f))})
+    suffixes = sorted({f[i : i + longest] for f in forms + bare_forms for i in range(len(f))})
     for key in keys:
         j = bisect.bisect_left(suffixes, key)
         if j < len(suffixes) and suffixes[j].startswith(key):

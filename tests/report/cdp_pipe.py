@@ -151,8 +151,7 @@ class Page:
         self.browser, self.session = browser, session
 
     def eval(self, expression: str):
-        res = self.browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
-                                session=self.session)
+        res = self.browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, session=self.session)
         if "exceptionDetails" in res:
             raise RuntimeError(f"{expression}: {res['exceptionDetails']}")
         return res.get("result", {}).get("value")

@@ -147,7 +147,9 @@ def test_cli_report_and_plot(tmp_path):
     assert res.exit_code != 0
 
 
-@pytest.mark.parametrize("args", [["report", "--out", "{missing}"], ["plot", "all", "--out", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]])
+@pytest.mark.parametrize(
+    "args", [["report", "--out", "{missing}"], ["plot", "all", "--out", "{missing}"], ["plot", "terms", "两个维护", "--out-dir", "{missing}"]]
+)
 def test_cli_without_a_run_says_run_first(tmp_path, args):
     args = [a.format(missing=tmp_path / "missing") for a in args]
     res = CliRunner().invoke(app, args)
@@ -184,8 +186,9 @@ def test_category_chart_draws_the_runs_intervals_and_small_years(tmp_path):
 
     out = build_out_dir(tmp_path / "out")
     cs = pd.read_parquet(out / "category_shares.parquet")
-    cs = cs.assign(share_raw=cs["share"], share_low=(cs["share"] - 0.1).clip(lower=0), share_high=(cs["share"] + 0.1).clip(upper=1),
-                   n_docs=2, small_group=True)
+    cs = cs.assign(
+        share_raw=cs["share"], share_low=(cs["share"] - 0.1).clip(lower=0), share_high=(cs["share"] + 0.1).clip(upper=1), n_docs=2, small_group=True
+    )
     store.write_csv(out / "category_shares.csv", cs, parquet=True)
     (out / "classifier.json").write_text(json.dumps({"taxonomy": "six", "experimental": True}), encoding="utf-8")
     c = figures.load_tables(out)

@@ -214,15 +214,24 @@ def test_report_categories_show_confident_body_paragraphs_across_years(run_dir, 
 
 
 def test_category_examples_rules():
-    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": pd.array([2019, 2020, 2020], dtype="Int64"), "title": ["A", "B", "C"], "path": ["a.txt", "b.txt", "c.txt"]})
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "year": pd.array([2019, 2020, 2020], dtype="Int64"),
+            "title": ["A", "B", "C"],
+            "path": ["a.txt", "b.txt", "c.txt"],
+        }
+    )
     long = "这是一个足够长的正文段落，讲的是党的组织建设工作。"
-    paras = pd.DataFrame({
-        "doc_id": ["a", "a", "b", "b", "c", "a", "b"],
-        "kind": ["body", "item", "body", "heading", "body", "salutation", "table"],
-        "text": [long + "1", long + "2", long + "3", long + "4", long + "5", long + "6", long + "7"],
-        "label": ["组织建设"] * 7,
-        "p_组织建设": [0.6, 0.9, 0.7, 0.99, 0.8, 0.99, 0.99],
-    })
+    paras = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b", "b", "c", "a", "b"],
+            "kind": ["body", "item", "body", "heading", "body", "salutation", "table"],
+            "text": [long + "1", long + "2", long + "3", long + "4", long + "5", long + "6", long + "7"],
+            "label": ["组织建设"] * 7,
+            "p_组织建设": [0.6, 0.9, 0.7, 0.99, 0.8, 0.99, 0.99],
+        }
+    )
     got = page.lookup.category_examples(paras, page.lookup.DocList(docs), ["组织建设"], n=4)["组织建设"]
     # headings, salutations, table rows out; each year's best first (2019: 0.9, 2020: c 0.8), then
     # each year's next (2020: b 0.7 -- a document's first before a second -- 2019: a 0.6)
@@ -232,9 +241,17 @@ def test_category_examples_rules():
 
 def test_report_candidates_in_csv_order_with_variants_apart(tmp_path):
     out = build_out_dir(tmp_path / "out")
-    cand = pd.DataFrame({"term": ["四强党支部", "一岗双职", "-负面清单", XSS, "统计候选"], "method": ["pattern", "pattern+quoted", "quoted", "pmi", "pmi"],
-                         "score": [1.0, 9.0, 2.1, 8.0, 0.5], "doc_freq": [2, 2, 1, 1, 1], "years": ["2019", "2019|2020", "2019|2020", "2022", "2020"],
-                         "example": ["深化“四强”党支部创建", "落实“一岗双职”", "@example", XSS, "统计候选"], "variant_of": ["", "一岗双责", "", "", ""]})
+    cand = pd.DataFrame(
+        {
+            "term": ["四强党支部", "一岗双职", "-负面清单", XSS, "统计候选"],
+            "method": ["pattern", "pattern+quoted", "quoted", "pmi", "pmi"],
+            "score": [1.0, 9.0, 2.1, 8.0, 0.5],
+            "doc_freq": [2, 2, 1, 1, 1],
+            "years": ["2019", "2019|2020", "2019|2020", "2022", "2020"],
+            "example": ["深化“四强”党支部创建", "落实“一岗双职”", "@example", XSS, "统计候选"],
+            "variant_of": ["", "一岗双责", "", "", ""],
+        }
+    )
     from pipeline import store
 
     store.write_csv(out / "candidates.csv", cand, parquet=True)
@@ -257,16 +274,31 @@ def test_report_classifier_quality_and_corrected_shares(tmp_path):
     out = build_out_dir(tmp_path / "out")
     cs = pd.read_parquet(out / "category_shares.parquet")
     n_docs = pd.read_parquet(out / "documents.parquet").groupby("year").size()
-    cs = cs.assign(share_raw=cs["share"], share_low=(cs["share"] - 0.05).clip(lower=0), share_high=(cs["share"] + 0.05).clip(upper=1),
-                   n_docs=cs["year"].map(n_docs).astype("Int64"))
+    cs = cs.assign(
+        share_raw=cs["share"],
+        share_low=(cs["share"] - 0.05).clip(lower=0),
+        share_high=(cs["share"] + 0.05).clip(upper=1),
+        n_docs=cs["year"].map(n_docs).astype("Int64"),
+    )
     cs["small_group"] = cs["n_docs"] < 5
     from pipeline import store
 
     store.write_csv(out / "category_shares.csv", cs, parquet=False)
     (out / "category_shares.parquet").unlink()
-    info = {"taxonomy": "six", "model": "tfidf-logreg", "evaluation": "leave-one-source-group-out", "macro_f1": 0.87, "macro_f1_low": 0.84,
-            "macro_f1_high": 0.9, "per_class_f1": {"政治建设": 0.9, "组织建设": 0.81}, "cv_macro_f1": 0.88, "uncertain_share": 0.12,
-            "share_method": "PACC (probabilistic adjusted classify-and-count)", "experimental": True, "n_labels": 2862}
+    info = {
+        "taxonomy": "six",
+        "model": "tfidf-logreg",
+        "evaluation": "leave-one-source-group-out",
+        "macro_f1": 0.87,
+        "macro_f1_low": 0.84,
+        "macro_f1_high": 0.9,
+        "per_class_f1": {"政治建设": 0.9, "组织建设": 0.81},
+        "cv_macro_f1": 0.88,
+        "uncertain_share": 0.12,
+        "share_method": "PACC (probabilistic adjusted classify-and-count)",
+        "experimental": True,
+        "n_labels": 2862,
+    }
     (out / "classifier.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
     text = write_report(out).read_text(encoding="utf-8")
     assert "0.87 [95% 区间 interval 0.84–0.90]" in text and "leave-one-source-group-out" in text
@@ -384,17 +416,43 @@ def lookup_run(out_dir):
     docs = pd.read_parquet(out / "documents.parquet")
     paras = pd.read_parquet(out / "paragraphs.parquet")
     text = ["落实党风廉政建设“一岗双责”，领导干部履行一岗双责情况纳入考核。", "严格落实一岗双责，<i>不</i>搞形式主义。"]
-    new_doc = {c: docs.iloc[-1][c] for c in docs.columns} | {"doc_id": "d99", "path": "sample/一岗双责.txt", "title": "履行一岗双责的报告",
-                                                                 "year": 2021, "n_chars": sum(map(len, text)), "n_paragraphs": 2}
+    new_doc = {c: docs.iloc[-1][c] for c in docs.columns} | {
+        "doc_id": "d99",
+        "path": "sample/一岗双责.txt",
+        "title": "履行一岗双责的报告",
+        "year": 2021,
+        "n_chars": sum(map(len, text)),
+        "n_paragraphs": 2,
+    }
     docs = pd.concat([docs, pd.DataFrame([new_doc])], ignore_index=True)
     docs["year"] = docs["year"].astype("Int64")
-    rows = [{c: paras.iloc[0][c] for c in paras.columns} | {"doc_id": "d99", "para_id": j, "kind": "body", "text": t, "n_chars": len(t), "label": "作风建设"}
-            for j, t in enumerate(text)]
+    rows = [
+        {c: paras.iloc[0][c] for c in paras.columns}
+        | {"doc_id": "d99", "para_id": j, "kind": "body", "text": t, "n_chars": len(t), "label": "作风建设"}
+        for j, t in enumerate(text)
+    ]
     paras = pd.concat([paras, pd.DataFrame(rows)], ignore_index=True)
     tc = pd.read_parquet(out / "term_counts.parquet")[["doc_id", "term", "count"]]
     tc = trends.term_counts(pd.concat([tc, pd.DataFrame([{"doc_id": "d99", "term": "一岗双责", "count": 3}])], ignore_index=True), docs)
-    lexicon = pd.concat([LEXICON, pd.DataFrame([{"term": "一岗双责", "aliases": "", "category": "作风建设", "first_year": 2005,
-                                                 "level": "national", "expansion": "", "kind": "提法"}])], ignore_index=True)
+    lexicon = pd.concat(
+        [
+            LEXICON,
+            pd.DataFrame(
+                [
+                    {
+                        "term": "一岗双责",
+                        "aliases": "",
+                        "category": "作风建设",
+                        "first_year": 2005,
+                        "level": "national",
+                        "expansion": "",
+                        "kind": "提法",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     for name, df in {"documents": docs, "paragraphs": paras, "term_counts": tc, "term_trends": trends.term_trends(tc, docs)}.items():
         store.write_csv(out / f"{name}.csv", df, parquet=True)
     store.write_csv(out / "formulations.csv", lexicon)
@@ -435,7 +493,9 @@ def test_report_is_usable_in_chromium(tmp_path):
     out = lookup_run(tmp_path / "out")
     # the watcher works: a page with an inline script its policy does not allow is reported
     bad_page = tmp_path / "bad.html"
-    bad_page.write_text("<!DOCTYPE html><meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'none'\"><script>1</script>", encoding="utf-8")
+    bad_page.write_text(
+        '<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="script-src \'none\'"><script>1</script>', encoding="utf-8"
+    )
     with Browser(exe, tmp_path / "profile") as browser:
         bad = browser.open(bad_page.resolve().as_uri())
         assert any(p.startswith(("csp:", "log:")) for p in bad.problems()), bad.problems()
@@ -458,7 +518,9 @@ def test_report_is_usable_in_chromium(tmp_path):
         page_.eval("const f = document.querySelector('#term-filter'); f.value = ''; f.dispatchEvent(new Event('input'))")
         assert len(page_.eval(visible)) == len(everything)
         page_.eval("const k = document.querySelector('#term-kind'); k.value = '提法'; k.dispatchEvent(new Event('change'))")
-        kinds = page_.eval("Array.from(document.querySelectorAll('#term-table > tbody > tr:not(.conc)')).filter(r => !r.hidden).map(r => r.dataset.kind)")
+        kinds = page_.eval(
+            "Array.from(document.querySelectorAll('#term-table > tbody > tr:not(.conc)')).filter(r => !r.hidden).map(r => r.dataset.kind)"
+        )
         assert kinds and set(kinds) == {"提法"}
         # sorting by count puts the largest first; the open concordance moves with its row
         page_.eval("document.querySelector('#term-table button[data-sort=\"count\"]').click()")

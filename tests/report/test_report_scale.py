@@ -36,8 +36,17 @@ def synthetic_run(out_dir, *, n_chars: int, n_terms: int, n_docs: int, years=ran
             seen.add(term)
             terms.append(term)
     national = ["national" if i % 3 == 0 else "local" for i in range(n_terms)]
-    lex = pd.DataFrame({"term": terms, "aliases": "", "category": "政治", "first_year": [2000 + i % 20 for i in range(n_terms)],
-                        "level": national, "expansion": "", "kind": ["提法" if t.startswith("三个") else "术语" for t in terms]})
+    lex = pd.DataFrame(
+        {
+            "term": terms,
+            "aliases": "",
+            "category": "政治",
+            "first_year": [2000 + i % 20 for i in range(n_terms)],
+            "level": national,
+            "expansion": "",
+            "kind": ["提法" if t.startswith("三个") else "术语" for t in terms],
+        }
+    )
     lex.to_csv(out_dir / "formulations.csv", index=False, encoding="utf-8")
     para_len = 240
     n_paras = max(n_docs, n_chars // para_len)
@@ -46,19 +55,29 @@ def synthetic_run(out_dir, *, n_chars: int, n_terms: int, n_docs: int, years=ran
     # every paragraph carries one formulation, drawn with a long tail (a few very common)
     weights = 1.0 / np.arange(1, n_terms + 1)
     which = rng.choice(n_terms, n_paras, p=weights / weights.sum())
-    paras = [text[i * para_len: i * para_len + 100] + terms[w] + text[i * para_len + 100: (i + 1) * para_len] for i, w in enumerate(which)]
+    paras = [text[i * para_len : i * para_len + 100] + terms[w] + text[i * para_len + 100 : (i + 1) * para_len] for i, w in enumerate(which)]
     doc_of = np.sort(rng.integers(0, n_docs, n_paras))
     year_list = list(years)
-    docs = pd.DataFrame({
-        "doc_id": [f"doc{d:06d}" for d in range(n_docs)],
-        "path": [f"raw/{year_list[d % len(year_list)]}/报告{d:06d}.txt" for d in range(n_docs)],
-        "title": [f"{year_list[d % len(year_list)]}年度工作报告 第{d}号" for d in range(n_docs)],
-        "year": pd.array([year_list[d % len(year_list)] for d in range(n_docs)], dtype="Int64"),
-    })
+    docs = pd.DataFrame(
+        {
+            "doc_id": [f"doc{d:06d}" for d in range(n_docs)],
+            "path": [f"raw/{year_list[d % len(year_list)]}/报告{d:06d}.txt" for d in range(n_docs)],
+            "title": [f"{year_list[d % len(year_list)]}年度工作报告 第{d}号" for d in range(n_docs)],
+            "year": pd.array([year_list[d % len(year_list)] for d in range(n_docs)], dtype="Int64"),
+        }
+    )
     labels = np.array(LABELS)[rng.integers(0, len(LABELS), n_paras)]
-    p = pd.DataFrame({"doc_id": [f"doc{d:06d}" for d in doc_of], "para_id": np.arange(n_paras), "heading": "",
-                      "kind": np.where(rng.random(n_paras) < 0.9, "body", "heading"), "text": paras, "n_chars": para_len + 6,
-                      "label": labels})
+    p = pd.DataFrame(
+        {
+            "doc_id": [f"doc{d:06d}" for d in doc_of],
+            "para_id": np.arange(n_paras),
+            "heading": "",
+            "kind": np.where(rng.random(n_paras) < 0.9, "body", "heading"),
+            "text": paras,
+            "n_chars": para_len + 6,
+            "label": labels,
+        }
+    )
     conf = rng.random(n_paras)
     for lab in LABELS:
         p[f"p_{lab}"] = np.where(labels == lab, 0.5 + conf / 2, (1 - conf) / 6)
@@ -69,11 +88,22 @@ def synthetic_run(out_dir, *, n_chars: int, n_terms: int, n_docs: int, years=ran
     assert matcher.count(paras[0])[terms[which[0]]] == 1
     tc = trends.term_counts(hits, docs)
     frames = {
-        "documents": docs, "paragraphs": p, "term_counts": tc, "term_trends": trends.term_trends(tc, docs),
+        "documents": docs,
+        "paragraphs": p,
+        "term_counts": tc,
+        "term_trends": trends.term_trends(tc, docs),
         "category_shares": trends.category_shares(p, docs, LABELS),
-        "candidates": pd.DataFrame({"term": ["三个党建", "一岗双职"], "method": ["pattern", "pattern+quoted"], "score": [2.0, 3.0],
-                                    "doc_freq": [3, 2], "years": ["2001|2002", "2003"], "example": ["三个党建", "一岗双职"],
-                                    "variant_of": ["", "一岗双责"]}),
+        "candidates": pd.DataFrame(
+            {
+                "term": ["三个党建", "一岗双职"],
+                "method": ["pattern", "pattern+quoted"],
+                "score": [2.0, 3.0],
+                "doc_freq": [3, 2],
+                "years": ["2001|2002", "2003"],
+                "example": ["三个党建", "一岗双职"],
+                "variant_of": ["", "一岗双责"],
+            }
+        ),
     }
     return RunTables.from_frames(out_dir, frames)
 

@@ -26,11 +26,23 @@ from pipeline.terms.discover_wordfreq import default_word_freq
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SMALL = Lexicon([
-    entry("两个维护"), entry("四个意识"), entry("一岗双责"), entry("三会一课"), entry("两学一做"),
-    entry("四种形态"), entry("全面从严治党"), entry("两张皮"), entry("四强", "四强党支部"),
-    entry("不忘初心、牢记使命"), entry("全面从严治党主体责任"), entry("主体责任"), entry("互联网+党建"),
-])
+SMALL = Lexicon(
+    [
+        entry("两个维护"),
+        entry("四个意识"),
+        entry("一岗双责"),
+        entry("三会一课"),
+        entry("两学一做"),
+        entry("四种形态"),
+        entry("全面从严治党"),
+        entry("两张皮"),
+        entry("四强", "四强党支部"),
+        entry("不忘初心、牢记使命"),
+        entry("全面从严治党主体责任"),
+        entry("主体责任"),
+        entry("互联网+党建"),
+    ]
+)
 
 #: numbered formulations coined locally in the five seeds (read by hand from the files)
 SEED_COINED = {
@@ -139,9 +151,16 @@ SYNTH_LEX = Lexicon([entry("两个维护"), entry("三会一课"), entry("不忘
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from([2019, 2020, None, float("nan")]),
-                          st.lists(st.lists(st.sampled_from(ALPHABET + ["两个维护", "三会一课", "四强"]),
-                                            max_size=30).map("".join), max_size=6)), max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.sampled_from([2019, 2020, None, float("nan")]),
+            st.lists(st.lists(st.sampled_from(ALPHABET + ["两个维护", "三会一课", "四强"]), max_size=30).map("".join), max_size=6),
+        ),
+        max_size=6,
+    )
+)
 def test_patterns_and_quotes_agree_with_reference(docs):
     methods = ("pattern", "quoted")
     got = discover_candidates(docs, SYNTH_LEX, top=40, word_freq={}, methods=methods)
@@ -153,8 +172,7 @@ def test_patterns_and_quotes_agree_with_reference(docs):
 def test_seeds_agree_with_reference(seed_texts, project_lexicon):
     docs = [(name[:3], 2019 + i, text.split("\n")) for i, (name, text) in enumerate(sorted(seed_texts.items()))]
     wf = default_word_freq(100)
-    for kw in ({"top": 300}, {"top": 40, "max_chars": 20_000}, {"top": 500, "methods": ("pmi",)},
-               {"top": 300, "methods": ("pattern", "quoted")}):
+    for kw in ({"top": 300}, {"top": 40, "max_chars": 20_000}, {"top": 500, "methods": ("pmi",)}, {"top": 300, "methods": ("pattern", "quoted")}):
         got = discover_candidates(docs, project_lexicon, word_freq=wf, **kw)
         want = filtered_reference(docs, project_lexicon, word_freq=wf, **kw)
         pd.testing.assert_frame_equal(got[CANDIDATE_COLUMNS], want, check_dtype=False)
