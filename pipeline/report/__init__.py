@@ -10,7 +10,10 @@ Computes no statistics: every number comes from the run's tables
 - :mod:`~pipeline.report.charts` the pure drawing of each chart
 - :mod:`~pipeline.report.figures` the run's figures from a run folder (``make_figures``)
 - :mod:`~pipeline.report.notebook` matplotlib figures for notebooks (``Corpus.plot_trend``)
+- :mod:`~pipeline.report.lookup` the look-up rows of report.html: every counted formulation
+  (提法 first), category example paragraphs, candidates, and capped concordance lines
 - :mod:`~pipeline.report.page` report.html from the Jinja2 template ``templates/report.html.j2``
+  (its own script ``report.js`` and style ``report.css``, allowed by hash in its CSP)
 
 Public names are re-exported lazily: importing the package imports no submodule (and nothing
 heavy). A name is looked up in its submodule on every access, not cached here, so a test that
@@ -29,6 +32,10 @@ _EXPORTS: dict[str, str] = {
     "make_figures": "figures",
     "plot_terms": "figures",
     "slug": "figures",
+    "classifier_info": "figures",
+    # the look-up rows of report.html
+    "preferred_terms": "lookup",
+    "term_kinds": "lookup",
     # report.html
     "write_report": "page",
     "sparkline": "page",
@@ -49,7 +56,7 @@ _EXPORTS: dict[str, str] = {
     "cjk_font": "fonts",
     "bundled_font": "fonts",
 }
-_SUBMODULES = ("canvas", "charts", "figures", "fonts", "layout", "notebook", "page", "truetype")
+_SUBMODULES = ("canvas", "charts", "figures", "fonts", "layout", "lookup", "notebook", "page", "truetype")
 
 __all__ = sorted(_EXPORTS)
 

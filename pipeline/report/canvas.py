@@ -359,13 +359,35 @@ def legend_size(entries: Sequence[tuple[str, str, str]], size: float = 8, *, hor
     return max(widths, default=0), size * 1.7 * len(entries)
 
 
+def hatch(
+    chart: Chart, x: float, y: float, w: float, h: float, color: str = "#ffffff", *, spacing: float = 3.0, width: float = 0.8, kind: str = "hatch"
+) -> None:
+    """Diagonal lines across the rectangle (x, y, w, h), clipped to it, ``spacing`` apart."""
+    if w <= 0 or h <= 0:
+        return
+    k = spacing
+    while k < w + h:
+        # the line x' - x + (y + h - y') = k, from its entry to its exit of the rectangle
+        x0, y0 = x + max(0.0, k - h), y + h - min(k, h)
+        x1, y1 = x + min(k, w), y + h - max(0.0, k - w)
+        chart.line([(x0, y0), (x1, y1)], color, width, kind=kind)
+        k += spacing
+
+
 def legend(chart: Chart, x: float, y: float, entries: Sequence[tuple[str, str, str]], size: float = 8, *, horizontal: bool = False) -> None:
-    """Swatches and labels from (x, y), top left. Styles: "patch", "line", "line+o", "o", "D"."""
+    """Swatches and labels from (x, y), top left. Styles: "patch", "hatch" (a patch with white
+    diagonal lines), "line", "line+o", "o", "D", "errorbar"."""
     row = size * 1.7
     for label, style, color in entries:
         cy = y + (size * 0.8 if horizontal else row / 2)
-        if style == "patch":
+        if style in ("patch", "hatch"):
             chart.rect(x, cy - size * 0.4, 11, size * 0.8, color, kind="legend")
+        if style == "hatch":
+            hatch(chart, x, cy - size * 0.4, 11, size * 0.8, kind="legend")
+        if style == "errorbar":
+            chart.line([(x + 5.5, cy - size * 0.5), (x + 5.5, cy + size * 0.5)], color, 1.0, kind="legend")
+            for yy in (cy - size * 0.5, cy + size * 0.5):
+                chart.line([(x + 3, yy), (x + 8, yy)], color, 1.0, kind="legend")
         if style.startswith("line"):
             chart.line([(x, cy), (x + 11, cy)], color, 1.5, kind="legend")
         if style.endswith("o") or style == "D":

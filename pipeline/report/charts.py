@@ -13,7 +13,21 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pipeline.report.canvas import AXIS, NO_DATA, TAB10, YLORRD, Axes, Chart, empty_chart, legend, legend_size, nice_ticks, ramp, tick_label_width
+from pipeline.report.canvas import (
+    AXIS,
+    NO_DATA,
+    TAB10,
+    YLORRD,
+    Axes,
+    Chart,
+    empty_chart,
+    hatch,
+    legend,
+    legend_size,
+    nice_ticks,
+    ramp,
+    tick_label_width,
+)
 from pipeline.report.layout import (
     BLUE,
     GREY,
@@ -34,6 +48,9 @@ from pipeline.report.layout import (
 TIMELINE_TERMS = 30
 KEYWORDS_PER_YEAR = 8
 KEYWORD_PANELS = 20
+SMALL_GROUP_LABEL = "少于5份文件 (fewer than 5 documents)"
+INTERVAL_LABEL = "95% 区间 (95% interval)"
+EXPERIMENTAL_LABEL = "实验性 experimental"
 
 
 def _isolated(ok: Sequence[bool]) -> bool:
@@ -42,20 +59,38 @@ def _isolated(ok: Sequence[bool]) -> bool:
 
 
 # --------------------------------------------------------------------------- charts (pure drawing)
-def category_chart(shares: pd.DataFrame, n_docs: pd.Series | None = None) -> Chart:
-    """(a) Category shares by year: stacked areas (bars with < 3 years or isolated years);
-    years without documents shaded; documents per year written above."""
+def category_chart(
+    shares: pd.DataFrame,
+    n_docs: pd.Series | None = None,
+    *,
+    low: pd.DataFrame | None = None,
+    high: pd.DataFrame | None = None,
+    small: Sequence[int] = (),
+    experimental: bool = False,
+) -> Chart:
+    """(a) Category shares by year. With the run's 95% intervals (``low``/``high``, year x
+    category like ``shares``): one panel per category, a bar per year with its interval
+    (:func:`category_interval_chart`). Without: stacked areas (bars with < 3 years or isolated
+    years), documents per year written above. Either way years without documents are shaded,
+    years in ``small`` (fewer than 5 documents) hatched, and "experimental" in the title when
+    the classifier is."""
     if shares is None or shares.empty or shares.notna().sum().sum() == 0:
         return empty_chart("没有已知年份的已分类段落 (no classified paragraphs with a known year)")
+    if low is not None and high is not None and not low.empty and not high.empty:
+        return category_interval_chart(shares, low, high, n_docs, small=small, experimental=experimental)
     years = [int(y) for y in shares.index]
     cats = [str(c) for c in shares.columns]
     ok = shares.notna().all(axis=1).tolist()
     values = [floats(row) for row in shares.fillna(0).itertuples(index=False, name=None)]
     missing = [y for y, known in zip(years, ok) if not known]
+    hatched = [y for y, known in zip(years, ok) if known and y in set(small)]
     entries = [(cat, "patch", TAB10[i % 10]) for i, cat in enumerate(cats)]
     if missing:
         entries.append(("无文档 (no documents)", "patch", NO_DATA))
-    chart, ax = year_chart("党建类别占比（按年） Category shares by year", years, "按字数计的段落占比 (share of characters)", 1.0, entries, n_docs)
+    if hatched:
+        entries.append((SMALL_GROUP_LABEL, "hatch", GREY))
+    title = "党建类别占比（按年） Category shares by year" + (f" — {EXPERIMENTAL_LABEL}" if experimental else "")
+    chart, ax = year_chart(title, years, "按字数计的段落占比 (share of characters)", 1.0, entries, n_docs)
     for y in missing:
         chart.rect(ax.X(y - 0.5), ax.y, ax.X(y + 0.5) - ax.X(y - 0.5), ax.h, NO_DATA, kind="gap")
     if sum(ok) < 3 or _isolated(ok):
@@ -83,7 +118,81 @@ def category_chart(shares: pd.DataFrame, n_docs: pd.Series | None = None) -> Cha
                 lower = [(ax.X(years[i]), ax.Y(b)) for i, b in zip(run, base)]
                 chart.polygon(upper + lower[::-1], TAB10[c % 10], kind="area")
                 base = top
+    half = 0.35 if sum(ok) < 3 or _isolated(ok) else 0.5
+    for y in hatched:
+        x0, x1 = ax.X(max(y - half, ax.xlim[0])), ax.X(min(y + half, ax.xlim[1]))
+        hatch(chart, x0, ax.Y(1.0), x1 - x0, ax.Y(0.0) - ax.Y(1.0), kind="small")
     ax.frame()
+    return chart
+
+
+def category_interval_chart(
+    shares: pd.DataFrame,
+    low: pd.DataFrame,
+    high: pd.DataFrame,
+    n_docs: pd.Series | None = None,
+    *,
+    small: Sequence[int] = (),
+    experimental: bool = False,
+) -> Chart:
+    """Category shares with their 95% intervals: one panel per category on one scale; a bar
+    per year (the corrected share) with a whisker from ``low`` to ``high``; hatched bars for
+    years of fewer than 5 documents, grey columns for years without documents."""
+    cats = [str(c) for c in shares.columns]
+    years = [int(y) for y in shares.index]
+    low = low.reindex(index=shares.index, columns=shares.columns)
+    high = high.reindex(index=shares.index, columns=shares.columns)
+    known = shares.notna().any(axis=1).tolist()
+    small = set(int(y) for y in small)
+    top_value = max(float(pd.concat([shares, high]).max().max() or 0.0), 0.05)
+    ticks, decimals = nice_ticks(top_value * 1.05)
+    tick_labels = [f"{t * 100:.{max(0, decimals - 2)}f}%" for t in ticks]
+    ncols = 1 if len(cats) == 1 else 2 if len(cats) <= 4 else 3
+    nrows = math.ceil(len(cats) / ncols)
+    plot_w = min(max(6.0 * len(years), 170.0), 840.0 / ncols)
+    plot_h = 96.0
+    left_pad = tick_label_width(tick_labels, SMALL) + 10
+    panel_w, panel_h = left_pad + plot_w + 16, 18 + plot_h + 22
+    title = "党建类别占比（按年，95% 区间） Category shares by year with 95% intervals"
+    if experimental:
+        title += f" — {EXPERIMENTAL_LABEL}"
+    entries = [("占比（已校正） share (corrected)", "patch", TAB10[0]), (INTERVAL_LABEL, "errorbar", AXIS)]
+    if small & set(y for y, k in zip(years, known) if k):
+        entries.append((SMALL_GROUP_LABEL, "hatch", TAB10[0]))
+    if not all(known):
+        entries.append(("无文档 (no documents)", "patch", NO_DATA))
+    legend_w, legend_h = legend_size(entries, TICK, horizontal=True)
+    width = max(16 + ncols * panel_w, legend_w + 32, Chart.text_width(title, TITLE) + 32)
+    top = 12 + TITLE + 10
+    chart = Chart(width, top + nrows * panel_h + 12 + legend_h + 10, title)
+    draw_title(chart, width / 2, title)
+    bar = 0.4 if len(years) < 40 else 0.5
+    for n, cat in enumerate(cats):
+        px, py = 16 + (n % ncols) * panel_w, top + (n // ncols) * panel_h
+        ax = Axes(chart, (px + left_pad, py + 16, plot_w, plot_h), (years[0] - 0.6, years[-1] + 0.6), (0.0, ticks[-1]))
+        chart.text(ax.x, py + 11, cat, LABEL, va="baseline", kind="panel")
+        color, pale = TAB10[n % 10], ramp(("#ffffff", TAB10[n % 10]), 0.45)
+        for y, ok in zip(years, known):
+            if not ok:
+                chart.rect(ax.X(y - 0.5), ax.y, ax.X(y + 0.5) - ax.X(y - 0.5), ax.h, NO_DATA, kind="gap")
+        ax.yticks(list(zip(ticks, tick_labels)), SMALL, grid=True)
+        for y, ok, v, lo, hi in zip(years, known, floats(shares[shares.columns[n]]), floats(low[low.columns[n]]), floats(high[high.columns[n]])):
+            if not ok or math.isnan(v):
+                continue
+            x0, x1 = ax.X(y - bar), ax.X(y + bar)
+            if v > 0:
+                chart.rect(x0, ax.Y(v), x1 - x0, ax.Y(0) - ax.Y(v), pale if y in small else color, kind="bar")
+                if y in small:
+                    hatch(chart, x0, ax.Y(v), x1 - x0, ax.Y(0) - ax.Y(v), kind="small")
+            if not (math.isnan(lo) or math.isnan(hi)):
+                xc = ax.X(y)
+                chart.line([(xc, ax.Y(lo)), (xc, ax.Y(hi))], AXIS, 0.9, kind="interval")
+                if x1 - x0 >= 3:
+                    for yy in (lo, hi):
+                        chart.line([(x0, ax.Y(yy)), (x1, ax.Y(yy))], AXIS, 0.9, kind="interval")
+        ax.frame("lb")
+        year_xticks(ax, years[0], years[-1], size=SMALL)
+    legend(chart, (width - legend_w) / 2, top + nrows * panel_h + 8, entries, TICK, horizontal=True)
     return chart
 
 

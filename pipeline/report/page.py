@@ -1,12 +1,17 @@
-"""``OUT_DIR/report.html``: one self-contained page from the Jinja2 template
-``pipeline/report/templates/report.html.j2`` (package data, loaded with ``jinja2.PackageLoader``,
-so it works from an installed wheel).
+"""``OUT_DIR/report.html``: one self-contained page to look things up in, from the Jinja2
+template ``pipeline/report/templates/report.html.j2`` (package data, loaded with
+``jinja2.PackageLoader``, so it works from an installed wheel).
 
 Computes no statistics: :func:`page_context` gathers the numbers of the run's tables
-(:class:`pipeline.store.runs.RunTables`, :mod:`pipeline.trends`) into plain values, the template
-lays them out. Autoescaping is on and every value the template writes goes through
-:func:`escape`; the page has no scripts and makes no external requests (its
-Content-Security-Policy allows only inline styles and ``data:`` images and fonts): the charts are
+(:class:`pipeline.store.runs.RunTables`, :mod:`pipeline.trends`) and the rows and concordance
+lines of :mod:`pipeline.report.lookup` into plain values, the template lays them out.
+
+Safe and self-contained: autoescaping is on and every value the template writes goes through
+:func:`escape`; the data the page's script reads is one ``<script type="application/json">``
+block written by :func:`json_script` (``<``, ``>``, ``&``, U+2028/2029 escaped); the page's only
+script and style sheet are ``templates/report.js`` and ``report.css``, inline, and its
+Content-Security-Policy allows exactly those by their sha256 (:func:`content_security_policy`),
+``data:`` images and fonts, and nothing else: no request leaves the page. The charts are
 embedded PNGs and a subset of the bundled CJK font is embedded as WOFF.
 """
 
@@ -24,13 +29,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import trends
-from pipeline.report.figures import current_figures, load_tables, make_figures, term_trends
+from pipeline.report import lookup
+from pipeline.report.figures import category_intervals, classifier_info, current_figures, is_experimental, load_tables, make_figures, term_trends
 
 TEMPLATE = "report.html.j2"
-REPORT_TERMS = 20
-REPORT_EXAMPLES = 3
-EXAMPLE_MIN_CHARS = trends.EXAMPLE_MIN_CHARS
-EXAMPLE_MAX_CHARS = 300  # longer example paragraphs are cut, with "…"
 EMBEDDED_FONT = "DJ CJK"
 
 
@@ -95,39 +97,6 @@ def table(df: pd.DataFrame | None, columns: Sequence[str] | None = None, *, head
 
 
 @dataclass(frozen=True)
-class Example:
-    text: str
-    title: object
-    year: object
-    doc_id: object
-
-
-def example_items(records: Iterable[dict], *, max_chars: int = EXAMPLE_MAX_CHARS) -> list[Example]:
-    """Example paragraphs as the page shows them: text cut at ``max_chars``, '年份未知' for no year."""
-    items = []
-    for rec in records:
-        text = str(rec.get("text", ""))
-        if len(text) > max_chars:
-            text = text[:max_chars] + "…"
-        year = rec.get("year")
-        year = "年份未知" if year is None or pd.isna(year) else int(year)
-        items.append(Example(text, rec.get("title", ""), year, rec.get("doc_id")))
-    return items
-
-
-def _examples(index: trends.ExampleIndex, *, category: str | None = None, term: str | None = None, names=None) -> list[dict]:
-    """The report's examples of a category or a term, by the rule of ``Corpus.examples``."""
-    return index.records(index.pick(index.rows(category=category, term=term, names=names), REPORT_EXAMPLES))
-
-
-def _term_examples(index: trends.ExampleIndex, terms: Sequence[str]) -> dict[str, list[dict]]:
-    lex = index.lexicon
-    if lex is not None and not lex.empty and "term" in lex:  # look up the aliases of these terms only
-        lex = lex[lex["term"].astype(str).isin(list(terms))]
-    return {term: _examples(index, term=term, names=trends.lexicon_aliases(lex, term)) for term in terms}
-
-
-@dataclass(frozen=True)
 class SparkPart:
     """A lone point (``cx``, ``cy``) or a polyline (``points``) of a sparkline."""
 
@@ -144,32 +113,36 @@ class Sparkline:
     parts: list[SparkPart]
 
 
-def sparkline_shape(values: pd.Series, *, width: int = 120, height: int = 24) -> Sparkline | None:
-    """The geometry of :func:`sparkline`; None if there is nothing to draw."""
-    vals = pd.to_numeric(values, errors="coerce").astype(float)
-    if vals.empty or vals.notna().sum() == 0:
+def sparkline_shape(values: pd.Series, *, width: int = 120, height: int = 24, years: Sequence[int] | None = None) -> Sparkline | None:
+    """The geometry of :func:`sparkline`; None if there is nothing to draw. ``values`` is a year
+    series, or a plain sequence of floats with their ``years``."""
+    if years is None:
+        vals = pd.to_numeric(values, errors="coerce").astype(float).tolist()
+        years = [int(y) for y in values.index]
+    else:
+        vals = [float(v) for v in values]
+    known = [v for v in vals if not math.isnan(v)]
+    if not known:
         return None
-    top = float(vals.max()) or 1.0
+    top = max(known) or 1.0
     n = len(vals)
     pad = 2
-    xs = [pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
     segments, current = [], []
-    for x, v in zip(xs, vals):
+    for i, v in enumerate(vals):
         if math.isnan(v):
             if current:
                 segments.append(current)
             current = []
         else:
-            current.append((x, height - pad - (height - 2 * pad) * v / top))
+            current.append((pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5), height - pad - (height - 2 * pad) * v / top))
     if current:
         segments.append(current)
     parts = []
     for seg in segments:
         if len(seg) == 1:
-            parts.append(SparkPart(cx=f"{seg[0][0]:.1f}", cy=f"{seg[0][1]:.1f}"))
+            parts.append(SparkPart(cx=f"{seg[0][0]:.0f}", cy=f"{seg[0][1]:.0f}"))
         else:
-            parts.append(SparkPart(points=" ".join(f"{x:.1f},{y:.1f}" for x, y in seg)))
-    years = [int(y) for y in values.index]
+            parts.append(SparkPart(points=" ".join(f"{x:.0f},{y:.0f}" for x, y in seg)))
     return Sparkline(width, height, f"{years[0]}–{years[-1]}, max {top:.2f}", parts)
 
 
@@ -179,20 +152,7 @@ def sparkline(values: pd.Series, *, width: int = 120, height: int = 24) -> str:
     return str(macros.sparkline(sparkline_shape(values, width=width, height=height)))
 
 
-@dataclass(frozen=True)
-class TermRow:
-    """A row of the top formulations table, with the formulation's example paragraphs."""
-
-    term: str
-    count: object
-    n_docs: object
-    first_year_corpus: object
-    last_year_corpus: object
-    first_year_national: object
-    trend: Sparkline | None
-    examples: list[Example]
-
-
+# --------------------------------------------------------------------------- the page's sections
 @dataclass(frozen=True)
 class Ingest:
     status: Table | None
@@ -200,7 +160,47 @@ class Ingest:
     problems: Table | None
 
 
-# --------------------------------------------------------------------------- the page's sections
+@dataclass(frozen=True)
+class Category:
+    """A row of the categories table: its paragraphs, characters, and example paragraphs."""
+
+    label: str
+    n_paragraphs: object
+    n_chars: object
+    examples: list
+
+
+@dataclass(frozen=True)
+class Shares:
+    """The category shares section: by-year table (with intervals when the run has them)."""
+
+    table: Table | None
+    raw: Table | None  # classify-and-count shares, when the run corrected them
+    has_intervals: bool
+    small_years: list[int]
+    method: str
+    experimental: bool
+
+
+@dataclass(frozen=True)
+class Quality:
+    """The classifier quality section (``classifier.json``); ``measured`` False without one."""
+
+    measured: bool
+    taxonomy: str = ""
+    model: str = ""
+    evaluation: str = ""
+    macro_f1: object = None
+    macro_f1_low: object = None
+    macro_f1_high: object = None
+    cv_macro_f1: object = None
+    uncertain_share: object = None
+    share_method: str = ""
+    experimental: bool = False
+    n_labels: object = None
+    per_class: Table | None = None
+
+
 def _groups(docs: pd.DataFrame) -> list[tuple[str, Table | None]]:
     out = []
     for col, name in (("org", "机构 Organizations"), ("source", "来源 Sources")):
@@ -218,35 +218,95 @@ def _ingest(log: pd.DataFrame) -> Ingest | None:
     return Ingest(table(status, ["status", "n"]), len(problems), table(problems.head(200), ["path", "status", "reason"]))
 
 
-def _shares(shares: pd.DataFrame) -> Table | None:
+def _number(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def quality(info: dict | None) -> Quality:
+    """The classifier quality section from the run's classifier.json (None: not measured)."""
+    if not info:
+        return Quality(False)
+    per = info.get("per_class_f1") or {}
+    per_class = None
+    if isinstance(per, dict) and per:
+        rows = [(str(k), _number(v)) for k, v in per.items()]
+        per_class = Table(["类别 category", "F1"], rows, 2)
+    text = {k: "" if _missing(info.get(k)) else str(info.get(k)) for k in ("taxonomy", "model", "evaluation", "share_method")}
+    return Quality(
+        True,
+        text["taxonomy"],
+        text["model"],
+        text["evaluation"],
+        _number(info.get("macro_f1")),
+        _number(info.get("macro_f1_low")),
+        _number(info.get("macro_f1_high")),
+        _number(info.get("cv_macro_f1")),
+        _number(info.get("uncertain_share")),
+        text["share_method"],
+        is_experimental(info),
+        info.get("n_labels"),
+        per_class,
+    )
+
+
+def _pct(v) -> str:
+    return "–" if v is None or _missing(v) else f"{float(v) * 100:.1f}"
+
+
+def shares_section(c, n_docs: pd.Series, info: dict | None) -> Shares:
+    """The by-year shares: ``share`` (corrected, when the run corrected it) in percent with its
+    95% interval ``[low–high]`` when the table has one; years of fewer than 5 documents marked †."""
+    labels = c.labels
+    shares = c.shares(by="year")
+    low, high, small = category_intervals(c, labels, n_docs)
+    cs = c.category_shares
+    has_raw = cs is not None and not cs.empty and "share_raw" in cs.columns
+    method = str((info or {}).get("share_method") or "")
     if shares.empty:
-        return None
-    pct = (shares * 100).round(1).reset_index()
-    return table(pct, ["year", *shares.columns], headers=["年份 year", *[f"{x} %" for x in shares.columns]], digits=1)
-
-
-def _term_rows(c, tt: pd.DataFrame, n_docs: pd.Series, index: trends.ExampleIndex) -> list[TermRow]:
-    top = trends.top_terms(tt, REPORT_TERMS)
-    if not top:
-        return []
-    first = c.first_appearance().set_index("term")
-    totals = tt.groupby("term")["count"].sum()
-    mat = trends.trend_matrix(tt, top, "per_10k", years=n_docs.index)
-    examples = _term_examples(index, top)
+        return Shares(None, None, low is not None, small, method, is_experimental(info))
+    shares = shares.reindex(columns=labels)
     rows = []
-    for term in top:
-        row = first.loc[term] if term in first.index else {}
-        got = [row.get(k) if hasattr(row, "get") else None for k in ("n_docs", "first_year_corpus", "last_year_corpus", "first_year_national")]
-        rows.append(TermRow(term, totals.get(term), *got, sparkline_shape(mat[term]), example_items(examples[term])))
-    return rows
+    for year, row in shares.iterrows():
+        y = int(year)
+        if row.isna().all():  # a year without documents (or without classified paragraphs)
+            continue
+        cells = []
+        for cat in labels:
+            v = row.get(cat)
+            if low is not None and high is not None and y in low.index and not _missing(v):
+                cells.append(f"{_pct(v)} [{_pct(low.at[y, cat])}–{_pct(high.at[y, cat])}]")
+            else:
+                cells.append(_pct(v))
+        n = n_docs.get(y) if n_docs is not None else None
+        rows.append((f"{y} †" if y in small else y, "–" if _missing(n) else int(n), *cells))
+    unit = "% [95% 区间 interval]" if low is not None else "%"
+    main = Table(["年份 year", "文件数 documents", *[f"{cat} {unit}" for cat in labels]], rows, 1)
+    raw = None
+    if has_raw:
+        rm = trends.category_matrix(cs, labels, value="share_raw")
+        raw = Table(
+            ["年份 year", *[f"{cat} %" for cat in labels]], [(int(y), *[_pct(v) for v in r]) for y, r in zip(rm.index, rm.itertuples(index=False))], 1
+        )
+    return Shares(main, raw, low is not None, small, method, is_experimental(info))
 
 
-def _candidates(cand: pd.DataFrame | None) -> Table | None:
-    if cand is None or cand.empty:
-        return None
-    if "score" in cand:
-        cand = cand.assign(_s=pd.to_numeric(cand["score"], errors="coerce")).sort_values("_s", ascending=False, kind="stable")
-    return table(cand.head(30), ["term", "method", "score", "doc_freq", "years", "example"])
+def categories(c, docs: lookup.DocList) -> list[Category]:
+    cs = c.category_shares
+    totals = {}
+    if cs is not None and not cs.empty and "category" in cs:
+        for col in ("n_paragraphs", "n_chars"):
+            if col in cs:
+                totals[col] = pd.to_numeric(cs[col], errors="coerce").groupby(cs["category"].astype(str)).sum()
+    examples = lookup.category_examples(c.paragraphs, docs, c.labels)
+    out = []
+    for lab in c.labels:
+        got = [totals[col].get(lab) if col in totals else None for col in ("n_paragraphs", "n_chars")]
+        out.append(Category(lab, *[None if _missing(v) else int(v) for v in got], examples.get(lab, [])))
+    return out
 
 
 def _keywords(kw: pd.DataFrame | None) -> Table | None:
@@ -258,29 +318,76 @@ def _keywords(kw: pd.DataFrame | None) -> Table | None:
     return table(rows, ["year", "word"], headers=["年份 year", f"特征词 distinctive words ({method})"])
 
 
+# --------------------------------------------------------------------------- the page's data (JSON)
+def json_script(data) -> Markup:
+    """``data`` as JSON for a ``<script type="application/json">`` block: ``<``, ``>``, ``&`` and
+    U+2028/U+2029 written as ``\\uXXXX`` escapes, so no text can end the block or open a tag."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch in "<>&\u2028\u2029":
+        text = text.replace(ch, f"\\u{ord(ch):04x}")
+    return Markup(text)
+
+
+def _lines_data(lines: list[lookup.Line], used: dict[int, int]) -> list[list]:
+    return [[used.setdefault(line.doc, len(used)), line.left, line.match, line.right] for line in lines]
+
+
+def page_data(docs: lookup.DocList, term_lines: dict, terms: list, cand_lines: dict, cands: list) -> dict:
+    """What the page's script reads: the documents the lines cite (title, path, year) and the
+    concordance lines of each formulation and candidate (by row index)."""
+    used: dict[int, int] = {}
+    term_data = [_lines_data(term_lines.get(t.term, []), used) for t in terms]
+    cand_data = [_lines_data(cand_lines.get(r.term, []), used) for r in cands]
+    doc_rows = [None] * len(used)
+    for i, j in used.items():
+        title, path, year = docs.rows[i]
+        doc_rows[j] = [title, path, year]
+    return {"docs": doc_rows, "terms": term_data, "cands": cand_data, "counts": [t.count for t in terms]}
+
+
 def page_context(c) -> dict:
     """The values of the page, from the run's tables ``c`` (a RunTables): everything but the
-    figures and the embedded font."""
+    figures, the embedded font and the page's script and style."""
     n_docs = c.docs_per_year()
     docs = c.documents
     years = pd.to_numeric(docs["year"], errors="coerce") if "year" in docs else pd.Series(dtype=float)
-    index = trends.ExampleIndex(c.paragraphs, c.documents, lexicon=c.lexicon, min_chars=EXAMPLE_MIN_CHARS)
     summary = {
         "n_documents": len(docs),
         "n_paragraphs": len(c.paragraphs),
         "span": f"{int(years.min())}–{int(years.max())}" if years.notna().any() else "–",
         "n_unknown": int(years.isna().sum()),
     }
+    info = classifier_info(c)
+    doc_list = lookup.DocList(docs)
+    lexicon = lookup.run_lexicon(c)
+    terms = lookup.term_rows(c, term_trends(c), n_docs, sparkline_shape, lexicon)
+    cap = lookup.lines_per_term(t.count for t in terms)
+    conc = lookup.Concordance(c.paragraphs, doc_list)
+    finder = lookup.lexicon_finder(lexicon) if terms else None
+    term_lines = conc.collect(finder, cap) if finder is not None else {}
+    cands = lookup.candidate_rows(c.candidates)
+    cand_finder = lookup.literal_finder([r.term for r in cands])
+    cand_lines = conc.collect(cand_finder, lookup.CANDIDATE_LINES) if cand_finder is not None else {}
     return {
         "summary": summary,
         "docs_per_year": None if n_docs.empty else table(n_docs.reset_index(), ["year", "n_docs"], headers=["年份 year", "文件数 documents"]),
         "groups": _groups(docs),
         "ingest": _ingest(c.ingest_log),
-        "shares": _shares(c.shares(by="year")),
-        "categories": [(cat, example_items(_examples(index, category=cat))) for cat in c.labels],
-        "terms": _term_rows(c, term_trends(c), n_docs, index),
-        "candidates": _candidates(c.candidates),
+        "shares": shares_section(c, n_docs, info),
+        "categories": categories(c, doc_list),
+        "docs": doc_list.rows,
+        "quality": quality(info),
+        "terms": terms,
+        "lines_per_term": cap,
+        "n_tifa": sum(t.kind == lookup.TIFA for t in terms),
+        "candidates": [r for r in cands if not r.variant_of],
+        "variants": [r for r in cands if r.variant_of],
+        "has_candidates": c.candidates is not None and not c.candidates.empty,
+        "candidate_lines": lookup.CANDIDATE_LINES,
         "keywords": _keywords(c.keywords_by_year),
+        "data": json_script(page_data(doc_list, term_lines, terms, cand_lines, cands)),
     }
 
 
@@ -306,23 +413,67 @@ def embedded_font(page: str) -> str | None:
     return base64.b64encode(woff).decode("ascii")
 
 
+def _static(name: str) -> str:
+    """A file of the templates folder as text (the page's script and style sheet)."""
+    env = environment()
+    return env.loader.get_source(env, name)[0]
+
+
+def style_text(woff: str | None) -> str:
+    css = _static("report.css").strip()
+    if woff is not None:
+        css += f'\n@font-face{{font-family:"{EMBEDDED_FONT}";src:url(data:font/woff;base64,{woff}) format("woff")}}'
+    return css
+
+
+def script_text() -> str:
+    """templates/report.js as the page holds it (blank lines left out)."""
+    return "\n".join(line for line in _static("report.js").strip().splitlines() if line.strip())
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source of an inline element's exact content: ``'sha256-…'``."""
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(style: str, script: str) -> str:
+    """Only the page's own inline style and script (by hash), data: images and fonts; nothing
+    else: no other script or style, no requests, no forms, no base URL."""
+    return (
+        f"default-src 'none'; img-src data:; font-src data:; style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
 def render_page(context: dict, pngs: dict[str, Path]) -> str:
-    """The page from :func:`page_context` values and the figures (name -> PNG path): rendered
-    once to learn its characters, then again with their font subset."""
+    """The page from :func:`page_context` values and the figures (name -> PNG path), rendered
+    once with stand-ins for its style sheet and policy; then the font subset of the page's
+    characters goes into the style sheet, and the policy gets the hashes of the style sheet and
+    the script as they finally are."""
+    import secrets
+
     template = environment().get_template(TEMPLATE)
     figures = {key: base64.b64encode(path.read_bytes()).decode("ascii") for key, path in pngs.items()}
-    values = {**context, "figures": figures, "font_family": EMBEDDED_FONT}
-    page = template.render(values, woff=None)
-    woff = embedded_font(page)
-    return page if woff is None else template.render(values, woff=woff)
+    script = script_text()
+    token = secrets.token_hex(16)  # not in the output: any random stand-in gives the same page
+    style_at, csp_at = f"@@style-{token}@@", f"@@csp-{token}@@"
+    page = template.render(
+        {**context, "figures": figures, "font_family": EMBEDDED_FONT, "script": Markup(script)}, style=Markup(style_at), csp=Markup(csp_at)
+    )
+    if page.count(style_at) != 1 or page.count(csp_at) != 1:  # pragma: no cover - a broken template
+        raise RuntimeError("report.html.j2 must write {{ style }} and {{ csp }} exactly once")
+    style = style_text(embedded_font(page.replace(style_at, "").replace(csp_at, "")))
+    return page.replace(csp_at, html.escape(content_security_policy(style, script), quote=True)).replace(style_at, style)
 
 
 def write_report(out_dir: Path | str, *, figures: Iterable[Path] | Callable[[], Iterable[Path]] | None = None) -> Path:
-    """Write ``OUT_DIR/report.html``: one self-contained, fully escaped page (no scripts, no
-    external requests). Embeds ``figures``: PNG paths, or a function returning them, called once
-    the page's values are gathered (so a drawing process makes the charts meanwhile); by default
-    the standard figures in ``OUT_DIR/figures`` when they are newer than the tables, else it
-    draws them first."""
+    """Write ``OUT_DIR/report.html``: one self-contained, fully escaped page (its only script and
+    style are its own, allowed by hash; no external requests). Embeds ``figures``: PNG paths, or
+    a function returning them, called once the page's values are gathered (so a drawing process
+    makes the charts meanwhile); by default the standard figures in ``OUT_DIR/figures`` when
+    they are newer than the tables, else it draws them first."""
     from pipeline import store
 
     out_dir = Path(out_dir)

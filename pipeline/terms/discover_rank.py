@@ -1,4 +1,9 @@
-"""The exclusions (lexicon overlaps, junk, ordinary words) and the ranking of the candidates."""
+"""The exclusions (lexicon overlaps, junk, ordinary words) and the ranking of the candidates.
+
+Statistical candidates (PMI alone) are judged by :mod:`pipeline.terms.discover_filter` only as
+far down the ranking as the ``top`` rows reach (names, places, organisations and stock phrases
+are left out; the tagger loads only then), and every row kept gets ``variant_of``: the lexicon
+term it is a one-character variant of, or ''."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.automaton import make_automaton
 from pipeline.terms.discover_corpus import DiscoveryCorpus
+from pipeline.terms.discover_filter import statistical_rejects, variants_of
 from pipeline.terms.discover_rules import (
     CANDIDATE_COLUMNS,
     FUNCTION_EDGE,
@@ -29,9 +35,23 @@ if TYPE_CHECKING:  # pragma: no cover
     from pipeline.lexicon import Lexicon
 
 
+#: candidates.csv's columns: the contract's, then the lexicon term a candidate is a variant of
+COLUMNS = [*[c for c in CANDIDATE_COLUMNS if c != "variant_of"], "variant_of"]
+STATISTICAL_TIER = 3  # PMI alone: ranked last
+
+
+class Kept(dict):
+    """What :func:`exclude` returns: candidate -> methods, and the ``lexicon`` they were checked
+    against (for :func:`rank` to mark the variants among the rows it keeps)."""
+
+    def __init__(self, items=(), lexicon: "Lexicon | None" = None):
+        super().__init__(items)
+        self.lexicon = lexicon
+
+
 def exclude(
-    found: dict[str, set[str]], quoted_count: Counter, lexicon: Lexicon, stop: frozenset[str], word_freq: dict[str, int], ordinary_freq: int
-) -> dict[str, set[str]]:
+    found: dict[str, set[str]], quoted_count: Counter, lexicon: "Lexicon", stop: frozenset[str], word_freq: "dict[str, int]", ordinary_freq: int
+) -> Kept:
     """The candidates that survive the exclusions of :func:`discover_candidates`."""
     forms = [simplified(match_key(f)) for f in lexicon.surface_forms()]  # candidates come from the simplified view
     forms = list(dict.fromkeys(f for f in forms if f))
@@ -55,12 +75,13 @@ def exclude(
                 continue
         keys[cand] = key
     lexical = _lexicon_overlaps(list(keys.values()), forms) if keys and forms else set()
-    return {cand: found[cand] for cand, key in keys.items() if key not in lexical}
+    return Kept({cand: found[cand] for cand, key in keys.items() if key not in lexical}, lexicon)
 
 
-def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float], top: int) -> pd.DataFrame:
+def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Counter, pmi_scores: dict[str, float], top: int) -> "pd.DataFrame":
     """Occurrences of the kept candidates (leftmost-longest among them over all text), scores,
-    ranking; years and example for the ``top`` rows."""
+    ranking; years, example and ``variant_of`` (of ``kept.lexicon`` when ``kept`` is what
+    :func:`exclude` returned) for the ``top`` rows."""
     import numpy as np
     import pandas as pd
 
@@ -93,9 +114,9 @@ def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Count
         tier = 0 if {"pattern", "quoted"} <= how else 1 if "quoted" in how else 2 if "pattern" in how else 3
         rows.append((tier, -doc_freq[i], -score, cand, i))
     rows.sort()
-    rows = rows[:top]
+    rows = top_rows(rows, top)
     if not rows:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        return pd.DataFrame(columns=COLUMNS)
 
     # years and example only for the rows kept
     wanted = np.zeros(k, dtype=bool)
@@ -115,7 +136,26 @@ def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Count
         out.append(
             (cand, method, round(-neg_score, 3), -neg_df, "|".join(map(str, years_of.get(i, []))), make_example(text, local, local + len(cand)))
         )
-    return pd.DataFrame(out, columns=CANDIDATE_COLUMNS)
+    lexicon = getattr(kept, "lexicon", None)
+    variants = variants_of([row[0] for row in out], lexicon) if lexicon is not None else [""] * len(out)
+    return pd.DataFrame([(*row, v) for row, v in zip(out, variants)], columns=COLUMNS)
+
+
+def top_rows(rows: list[tuple], top: int) -> list[tuple]:
+    """The first ``top`` of the sorted ``rows`` (``(tier, ..., candidate, ...)``), leaving out the
+    statistical ones (tier 3, last) that :func:`statistical_rejects` rejects -- judged in batches,
+    only as many as it takes to fill ``top``."""
+    head = [r for r in rows if r[0] < STATISTICAL_TIER][:top]
+    if len(head) >= top:
+        return head
+    stat = rows[len([r for r in rows if r[0] < STATISTICAL_TIER]) :]
+    out, at = head, 0
+    while len(out) < top and at < len(stat):
+        batch = stat[at : at + 2 * (top - len(out)) + 20]
+        at += len(batch)
+        rejected = statistical_rejects(r[3] for r in batch)
+        out += [r for r in batch if r[3] not in rejected][: top - len(out)]
+    return out
 
 
 def _lexicon_overlaps(keys: list[str], forms: list[str]) -> set[str]:

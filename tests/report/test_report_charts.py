@@ -108,3 +108,28 @@ def test_year_chart_layout_rotates_or_drops_the_counts():
     assert count_labels(years, n_docs, 60.0) == ([], 0, 0.0)  # too narrow: none
     assert count_labels(years, None, 500.0) == ([], 0, 0.0)
     assert plot_width(1) == 260.0 and plot_width(200) == 880.0
+
+
+def test_category_interval_chart_panels_whiskers_and_hatching():
+    shares = pd.DataFrame({"政治建设": [0.3, None, 0.4], "其他": [0.7, None, 0.6]}, index=[2019, 2020, 2021])
+    low, high = shares - 0.05, shares + 0.05
+    chart = charts.category_chart(shares, pd.Series({2019: 2, 2020: 0, 2021: 9}), low=low, high=high, small=[2019])
+    assert chart.strings("panel") == ["政治建设", "其他"]
+    assert chart.count("bar") == 4 and chart.count("gap") == 2  # a bar per known year and category; 2020 shaded
+    assert chart.count("interval") == 4 * 3  # whisker and two caps each
+    assert chart.count("small") > 0 and charts.SMALL_GROUP_LABEL in chart.strings("legend")
+    assert "95% intervals" in chart.title and "experimental" not in chart.title
+    assert "experimental" in charts.category_chart(shares, None, low=low, high=high, experimental=True).title
+    plain = charts.category_chart(shares, None, small=[2019])
+    assert plain.count("small") > 0 and charts.SMALL_GROUP_LABEL in plain.strings("legend") and not plain.count("interval")
+
+
+def test_hatch_lines_stay_inside_their_rectangle():
+    from pipeline.report.canvas import Chart, hatch
+
+    chart = Chart(100, 100)
+    hatch(chart, 10, 20, 30, 40, spacing=4)
+    assert chart.count("hatch") > 5
+    for shape in chart.shapes:
+        for x, y in shape[4]:
+            assert 10 - 1e-9 <= x <= 40 + 1e-9 and 20 - 1e-9 <= y <= 60 + 1e-9

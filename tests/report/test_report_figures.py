@@ -155,3 +155,52 @@ def test_cli_without_a_run_says_run_first(tmp_path, args):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 1
     assert "Error:" in res.output and "dangjian run" in res.output
+
+
+def test_charts_prefer_tifa_to_shuyu(run_dir):
+    """The heatmap and trend charts take the most used 提法 first, then 术语 to fill up (the
+    lexicon's kind column; inferred when empty: 两个维护 is 提法, 党支部 术语)."""
+    from pipeline.report.lookup import preferred_terms, term_kinds
+
+    c = figures.load_tables(run_dir)
+    tt = figures.term_trends(c)
+    kinds = term_kinds(c.lexicon, tt["term"].unique())
+    assert kinds["两个维护"] == "提法" and kinds["党支部"] == "术语"
+    chosen = preferred_terms(tt, c.lexicon, 3)
+    tifa = [t for t in trends.top_terms(tt, 100) if kinds[t] == "提法"]
+    assert chosen == tifa[:3]
+    everything = preferred_terms(tt, c.lexicon, 100)
+    assert everything[: len(tifa)] == tifa and set(everything) == set(trends.top_terms(tt, 100))
+    # an explicit kind column wins over the inference
+    lex = c.lexicon.assign(kind=["术语" if t == "两个维护" else "" for t in c.lexicon["term"]])
+    assert "两个维护" not in preferred_terms(tt, lex, 2)
+
+
+def test_category_chart_draws_the_runs_intervals_and_small_years(tmp_path):
+    """category_shares.csv with share_low/share_high/small_group (what the run will write): the
+    chart draws an interval per year and category and hatches the years of fewer than 5
+    documents; experimental from classifier.json goes into its title."""
+    import json
+
+    from pipeline import store
+
+    out = build_out_dir(tmp_path / "out")
+    cs = pd.read_parquet(out / "category_shares.parquet")
+    cs = cs.assign(
+        share_raw=cs["share"], share_low=(cs["share"] - 0.1).clip(lower=0), share_high=(cs["share"] + 0.1).clip(upper=1), n_docs=2, small_group=True
+    )
+    store.write_csv(out / "category_shares.csv", cs, parquet=True)
+    (out / "classifier.json").write_text(json.dumps({"taxonomy": "six", "experimental": True}), encoding="utf-8")
+    c = figures.load_tables(out)
+    low, high, small = figures.category_intervals(c, c.labels, c.docs_per_year())
+    assert low is not None and high is not None and small == sorted(set(cs["year"].dropna().astype(int)))
+    assert figures.is_experimental(figures.classifier_info(c))
+    figures.make_figures(out, only=["category_shares"])
+    svg = (out / "figures" / "category_shares.svg").read_text(encoding="utf-8")
+    assert 'class="interval"' in svg and 'class="small"' in svg and "experimental" in svg
+    # the old table (no intervals): stacked shares, small years from documents per year
+    old = build_out_dir(tmp_path / "old")
+    c = figures.load_tables(old)
+    low, high, small = figures.category_intervals(c, c.labels, c.docs_per_year())
+    assert low is None and high is None and small == [y for y, n in c.docs_per_year().items() if 0 < n < 5]
+    assert figures.classifier_info(c) is None and not figures.is_experimental(None)
