@@ -1,83 +1,27 @@
-"""The `dangjian` command: one typer app of thin commands.
-
-Commands parse arguments, call the package, print a short summary. Heavy imports happen
-inside the commands so that `dangjian --help` stays fast.
-"""
+"""Commands on a collection: init, ingest, run, segment, kwic, lexicon, keyness."""
 
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pipeline.errors import DangjianError
-
-app = typer.Typer(
-    name="dangjian",
-    help="Party-building reports -> formulation counts, paragraph labels, trends and charts.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from pipeline.cli.common import (
+    EngineChoice,
+    SegmenterChoice,
+    TaxonomyChoice,
+    app,
+    fail,
+    lexicon_app,
+    need_run,
+    read_input_lines,
+    run_lexicon,
+    settings_for,
+    workspace_of,
 )
-lexicon_app = typer.Typer(help="Check, browse and extend the formulation lexicon.", no_args_is_help=True)
-label_app = typer.Typer(help="Export uncertain paragraphs for labelling and import labels back.", no_args_is_help=True)
-plot_app = typer.Typer(help="Draw charts from a finished run.", no_args_is_help=True)
-app.add_typer(lexicon_app, name="lexicon")
-app.add_typer(label_app, name="label")
-app.add_typer(plot_app, name="plot")
-
-
-class SegmenterChoice(str, Enum):
-    jieba = "jieba"
-    pkuseg = "pkuseg"
-
-
-class EngineChoice(str, Enum):
-    local = "local"
-    dask = "dask"
-
-
-class TaxonomyChoice(str, Enum):
-    four = "four"
-    six = "six"
-
-
-def _fail(err: Exception) -> None:
-    typer.echo(f"Error: {err}", err=True)
-    raise typer.Exit(1)
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    project: Annotated[
-        Path | None,
-        typer.Option(
-            "--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."
-        ),
-    ] = None,
-):
-    """Party-building reports -> formulation counts, paragraph labels, trends and charts."""
-    ctx.obj = {"project": project}
-
-
-def _ws(ctx: typer.Context | None = None):
-    """The workspace every command of this invocation reads and writes (pipeline.workspace)."""
-    from pipeline import workspace
-
-    root = ctx.find_root() if ctx is not None else None
-    project = (root.obj or {}).get("project") if root is not None else None
-    return workspace.resolve(project)
-
-
-def _settings(ctx: typer.Context | None = None, segmenter: str = "jieba", taxonomy: str = "four", **kw):
-    from pipeline.config import Settings
-
-    ws = _ws(ctx)
-    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir, segmenter=segmenter, taxonomy=taxonomy, **kw)
+from pipeline.errors import DangjianError
 
 
 @app.command()
@@ -91,7 +35,7 @@ def init(
     try:
         ws = workspace.init(directory, force=force)
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     typer.echo(f"Workspace ready: {ws.config_file}")
     typer.echo(f"  lexicons {ws.lexicon_dir}  (edit, then `dangjian lexicon check`)")
     typer.echo(f"  labels   {ws.labels_dir}")
@@ -116,9 +60,9 @@ def ingest(
     from pipeline import run as engine
 
     try:
-        summary = engine.ingest_only(raw_dir, out, _settings(ctx, follow_links=follow_links))
+        summary = engine.ingest_only(raw_dir, out, settings_for(ctx, follow_links=follow_links))
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     typer.echo(summary.text())
     code = summary.exit_code(strict)
     if code and strict and summary.n_documents:
@@ -157,7 +101,7 @@ def run(
         summary = engine.run(
             raw_dir,
             out,
-            _settings(
+            settings_for(
                 ctx,
                 segmenter.value,
                 taxonomy.value,
@@ -170,7 +114,7 @@ def run(
             report=report,
         )
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     typer.echo(summary.text())
     code = summary.exit_code(strict)
     if code and strict and summary.n_documents:
@@ -179,20 +123,6 @@ def run(
 
 
 # --------------------------------------------------------------------------- segment / terms / lexicon
-def _read_input_lines(path: Path) -> list[str]:
-    from pipeline.errors import InputError
-
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror or err}", "check the path") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path} is not UTF-8 (byte {err.start})", "convert it to UTF-8 or ingest it with `dangjian ingest`") from None
-    return text.splitlines()
-
-
 @app.command()
 def segment(
     ctx: typer.Context,
@@ -206,20 +136,12 @@ def segment(
     from pipeline.segment import make_segmenter
 
     try:
-        lines = sys.stdin.read().lstrip("\ufeff").splitlines() if str(file) == "-" else _read_input_lines(file)
-        seg = make_segmenter(segmenter.value, load_lexicon(lexicon_dir or _ws(ctx).lexicon_dir), hmm=hmm).initialize()
+        lines = sys.stdin.read().lstrip("\ufeff").splitlines() if str(file) == "-" else read_input_lines(file)
+        seg = make_segmenter(segmenter.value, load_lexicon(lexicon_dir or workspace_of(ctx).lexicon_dir), hmm=hmm).initialize()
         out = [" ".join(seg.lcut(line)) for line in lines]
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     typer.echo("\n".join(out) + ("\n" if out else ""), nl=False)
-
-
-def _run_lexicon(ctx: typer.Context, out_dir: Path, lexicon_dir: Path | None) -> Path | None:
-    """The lexicon a run's formulations are read with: the one asked for, else the run folder's
-    copy (None: RunTables finds it), else the workspace's."""
-    if lexicon_dir is not None:
-        return lexicon_dir / "formulations.csv"
-    return None if (out_dir / "formulations.csv").is_file() else _ws(ctx).lexicon_dir / "formulations.csv"
 
 
 @app.command()
@@ -255,13 +177,13 @@ def kwic(
             if not any((out_dir / f"{name}.{ext}").is_file() for ext in ("csv", "parquet")):
                 raise InputError(f"{out_dir / (name + '.csv')} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out")
         run_tables = RunTables.load(
-            out_dir, lexicon=_run_lexicon(ctx, out_dir, lexicon_dir), skip=[t for t in TABLES if t not in ("documents", "paragraphs")]
+            out_dir, lexicon=run_lexicon(ctx, out_dir, lexicon_dir), skip=[t for t in TABLES if t not in ("documents", "paragraphs")]
         )
         table = run_tables.kwic(term, window=window)
         if csv is not None:
             write_csv(csv, table)
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     pattern = term.strip().startswith("re:") or term.strip().endswith("*")
     if table.attrs.get("counted_on_the_fly") and not table.empty:
         what = "is a pattern" if pattern else "is not in the lexicon"
@@ -295,9 +217,9 @@ def lexicon_check(
     from pipeline.lexicon import check_lexicon, load_lexicon, load_stopwords
 
     try:
-        directory = directory or _ws(ctx).lexicon_dir
+        directory = directory or workspace_of(ctx).lexicon_dir
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     from pipeline.orgs import check_orgs
 
     problems = check_lexicon(directory) + check_orgs(directory)
@@ -330,7 +252,7 @@ def lexicon_candidates(
             raise InputError(f"{path} not found", "run `dangjian run RAW_DIR --out OUT_DIR` first, or pass --out-dir")
         table = read_csv(path)
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     if method:
         table = table[table["method"].str.split("+").apply(lambda ms: method in ms or method == "+".join(ms))]
     if table.empty:
@@ -377,7 +299,7 @@ def lexicon_add(
     from pipeline.lexicon import add_entry
 
     try:
-        directory = directory or _ws(ctx).lexicon_dir
+        directory = directory or workspace_of(ctx).lexicon_dir
         entry = add_entry(
             term,
             category,
@@ -389,7 +311,7 @@ def lexicon_add(
             lexicon_dir=directory,
         )
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
 
 
@@ -409,7 +331,7 @@ def keyness(
     from pipeline.store.runs import RunTables
 
     try:
-        _need_run(out_dir)
+        need_run(out_dir)
         tables = RunTables.load(out_dir)
         try:
             table = tables.keyness(group_a, group_b, top=top, min_count=min_count, words=words)
@@ -418,7 +340,7 @@ def keyness(
         if csv_path is not None:
             write_csv(csv_path, table)
     except DangjianError as err:
-        _fail(err)
+        fail(err)
     info = table.attrs
     typer.echo(f"a = {info['a']} ({info['n_docs_a']} documents)  vs  b = {info['b']} ({info['n_docs_b']} documents)")
     for side in ("a", "b"):
@@ -433,233 +355,3 @@ def keyness(
 
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label
-_LabelsOpt = Annotated[Path | None, typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
-_ModelsOpt = Annotated[
-    Path | None,
-    typer.Option("--models-dir", envvar="DANGJIAN_MODELS_DIR", help="Where models are saved/loaded (default models/)."),
-]
-_TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")]
-
-
-@app.command()
-def train(
-    ctx: typer.Context,
-    labels: _LabelsOpt = None,
-    taxonomy: _TaxOpt = TaxonomyChoice.four,
-    models_dir: _ModelsOpt = None,
-    cv: Annotated[bool, typer.Option("--cv/--no-cv", help="Also print a 5-fold cross-validation summary.")] = True,
-):
-    """Fit the paragraph classifier on every CSV in the labels folder and save it under models/."""
-    from pipeline import classify
-
-    try:
-        ws = _ws(ctx)
-        result = classify.train(
-            labels or ws.labels_dir, taxonomy=taxonomy.value, models_dir=models_dir or ws.models_dir, lexicon_dir=ws.lexicon_dir, cv=cv
-        )
-    except DangjianError as err:
-        _fail(err)
-    typer.echo(result.text())
-
-
-@app.command()
-def evaluate(
-    ctx: typer.Context,
-    gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report file (default <GOLD>.eval.txt next to GOLD).")] = None,
-    taxonomy: _TaxOpt = TaxonomyChoice.four,
-    labels: _LabelsOpt = None,
-    models_dir: _ModelsOpt = None,
-):
-    """Score the model on a gold CSV: per-class precision/recall/F1, macro-F1, confusion matrix."""
-    from pipeline import classify
-
-    try:
-        ws = _ws(ctx)
-        ev, path = classify.evaluate_csv(
-            gold, out, taxonomy=taxonomy.value, labels_dir=labels or ws.labels_dir, models_dir=models_dir or ws.models_dir
-        )
-    except DangjianError as err:
-        _fail(err)
-    typer.echo(ev.text())
-    typer.echo(f"written to {path}")
-
-
-@app.command()
-def classify(
-    ctx: typer.Context,
-    in_csv: Annotated[Path, typer.Argument(help="CSV with a `text` column (optional `heading`).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: the same rows plus label, p_<category>, uncertain.")],
-    explain: Annotated[bool, typer.Option("--explain", help="Add an `explain` column with the features behind each label.")] = False,
-    taxonomy: _TaxOpt = TaxonomyChoice.four,
-    labels: _LabelsOpt = None,
-    models_dir: _ModelsOpt = None,
-    threshold: Annotated[float, typer.Option(help="`uncertain` when the top probability is below this.")] = 0.5,
-):
-    """Label every paragraph of a CSV (trains and caches the model on first use)."""
-    from pipeline import classify as classify_mod
-
-    try:
-        ws = _ws(ctx)
-        result = classify_mod.classify_csv(
-            in_csv,
-            out,
-            taxonomy=taxonomy.value,
-            explain=explain,
-            labels_dir=labels or ws.labels_dir,
-            models_dir=models_dir or ws.models_dir,
-            threshold=threshold,
-        )
-    except DangjianError as err:
-        _fail(err)
-    typer.echo(result.text())
-
-
-@label_app.command("export")
-def label_export(
-    ctx: typer.Context,
-    out_csv: Annotated[Path, typer.Argument(help="CSV to write for the analyst (fill its `label` column).")],
-    uncertain: Annotated[int, typer.Option("--uncertain", help="How many least-confident paragraphs to export.")] = 100,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", "--out-dir", help="Run folder holding paragraphs.csv.")] = Path("data/processed"),
-    taxonomy: _TaxOpt = TaxonomyChoice.four,
-    labels: _LabelsOpt = None,
-    models_dir: _ModelsOpt = None,
-):
-    """Write the paragraphs the model is least sure of, with their p_ columns, for labelling."""
-    from pipeline import classify
-
-    try:
-        ws = _ws(ctx)
-        path, n = classify.export_uncertain(
-            uncertain,
-            out_csv,
-            out_dir=out_dir,
-            taxonomy=taxonomy.value,
-            labels_dir=labels or ws.labels_dir,
-            models_dir=models_dir or ws.models_dir,
-        )
-    except DangjianError as err:
-        _fail(err)
-    typer.echo(f"exported {n} paragraphs -> {path} (fill `label`, then `dangjian label import {path}`)")
-
-
-@label_app.command("import")
-def label_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with text,label (e.g. a filled-in export).")],
-    labels: _LabelsOpt = None,
-    taxonomy: _TaxOpt = TaxonomyChoice.four,
-):
-    """Validate labels against the taxonomy and add them to the labels folder for the next train."""
-    from pipeline import classify
-
-    try:
-        path, added, skipped = classify.import_labels(file, labels_dir=labels or _ws(ctx).labels_dir, taxonomy=taxonomy.value)
-    except DangjianError as err:
-        _fail(err)
-    if path is None:
-        typer.echo(f"nothing new to import ({skipped} rows already labelled the same)")
-    else:
-        typer.echo(f"imported {added} labelled paragraphs -> {path} ({skipped} already present); run `dangjian train`")
-
-
-# --------------------------------------------------------------------------- report / plot
-class MeasureChoice(str, Enum):
-    per_10k = "per_10k"
-    doc_share = "doc_share"
-
-
-def _need_run(out_dir: Path) -> None:
-    from pipeline.errors import InputError
-
-    if not (out_dir / "documents.csv").is_file() and not (out_dir / "documents.parquet").is_file():
-        raise InputError(f"no finished run in {out_dir} (documents.csv not found)", f"run `dangjian run RAW_DIR --out {out_dir}` first")
-
-
-@app.command("report")
-def report_cmd(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run` (holds documents.csv ...).")] = Path("data/processed"),
-    dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
-):
-    """Draw every chart into OUT_DIR/figures/ and write the self-contained OUT_DIR/report.html."""
-    from pipeline import report as report_mod
-
-    try:
-        _need_run(out_dir)
-        figs = report_mod.make_figures(out_dir, dpi=dpi)
-        html_path = report_mod.write_report(out_dir, figures=figs)
-    except DangjianError as err:
-        _fail(err)
-    typer.echo(f"{len(figs)} figure files in {out_dir / 'figures'}")
-    typer.echo(f"report: {html_path}")
-
-
-@plot_app.command("terms")
-def plot_terms_cmd(
-    ctx: typer.Context,
-    terms: Annotated[
-        list[str], typer.Argument(help="Formulations to draw, e.g. 两个维护 四个意识; any string, 两个* or re:… is counted on the fly.")
-    ],
-    out_dir: Annotated[Path, typer.Option("--out-dir", "--out", "-o", help="Output folder of `dangjian run`.")] = Path("data/processed"),
-    measure: Annotated[
-        MeasureChoice, typer.Option(help="per_10k (per 10,000 characters) or doc_share (share of documents).")
-    ] = MeasureChoice.per_10k,
-    dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
-):
-    """Trend lines of chosen formulations -> OUT_DIR/figures/terms_<slug>.png and .svg.
-
-    A term outside the lexicon is counted on the fly on the stored paragraphs (a note says so); a
-    pattern (两个*, re:…) draws each formulation found and its total. Exits 1, drawing nothing,
-    when no requested term is found anywhere."""
-    import logging
-
-    from pipeline import report as report_mod
-    from pipeline.store.runs import RunTables
-
-    quiet = logging.getLogger("pipeline.store.runs")  # its warnings are the notes printed below
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
-    try:
-        _need_run(out_dir)
-        run_tables = RunTables.load(
-            out_dir, lexicon=_run_lexicon(ctx, out_dir, None), skip=("paragraphs", "candidates", "keyword_frequencies", "ingest_log")
-        )
-        asked = run_tables.query(*terms)
-        paths = report_mod.plot_terms(out_dir, terms, measure=measure.value, dpi=dpi, corpus=run_tables) if asked.found_any else []
-    except DangjianError as err:
-        _fail(err)
-    finally:
-        quiet.setLevel(level)
-    for note in asked.notes():
-        typer.echo(f"note: {note}")
-    if not asked.found_any:
-        typer.echo(f"Error: none of {', '.join(terms)} is used in any document of {out_dir}; nothing drawn", err=True)
-        raise typer.Exit(1)
-    for path in paths:
-        typer.echo(str(path))
-
-
-@plot_app.command("all")
-def plot_all_cmd(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run`.")] = Path("data/processed"),
-    dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
-    measure: Annotated[MeasureChoice, typer.Option(help="Measure of the heatmap and trend chart.")] = MeasureChoice.per_10k,
-):
-    """Every chart (category shares, heatmap, trends, first appearance, keywords) as PNG + SVG."""
-    from pipeline import report as report_mod
-
-    try:
-        _need_run(out_dir)
-        paths = report_mod.make_figures(out_dir, dpi=dpi, measure=measure.value)
-    except DangjianError as err:
-        _fail(err)
-    for path in paths:
-        typer.echo(str(path))
-
-
-def main() -> None:  # pragma: no cover - console entry
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

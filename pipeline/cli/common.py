@@ -1,0 +1,115 @@
+"""The app, its sub-apps, the shared options and helpers of every command (workspace, settings, errors)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="dangjian",
+    help="Party-building reports -> formulation counts, paragraph labels, trends and charts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+lexicon_app = typer.Typer(help="Check, browse and extend the formulation lexicon.", no_args_is_help=True)
+label_app = typer.Typer(help="Export uncertain paragraphs for labelling and import labels back.", no_args_is_help=True)
+plot_app = typer.Typer(help="Draw charts from a finished run.", no_args_is_help=True)
+app.add_typer(lexicon_app, name="lexicon")
+app.add_typer(label_app, name="label")
+app.add_typer(plot_app, name="plot")
+
+
+class SegmenterChoice(str, Enum):
+    jieba = "jieba"
+    pkuseg = "pkuseg"
+
+
+class EngineChoice(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+class TaxonomyChoice(str, Enum):
+    four = "four"
+    six = "six"
+
+
+def fail(err: Exception) -> None:
+    typer.echo(f"Error: {err}", err=True)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project", envvar="DANGJIAN_PROJECT", help="Workspace folder (default: the nearest dangjian.toml upward; see `dangjian init`)."
+        ),
+    ] = None,
+):
+    """Party-building reports -> formulation counts, paragraph labels, trends and charts."""
+    ctx.obj = {"project": project}
+
+
+def workspace_of(ctx: typer.Context | None = None):
+    """The workspace every command of this invocation reads and writes (pipeline.workspace)."""
+    from pipeline import workspace
+
+    root = ctx.find_root() if ctx is not None else None
+    project = (root.obj or {}).get("project") if root is not None else None
+    return workspace.resolve(project)
+
+
+def settings_for(ctx: typer.Context | None = None, segmenter: str = "jieba", taxonomy: str = "four", **kw):
+    from pipeline.config import Settings
+
+    ws = workspace_of(ctx)
+    return Settings(lexicon_dir=ws.lexicon_dir, labels_dir=ws.labels_dir, models_dir=ws.models_dir, segmenter=segmenter, taxonomy=taxonomy, **kw)
+
+
+def read_input_lines(path: Path) -> list[str]:
+    from pipeline.errors import InputError
+
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}", "check the path") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path} is not UTF-8 (byte {err.start})", "convert it to UTF-8 or ingest it with `dangjian ingest`") from None
+    return text.splitlines()
+
+
+def run_lexicon(ctx: typer.Context, out_dir: Path, lexicon_dir: Path | None) -> Path | None:
+    """The lexicon a run's formulations are read with: the one asked for, else the run folder's
+    copy (None: RunTables finds it), else the workspace's."""
+    if lexicon_dir is not None:
+        return lexicon_dir / "formulations.csv"
+    return None if (out_dir / "formulations.csv").is_file() else workspace_of(ctx).lexicon_dir / "formulations.csv"
+
+
+class MeasureChoice(str, Enum):
+    per_10k = "per_10k"
+    doc_share = "doc_share"
+
+
+def need_run(out_dir: Path) -> None:
+    from pipeline.errors import InputError
+
+    if not (out_dir / "documents.csv").is_file() and not (out_dir / "documents.parquet").is_file():
+        raise InputError(f"no finished run in {out_dir} (documents.csv not found)", f"run `dangjian run RAW_DIR --out {out_dir}` first")
+
+
+LabelsOpt = Annotated[Path | None, typer.Option("--labels", help="Folder of labelled CSVs (default data/labels).")]
+ModelsOpt = Annotated[
+    Path | None,
+    typer.Option("--models-dir", envvar="DANGJIAN_MODELS_DIR", help="Where models are saved/loaded (default models/)."),
+]
+TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")]
