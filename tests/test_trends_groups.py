@@ -125,3 +125,15 @@ def test_a_yearly_series_with_a_doubled_year_next_to_an_empty_one_is_reported():
     assert len(notes) == 1 and "2 documents in 2020, none in 2021" in notes[0]
     docs["year"] = [2019, 2020, 2021, 2022, 2023]
     assert trends.series_gaps(docs) == []
+
+
+def test_corpus_trend_by_a_document_column(grouped_run):
+    from pipeline import Corpus
+
+    c = Corpus.load(grouped_run)
+    by_level = c.trend("两个维护", "党员干部", by="level")
+    assert by_level.index.name == "level" and set(by_level.index) == {"central", "local"}
+    assert list(by_level.columns) == ["两个维护", "党员干部"]
+    assert by_level.attrs["counted_on_the_fly"] == ["党员干部"]  # outside the lexicon, counted literally
+    by_year = c.trend("两个维护")
+    assert by_level["两个维护"].notna().all() and by_year["两个维护"].notna().any()

@@ -112,4 +112,9 @@ ModelsOpt = Annotated[
     Path | None,
     typer.Option("--models-dir", envvar="DANGJIAN_MODELS_DIR", help="Where models are saved/loaded (default models/)."),
 ]
-TaxOpt = Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")]
+TaxOpt = Annotated[
+    TaxonomyChoice,
+    typer.Option(
+        help="Category scheme: four (default) or six (experimental: the four-way probabilities split by keywords, no measured six-way quality yet)."
+    ),
+]

@@ -76,7 +76,12 @@ def run(
     raw_dir: Annotated[Path, typer.Argument(help="Folder of reports, searched recursively. Never modified.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (CSVs, Parquet, figures/, report.html).")] = Path("data/processed"),
     segmenter: Annotated[SegmenterChoice, typer.Option(help="Word segmenter for keyword tables.")] = SegmenterChoice.jieba,
-    taxonomy: Annotated[TaxonomyChoice, typer.Option(help="Category scheme: four (default) or six.")] = TaxonomyChoice.four,
+    taxonomy: Annotated[
+        TaxonomyChoice,
+        typer.Option(
+            help="Category scheme: four (default) or six (experimental: the four-way probabilities split by keywords, no measured six-way quality yet)."
+        ),
+    ] = TaxonomyChoice.four,
     workers: Annotated[int, typer.Option(min=0, help="Processes for per-document work (0 = all cores).")] = 0,
     engine_name: Annotated[
         EngineChoice, typer.Option("--engine", help="local process pool, or dask (pip install 'dangjian\\[dask]').")

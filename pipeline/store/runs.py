@@ -202,7 +202,7 @@ class RunTables:
             return self.term_trends
         return trends.term_trends(self.term_counts, self.documents)
 
-    def trend(self, *terms: str, measure: str = "per_10k", years: Iterable | None = None) -> pd.DataFrame:
+    def trend(self, *terms: str, measure: str = "per_10k", years: Iterable | None = None, by: str = "year") -> pd.DataFrame:
         """Year x term table of ``per_10k`` or ``doc_share`` (default terms: top 6 by count).
 
         Years without documents are NaN (gaps); a term unused in a year with documents is 0.
@@ -212,14 +212,35 @@ class RunTables:
         column per formulation found and one for its total, named by the request).
         ``df.attrs``: ``counted_on_the_fly`` (columns), ``not_found`` (request -> nearest lexicon
         terms), ``unused`` (lexicon terms no document uses), ``patterns`` (request -> columns),
-        ``resolved`` (request -> the canonical term it was read as). ``years`` widens the span."""
+        ``resolved`` (request -> the canonical term it was read as). ``years`` widens the span.
+        ``by`` names another document column (``"org"``, ``"genre"``, a sheet column): the rows
+        are then its groups instead of years."""
         measure = _check_measure(measure)
+        if by != "year":
+            return self._trend_by(terms, measure, by)
         if not terms:
             tt = self._term_trends()
             return trends.trend_matrix(tt, trends.top_terms(tt, 6), measure, years=years)
         result = self.query(*terms)
         matrix = trends.trend_matrix(result.term_trends, result.columns, measure, years=years)
         matrix.attrs.update(result.attrs())
+        return matrix
+
+    def _trend_by(self, terms, measure: str, by: str) -> pd.DataFrame:
+        """:meth:`trend` with groups of document column ``by`` as rows."""
+        result = self.query(*terms) if terms else None
+        columns = list(result.columns) if result is not None else trends.top_terms(self._term_trends(), 6)
+        tc = self.term_counts[self.term_counts["term"].isin(columns)] if not self.term_counts.empty else self.term_counts
+        if result is not None and not result.term_counts.empty:
+            tc = pd.concat([tc, result.term_counts], ignore_index=True)
+        tt = trends.term_trends(tc, self.documents, by=by)
+        key = trends.group_key(by)
+        matrix = (
+            tt.pivot_table(index=key, columns="term", values=measure, aggfunc="sum") if not tt.empty else pd.DataFrame(index=pd.Index([], name=key))
+        )
+        matrix = matrix.reindex(columns=columns)
+        if result is not None:
+            matrix.attrs.update(result.attrs())
         return matrix
 
     def query(self, *terms: str) -> TermsAsked:
