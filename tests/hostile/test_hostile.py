@@ -244,8 +244,8 @@ def test_file_disappearing_mid_run(tmp_path, monkeypatch):
     ghost = raw / "ghost.txt"
     real = walk.discover
 
-    def discover_then_delete(folder, settings):
-        files, sheets, log = real(folder, settings)
+    def discover_then_delete(folder, settings, out_dir=None):
+        files, sheets, log = real(folder, settings, out_dir)
         return files + [ghost], sheets, log
 
     monkeypatch.setattr(walk, "discover", discover_then_delete)

@@ -258,13 +258,13 @@ def build_document_old(rel_path: str, decoded, sheet_meta: dict | None, settings
         kept = [row for i, row in enumerate(kept) if i not in set(title_idx)]
 
     # a signature date on its own line near the end ('2020年1月15日') is a publication date
-    if not published:
-        body_max = text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
-        for no, t, _ in kept[-3:]:
-            m = SIGN_DATE.match(t)
-            # a closing date no earlier than any year the text mentions (not a list entry)
-            if m and int(m.group(1)) >= body_max:
-                published = iso(m)
+    signature = ""
+    body_max = text_year("\n".join(t for _, t, _ in kept), _date.today().year + 1) or 0
+    for no, t, _ in kept[-3:]:
+        m = SIGN_DATE.match(t)
+        # a closing date no earlier than any year the text mentions (not a list entry)
+        if m and int(m.group(1)) >= body_max:
+            signature = iso(m)
     if not org:
         for no, t, _ in kept[-4:]:
             if len(t) <= 25 and _ORG_SUFFIX.search(t) and not heading_level(t)[0]:
@@ -274,36 +274,20 @@ def build_document_old(rel_path: str, decoded, sheet_meta: dict | None, settings
     doc_id = hashlib.sha256((title + "\n" + body_text).encode("utf-8")).hexdigest()[:16]
     paragraphs = structure_old([(k, t) for _, t, k in kept], doc_id, settings.max_paragraph_chars)
 
-    # year, by precedence
+    # dates by the current rules (pipeline.ingest.assemble._dates): the reference checks the streaming
+    from pipeline.ingest.assemble import _dates
+    from pipeline.ingest.period import genre_of
+
     max_year = _date.today().year + 1
-    year = None
-    year_source = ""
-    date_iso = ""
-    name = Path(rel_path).name
-    title_year = None
-    m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", title)
-    if m:
-        title_year = int(m.group(1))
-    fn_year, fn_date = filename_date(name)
-    if sheet_meta and sheet_meta.get("year"):
-        year, year_source = int(sheet_meta["year"]), "sheet"
-        date_iso = sheet_meta.get("date", "")
-    elif published:
-        year, year_source, date_iso = int(published[:4]), "published", published
-    elif title_year:
-        year, year_source = title_year, "title"
-    elif fn_year and MIN_YEAR <= fn_year <= max_year:
-        year, year_source, date_iso = fn_year, "filename", fn_date
-    else:
-        ty = text_year(body_text, max_year)
-        if ty:
-            year, year_source = ty, "text"
-    if not date_iso:
-        date_iso = published or fn_date if year_source != "sheet" else date_iso
+    opening = [t for _, t, k in kept if k != "table"][:3]
+    dates = _dates(title, opening, Path(rel_path).name, published, signature, text_year(body_text, max_year), sheet_meta)
+    meta = dict(sheet_meta.get("columns", {})) if sheet_meta else {}
+    genre = genre_of(title)
     if sheet_meta:
         title = sheet_meta.get("title") or title
         org = sheet_meta.get("org") or org
         source = sheet_meta.get("source") or source
+        genre = sheet_meta.get("genre") or genre
 
     flags = list(decoded.flags)
     if paragraphs and T.han_count(body_text) < 0.05 * max(1, len(body_text)):
@@ -314,9 +298,13 @@ def build_document_old(rel_path: str, decoded, sheet_meta: dict | None, settings
         doc_id=doc_id,
         path=rel_path,
         title=title,
-        date=date_iso,
-        year=year,
-        year_source=year_source,
+        pub_date=dates["pub_date"],
+        pub_year=dates["pub_year"],
+        report_year=dates["report_year"],
+        year=dates["year"],
+        year_source=dates["year_source"],
+        genre=genre,
+        meta=meta,
         org=org,
         source=source,
         encoding=decoded.encoding,
