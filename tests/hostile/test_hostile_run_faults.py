@@ -149,7 +149,7 @@ def test_readonly_forbidden_and_quota_faults_are_coded(tmp_path, monkeypatch, pr
     before = outputs(old)
     sites = _sites(tmp_path, monkeypatch, raw, old)
     # the first write (the lock), a table, a figure, the report, the switch-over's first rename
-    picks = [sites[0]] + [next(s for s in sites if any(key in f for f in s)) for key in ("csvio.py", "canvas.py", "report/core.py", "generation.py")]
+    picks = [sites[0]] + [next(s for s in sites if any(key in f for f in s)) for key in ("csvio.py", "canvas.py", "report/page.py", "generation.py")]
     for j, site in enumerate(picks):
         out = _fresh(tmp_path / f"e{j}", old)
         with monkeypatch.context() as m:
