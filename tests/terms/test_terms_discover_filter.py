@@ -4,6 +4,8 @@ marked; the tagger is jieba's posseg on its own small tokenizer, equal to a whol
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from pipeline.terms import discover_filter, discover_rank
 from pipeline.terms.discover import discover_candidates
 from pipeline.terms.discover_filter import CandidateTagger, statistical_rejects, variants_of
 
+ROOT = Path(__file__).resolve().parents[2]
 SX1Z = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "sx1z-party-committee"
 if not SX1Z.is_dir():
     SX1Z = Path("/work/shared/corpus/sx1z-party-committee")
@@ -76,7 +79,16 @@ def test_tagger_equals_posseg_on_the_whole_dictionary_and_leaves_jieba_dt_alone(
 
     strings = NAMES + PLACES + ORGS + STOCK + KEPT + ["党员教师们", "高水平发展", "习近平总书记", "结合学校实际", "张桂梅", "测温"]
     small = CandidateTagger(strings).tag()
-    assert not jieba.dt.initialized and not jieba.dt.FREQ  # the global tokenizer was never loaded
+    # the global tokenizer is never loaded: checked in a fresh interpreter, since other tests of
+    # the same session may have loaded jieba.dt on purpose (tests/segment compares with plain jieba)
+    probe = (
+        "import jieba\n"
+        "from pipeline.terms.discover_filter import CandidateTagger\n"
+        f"CandidateTagger({strings!r}).tag()\n"
+        "assert not jieba.dt.initialized and not jieba.dt.FREQ\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
     full = jieba.posseg.POSTokenizer(jieba.Tokenizer())
     assert small == {s: [(p.word, p.flag) for p in full.lcut(s)] for s in strings}
 
