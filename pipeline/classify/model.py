@@ -32,7 +32,7 @@ from pipeline.classify.features import (
     split_proba,
 )
 from pipeline.classify.files import MODEL_FORMAT_VERSION, features_hash
-from pipeline.classify.inputs import HEADING, TEXT, as_frame
+from pipeline.classify.inputs import HEADING, TEXT, as_frame, simplified_frame
 from pipeline.classify.steps import KeywordRule, LexiconCounts, TextFrame
 from pipeline.errors import LabelError, ModelError, TaxonomyError
 
@@ -200,8 +200,9 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         )
 
     def predict_proba(self, X) -> pd.DataFrame:
-        """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""
-        frame = as_frame(X)
+        """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame;
+        scored on the simplified view of the text (``inputs.simplified_frame``)."""
+        frame = simplified_frame(X)
         if len(frame) == 0:
             return pd.DataFrame({f"p_{lab}": pd.Series(dtype=float) for lab in self.labels_}, index=frame.index)
         p = self._proba_array(frame)
@@ -255,8 +256,9 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
     def explain(self, X, top: int = 5) -> list[str]:
         """For each paragraph, the ``top`` features that pushed it towards its predicted label,
         as 'feature(+weight); ...' (weight = tf-idf value x class coefficient, centred across
-        classes). Six-way children also show the keywords that chose them."""
-        frame = as_frame(X)
+        classes). Six-way children also show the keywords that chose them. Read on the
+        simplified view, as :meth:`predict_proba`."""
+        frame = simplified_frame(X)
         if len(frame) == 0:
             return []
         labels = self.predict(frame).tolist()
