@@ -206,14 +206,14 @@ def truth_table(years: pd.DataFrame) -> pd.DataFrame:
 
 
 def calibration(fold: dict, data: pd.DataFrame, kind: str) -> Calibration:
+    """The fold's calibration set: ``cv`` or ``loso`` posteriors, sources = the 7 source groups;
+    ``cv-kind``: the ``cv`` posteriors with ``org_kind`` (13 kinds) as sources, as
+    ``pipeline.classify.calibrate`` stores them."""
     train = data[fold["train"]]
+    post = fold["cal_cv" if kind == "cv-kind" else f"cal_{kind}"]
+    sources = train["org_kind"].fillna("").to_numpy() if kind == "cv-kind" else train["group"].to_numpy()
     return Calibration.from_arrays(
-        train["label"].to_numpy(),
-        fold[f"cal_{kind}"],
-        train["doc"].to_numpy(),
-        LABELS,
-        weights=train["n_chars"].to_numpy(),
-        sources=train["group"].to_numpy(),
+        train["label"].to_numpy(), post, train["doc"].to_numpy(), LABELS, weights=train["n_chars"].to_numpy(), sources=sources
     )
 
 
@@ -300,6 +300,7 @@ VARIANTS = (
     ("blend, no source term", "blend", "cv", {"shift": False}),
     ("blend, kappa 0", "blend", "cv", {"kappa": 0.0}),
     ("blend, kappa 100", "blend", "cv", {"kappa": 100.0}),
+    ("blend, sources = org_kind", "blend", "cv-kind", {}),
 )
 CORE = ("cc", "pcc", "acc", "pacc", "em", "blend")
 
@@ -316,7 +317,7 @@ def study(
         years = make_years(np.random.default_rng([seed, i]), pool, n_years)
         cals = {}
         for name, method, kind, kw in variants:
-            if f"cal_{kind}" not in fold:
+            if f"cal_{kind.split('-')[0]}" not in fold:
                 continue
             if kind not in cals:
                 cals[kind] = calibration(fold, data, kind)
