@@ -16,11 +16,13 @@ from pipeline.cli.common import (
     fail,
     label_app,
     workspace_of,
+    writes,
 )
 from pipeline.errors import DangjianError
 
 
 @app.command()
+@writes("models_dir")
 def train(
     ctx: typer.Context,
     labels: LabelsOpt = None,
@@ -42,6 +44,7 @@ def train(
 
 
 @app.command()
+@writes("out")
 def evaluate(
     ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
@@ -65,6 +68,7 @@ def evaluate(
 
 
 @app.command()
+@writes("out")
 def classify(
     ctx: typer.Context,
     in_csv: Annotated[Path, typer.Argument(help="CSV with a `text` column (optional `heading`; a `label` column is kept as `label_input`).")],
@@ -99,6 +103,7 @@ def classify(
 
 
 @label_app.command("export")
+@writes("out_csv")
 def label_export(
     ctx: typer.Context,
     out_csv: Annotated[Path, typer.Argument(help="CSV to write for the analyst (fill its `label` column).")],
