@@ -62,7 +62,8 @@ REMOVED_LINES = _table("removed_lines", ["doc_id", "path", "line_no", "rule", "t
 INGEST_LOG = _table("ingest_log", ["path", "status", "reason"])
 TERM_COUNTS = _table("term_counts", ["doc_id", "year", "term", "count", "per_10k"], year="int", count="int", per_10k="float")
 TERM_TRENDS = _table("term_trends", ["year", "term", "count", "per_10k", "doc_share"], year="int", count="int", per_10k="float", doc_share="float")
-CANDIDATES = _table("candidates", ["term", "method", "score", "doc_freq", "years", "example"], score="float", doc_freq="int")
+#: ``variant_of``: the lexicon term a candidate is a variant of ('' for a new formulation), pipeline.terms.discover_filter
+CANDIDATES = _table("candidates", ["term", "method", "score", "doc_freq", "years", "example", "variant_of"], score="float", doc_freq="int")
 KEYWORD_FREQUENCIES = _table(
     "keyword_frequencies", ["year", "word", "count", "per_10k", "doc_freq"], year="int", count="int", per_10k="float", doc_freq="int"
 )
