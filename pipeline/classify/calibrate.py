@@ -20,7 +20,7 @@ from pipeline.classify.files import model_path, read_sidecar
 
 FOLDS = 5
 BOOT = 200
-FORMAT = "dangjian.classifier-calibration/1"
+FORMAT = "dangjian.classifier-calibration/2"  # 2: with the kind of source of every row (``sources``)
 
 
 def calibration_path(models_dir, taxonomy: str = "four") -> Path:
@@ -84,6 +84,7 @@ def compute(data, *, model: str, lexicon_dir=None) -> dict:
         "posteriors": np.round(post, 6).tolist(),
         "groups": groups.tolist(),
         "weights": data["text"].astype(str).str.len().tolist(),
+        "sources": kinds.tolist(),  # org_kind: the corrected shares' interval compares the kinds of source
         "quality": _quality(y, pred, groups, kinds, labels),
     }
 
