@@ -9,6 +9,16 @@ Prints each stage as MB/s and as a ratio of plain jieba.lcut's time over the sam
 is faster), the CLI's first, unchanged and one-new-file runs, and peak memory (PSS summed over
 the process tree, sampled every 50 ms in separate runs: sampling reads /proc/*/smaps and would
 slow the timed runs on a 2-core machine).
+
+Two costs of issue 14 get rows of their own, in the same ratio to plain jieba on the same text:
+
+* the simplified view (OpenCC t2s, one character for one; pipeline.terms.simplify): its table,
+  built once per process, and the conversions the run makes -- each document's text before
+  matching and segmentation, each classifier batch -- (on simplified text each is one search
+  that finds nothing; on traditional text a conversion);
+* counting on the fly (pipeline.terms.TermQuery over every stored paragraph): a term outside the
+  lexicon (五星三名), a numbered pattern (两个*) and a regular expression, then the same
+  literal through RunTables.trend on the finished run (the tables already loaded).
 """
 
 from __future__ import annotations
@@ -177,6 +187,8 @@ def main() -> None:
     agains = [run_cli(raw, out, args.segmenter)[0] for _ in range(args.repeat)]
     again = statistics.median(agains)
     rows.append(("dangjian run (CLI, unchanged re-run)", again))
+    if not args.skip_stages:
+        rows += query_timing(out)
     # peak memory in runs of its own (sampling costs CPU): first run, re-run
     mem_out = work / "out-memory"
     if mem_out.exists():
@@ -225,6 +237,10 @@ def _stages(output: str) -> list[tuple[str, float]]:
     return []
 
 
+#: requests counted on the fly (not in the lexicon): a literal, a numbered pattern, a regex
+ON_THE_FLY = ("五星三名", "两个*", "re:[一二三四五六七八九十两]个(?:坚持|必须|务必)")
+
+
 def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     """Each stage in-process, single core, on the same documents."""
     from pipeline.classify import load_scorer
@@ -232,19 +248,30 @@ def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     from pipeline.ingest import iter_documents
     from pipeline.lexicon import load_lexicon
     from pipeline.segment import make_segmenter
-    from pipeline.terms import TermMatcher
+    from pipeline.terms import TermMatcher, TermQuery
+    from pipeline.terms.simplify import simplified, simplified_all
 
     out = []
     t0 = time.perf_counter()
     docs = [d for _, d in iter_documents(raw, Settings())]
     out.append(("ingest (1 core)", time.perf_counter() - t0))
     texts = [p.text for d in docs for p in d.paragraphs]
+    t0 = time.perf_counter()
+    simplified("國")  # the t2s character table: built once per process
+    out.append(("simplified view: t2s table (once a process)", time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    views = [simplified("\n".join(p.text for p in d.paragraphs)) for d in docs]
+    out.append(("simplified view: each document (as the run)", time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    for start in range(0, len(texts), 2000):
+        simplified_all(texts[start : start + 2000])
+    out.append(("simplified view: classifier batches", time.perf_counter() - t0))
     lex = load_lexicon()
     seg = make_segmenter(segmenter, lex)
     seg.initialize()
     t0 = time.perf_counter()
-    for t in texts:
-        seg.lcut(t)
+    for view in views:  # the run segments each document's simplified view
+        seg.lcut(view)
     out.append((f"segment ({segmenter} backend, 1 core)", time.perf_counter() - t0))
     matcher = TermMatcher(lex)
     matcher.count("两个维护")
@@ -258,7 +285,22 @@ def stage_timings(raw: Path, segmenter: str) -> list[tuple[str, float]]:
     for start in range(0, len(texts), 2000):
         scorer.predict_proba(texts[start : start + 2000], headings[start : start + 2000])
     out.append(("classify paragraphs (1 core)", time.perf_counter() - t0))
+    for request in ON_THE_FLY:
+        query = TermQuery(request, lex)
+        t0 = time.perf_counter()
+        n = len(query.findall(texts))
+        out.append((f"on the fly: {request[:22]} ({n} found)", time.perf_counter() - t0))
     return out
+
+
+def query_timing(out_dir: Path) -> list[tuple[str, float]]:
+    """The literal of :data:`ON_THE_FLY` through RunTables.trend on a finished run (tables loaded first)."""
+    from pipeline.store.runs import RunTables
+
+    run = RunTables.load(out_dir)
+    t0 = time.perf_counter()
+    run.trend(ON_THE_FLY[0])
+    return [(f"on the fly: RunTables.trend({ON_THE_FLY[0]})", time.perf_counter() - t0)]
 
 
 if __name__ == "__main__":

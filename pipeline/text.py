@@ -48,18 +48,36 @@ def remove_han_spaces(text: str) -> str:
     return text
 
 
-_PHRASE_GAP = re.compile(rf"(?<=[{HAN}]{{2}}) +(?=[{HAN}]{{2}})")
+_PHRASE_GAP = re.compile(rf"(?<=[{HAN}]{{2}}) (?=[{HAN}]{{2}})")
+
+#: Marks, in :func:`normalize_marked` text, a space between two phrases of Han text. NUL never
+#: survives :func:`strip_invisible`, so it cannot come from the input.
+PHRASE_MARK = "\x00"
 
 
-def keep_phrase_spaces(text: str) -> str:
-    """:func:`normalize` for a title: a space between two phrases of Han text (two or more Han
-    characters on each side: '弘扬建党精神 践行时代使命') is kept as one space; typesetting gaps
-    ('党 委', '党组(党 委 )') go as in :func:`remove_han_spaces`."""
+def normalize_marked(text: str) -> str:
+    """:func:`normalize` with each space between two phrases of Han text (two or more Han
+    characters on each side, as in '弘扬建党精神 践行时代使命' or '中共中央 国务院') kept as
+    :data:`PHRASE_MARK`: ``normalize_marked(t).replace(PHRASE_MARK, "") == normalize(t)``
+    (a space between Han characters goes in :func:`normalize` whatever its neighbours, and
+    whether any other space goes depends only on its own neighbours)."""
     text = collapse_spaces(strip_invisible(normalize_newlines(text)))
     if " " not in text:
         return text
-    protected = _PHRASE_GAP.sub("\x00", text)
-    return collapse_spaces(remove_han_spaces(protected).replace("\x00", " "))
+    if "\n" in text:
+        return "\n".join(_marked_line(line) if " " in line else line for line in text.split("\n"))
+    return _marked_line(text)
+
+
+def _marked_line(line: str) -> str:
+    return collapse_spaces(remove_han_spaces(_PHRASE_GAP.sub(PHRASE_MARK, line)))
+
+
+def keep_phrase_spaces(text: str) -> str:
+    """:func:`normalize` for a title: a space between two phrases of Han text is kept as one
+    space ('弘扬建党精神 践行时代使命', '中共中央 国务院关于…'); stray gaps of web or Word
+    layout ('党 委 工作总结', '党组(党 委 )', runs of spaces) go as in :func:`normalize`."""
+    return normalize_marked(text).replace(PHRASE_MARK, " ")
 
 
 def collapse_spaces(text: str) -> str:

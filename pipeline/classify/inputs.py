@@ -4,6 +4,13 @@
 ``coerce_texts`` gives the fast scorer a plain list of str. Both follow one rule: a DataFrame
 needs a ``text`` column, a single string is an error, missing values become ''. Nothing heavy
 is imported here (pandas only inside ``as_frame``), so the fast scorer can use this module.
+
+``simplified_texts`` and ``simplified_frame`` give what the models score at prediction: the
+simplified view of each paragraph (:func:`pipeline.terms.simplify.simplified_all`, traditional
+characters as their simplified forms, one for one), as the run's matcher and discovery read it,
+so a traditional paragraph gets the labels and probabilities of its simplified form wherever it
+is classified (``dangjian run``, ``dangjian classify``, ``label export``, the API). Training
+reads the labelled paragraphs as written.
 """
 
 from __future__ import annotations
@@ -63,3 +70,21 @@ def coerce_texts(texts) -> list[str]:
             t = "" if missing else str(t)
         out.append(t)
     return out
+
+
+def simplified_texts(texts) -> list[str]:
+    """:func:`coerce_texts`, each text in its simplified view."""
+    from pipeline.terms.simplify import simplified_all
+
+    return simplified_all(coerce_texts(texts))
+
+
+def simplified_frame(X) -> pd.DataFrame:
+    """:func:`as_frame` with ``text`` and ``heading`` in their simplified view."""
+    from pipeline.terms.simplify import simplified_all
+
+    frame = as_frame(X)
+    if len(frame):
+        frame[TEXT] = simplified_all(frame[TEXT].tolist())
+        frame[HEADING] = simplified_all(frame[HEADING].tolist())
+    return frame

@@ -32,7 +32,7 @@ from pipeline.classify.features import (
     split_proba,
 )
 from pipeline.classify.files import MODEL_FORMAT_VERSION, features_hash
-from pipeline.classify.inputs import HEADING, TEXT, as_frame
+from pipeline.classify.inputs import HEADING, TEXT, as_frame, simplified_frame
 from pipeline.classify.steps import KeywordRule, LexiconCounts, TextFrame
 from pipeline.errors import LabelError, ModelError, TaxonomyError
 
@@ -200,8 +200,9 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         )
 
     def predict_proba(self, X) -> pd.DataFrame:
-        """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""
-        frame = as_frame(X)
+        """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame;
+        scored on the simplified view of the text (``inputs.simplified_frame``)."""
+        frame = simplified_frame(X)
         if len(frame) == 0:
             return pd.DataFrame({f"p_{lab}": pd.Series(dtype=float) for lab in self.labels_}, index=frame.index)
         p = self._proba_array(frame)
@@ -256,10 +257,11 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         """For each paragraph, the ``top`` features that pushed it towards its predicted label,
         as 'phrase(+weight); ...' (weight = tf-idf value x class coefficient, centred across
         classes; n-grams joined into the phrases they cover, without branch prefixes or function
-        characters: pipeline.classify.explain). Six-way children also show the keywords that chose them."""
+        characters: pipeline.classify.explain). Six-way children also show the keywords that chose them.
+        Read on the simplified view, as :meth:`predict_proba`."""
         from pipeline.classify.explain import Explainer
 
-        frame = as_frame(X)
+        frame = simplified_frame(X)
         reasons = Explainer(self.lexicon_dir)
         if len(frame) == 0:
             return []

@@ -43,7 +43,7 @@ from pipeline.classify.analyzer import (
     collapse_runs,
 )
 from pipeline.classify.features import labels_from_array, split_proba
-from pipeline.classify.inputs import coerce_texts
+from pipeline.classify.inputs import coerce_texts, simplified_texts
 from pipeline.errors import ModelError
 
 EXPORT_FORMAT = 1
@@ -272,8 +272,9 @@ class LinearScorer:
     def predict_proba(self, texts, headings=None) -> np.ndarray:
         """(n, len(labels_)) probabilities, columns in ``labels_`` order (rows sum to 1).
         ``texts``: any sequence of str (None/NaN -> ''), or a DataFrame with a ``text`` column.
-        ``headings`` is accepted for symmetry and ignored (exported models do not use it)."""
-        texts = coerce_texts(texts)
+        ``headings`` is accepted for symmetry and ignored (exported models do not use it).
+        Scored on the simplified view of the texts (``inputs.simplified_texts``)."""
+        texts = simplified_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels_)))
         base = self._class_proba(self.decision_function(texts))[:, self._base_order]

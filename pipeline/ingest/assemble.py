@@ -33,10 +33,13 @@ _ORG_SUFFIX = re.compile(
 _HEAD = 8  # the title, a subtitle and a byline are found among the first kept lines
 
 
-def _title(kept: list[tuple[int, str, str]]) -> tuple[str, str, list[int]]:
+def _title(kept: list[tuple[int, str, str]], spaced: dict[int, str] | None = None) -> tuple[str, str, list[int]]:
     """(title, byline org, indices into ``kept`` of the title/subtitle/byline lines), from the
     first kept lines: the first short line that reads like a title; an optional subtitle
-    '——…'; a byline right after it ('中央网信办机关党委') is the issuing body."""
+    '——…'; a byline right after it ('中央网信办机关党委') is the issuing body. The title is
+    taken from ``spaced`` (line number -> the line with its phrase spaces, ``T.keep_phrase_spaces``)
+    where it holds the line: '弘扬建党精神 践行时代使命' keeps its separator space."""
+    spaced = spaced or {}
     title = ""
     org = ""
     title_idx: list[int] = []
@@ -44,10 +47,10 @@ def _title(kept: list[tuple[int, str, str]]) -> tuple[str, str, list[int]]:
         if k == "table":
             continue
         if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
-            title = t
+            title = spaced.get(no, t)
             title_idx.append(idx)
             if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
-                title += kept[idx + 1][1]
+                title += spaced.get(kept[idx + 1][0], kept[idx + 1][1])
                 title_idx.append(idx + 1)
             break
         if len(t) > 80:
@@ -133,15 +136,17 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
     body: _Body | None = None
 
     opening: list[str] = []
+    spaced: dict[int, str] = {}  # head lines with a phrase space, as T.keep_phrase_spaces gives them
+    current = [""]  # the marked text of the line being read (iter_clean reads one line at a time)
 
     def start_body() -> _Body:
         nonlocal title, byline
-        title, byline, title_idx = _title(head)
+        title, byline, title_idx = _title(head, spaced)
         opening.extend(t for idx, (_, t, k) in enumerate(head) if idx not in title_idx and k != "table")
         del opening[3:]
         for idx in title_idx:
             no, t, _ = head[idx]
-            removed.append((no, "title" if t in title else "byline", t))
+            removed.append((no, "byline" if byline and idx == title_idx[-1] else "title", t))
         new = _Body(title, max_year)
         for idx, (no, t, k) in enumerate(head):
             if idx not in title_idx:
@@ -149,8 +154,16 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
                 new.add(no, t, k)
         return new
 
-    items = ((no, t, k) for no, (k, t) in enumerate(lines, start=1))
-    for no, t, k, rule in iter_clean(items, n):
+    def items():
+        for no, (k, m) in enumerate(lines.marked(), start=1):
+            if T.PHRASE_MARK in m:
+                current[0] = m
+                yield no, m.replace(T.PHRASE_MARK, ""), k
+            else:
+                current[0] = ""
+                yield no, m, k
+
+    for no, t, k, rule in iter_clean(items(), n):
         # metadata from removed meta lines and the kept text, in line order
         if not published:
             m = PUBDATE.search(t)
@@ -167,11 +180,15 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
             removed.append((no, rule, t))
         elif body is None:
             head.append((no, t, k))
+            if current[0]:
+                spaced[no] = current[0].replace(T.PHRASE_MARK, " ").strip()
             if len(head) == _HEAD:
                 body = start_body()
         else:
             keep[no] = 1
             body.add(no, t, k)
+            if len(opening) < 3 and k != "table":  # the opening: the first three body lines, wherever they are
+                opening.append(t)
     if body is None:
         body = start_body()
     body.finish()

@@ -126,7 +126,7 @@ def decode_html(data: bytes) -> Decoded:
         got = T.han_count(root.text_content())
     lost = got < SHRINK_TOLERANCE * expected and expected - got >= 20
     title_el = root.find(".//title")
-    page_title = T.normalize(title_el.text_content()) if title_el is not None and title_el.text else ""
+    page_title = T.keep_phrase_spaces(title_el.text_content()) if title_el is not None and title_el.text else ""
     for bad in root.iter(*_HTML_DROP, "head"):
         bad.drop_tree() if bad.getparent() is not None else None
     for el in list(root.iter()):

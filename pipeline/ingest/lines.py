@@ -9,6 +9,10 @@ at line ends into blocks of about a megabyte and each block is normalised on its
 equals ``T.normalize(text).split("\\n")`` on the whole text, because every normalisation step
 works within a line (``tests/ingest/test_ingest_lines.py`` checks it on arbitrary text cut at
 arbitrary places); a line longer than a block is kept whole.
+
+A space between two phrases of Han text (``T.normalize_marked``) is stored as
+``T.PHRASE_MARK``: iterating gives the normalised lines (marks dropped), :meth:`Lines.marked`
+gives them with their marks, from which a title keeps its separator space.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ def unescape_entities(text: str) -> str:
 
 
 class Lines:
-    """Normalised, stripped lines with a kind each ('', 'heading' or 'table'), in order."""
+    """Normalised, stripped lines with a kind each ('', 'heading' or 'table'), in order; the
+    text is stored as ``T.normalize_marked`` gives it (phrase gaps marked)."""
 
     def __init__(self) -> None:
         self._chunks: list[str] = []
@@ -46,12 +51,12 @@ class Lines:
         return len(self._kinds)
 
     def append(self, kind: str, text: str) -> None:
-        """One line (already normalised; it must not hold a newline)."""
+        """One line (already normalised by ``T.normalize_marked``; it must not hold a newline)."""
         self._kinds.append(_KIND_CODE[kind])
         self._add(text)
 
     def extend(self, block: str) -> None:
-        """Several lines of kind '' at once: a normalised block, lines separated by newlines."""
+        """Several lines of kind '' at once: a ``T.normalize_marked`` block, lines separated by newlines."""
         self._kinds.extend(bytes(block.count("\n") + 1))
         self._add(block)
 
@@ -68,10 +73,20 @@ class Lines:
             self._pending_chars = 0
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
+        """(kind, normalised line): ``T.normalize`` of the text, phrase marks dropped."""
+        return self._iter(marked=False)
+
+    def marked(self) -> Iterator[tuple[str, str]]:
+        """(kind, line with its phrase gaps as ``T.PHRASE_MARK``), as stored."""
+        return self._iter(marked=True)
+
+    def _iter(self, marked: bool) -> Iterator[tuple[str, str]]:
         self._flush()
         kinds = self._kinds
         i = 0
         for chunk in self._chunks:
+            if not marked and T.PHRASE_MARK in chunk:
+                chunk = chunk.replace(T.PHRASE_MARK, "")
             for line in chunk.split("\n"):
                 yield KINDS[kinds[i]], line
                 i += 1
@@ -80,7 +95,7 @@ class Lines:
         """One line of a structured format, not yet normalised (newlines inside become spaces)."""
         if not self.has_text and text.strip():
             self.has_text = True
-        self.append(kind, T.normalize(text).replace("\n", " ").strip())
+        self.append(kind, T.normalize_marked(text).replace("\n", " ").strip())
 
     @classmethod
     def from_hints(cls, hints: Iterable[tuple[str, str]]) -> Lines:
@@ -114,7 +129,8 @@ def _blocks(pieces: Iterable[str]) -> Iterator[tuple[str, bool]]:
 
 
 def text_lines(pieces: Iterable[str], *, entities: bool = False, markdown: Callable[[str], list[tuple[str, str]]] | None = None) -> Lines:
-    """Decoded text, piece by piece -> :class:`Lines` (the lines of ``T.normalize(text)``).
+    """Decoded text, piece by piece -> :class:`Lines` (the lines of ``T.normalize(text)``,
+    stored as ``T.normalize_marked`` gives them).
 
     ``entities``: HTML entities left in web-scraped text are unescaped first. ``markdown``:
     a text -> (kind, text) lines function (``formats.markdown_lines``) that sets kinds and
@@ -134,5 +150,5 @@ def text_lines(pieces: Iterable[str], *, entities: bool = False, markdown: Calla
                 lines.add_raw(kind, text)
             lines.has_text = has_text
         else:
-            lines.extend(T.normalize(block))
+            lines.extend(T.normalize_marked(block))
     return lines

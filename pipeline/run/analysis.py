@@ -1,14 +1,15 @@
 """Per-document analysis, pure given a worker's :class:`~pipeline.run.resources.Resources`:
 formulation hits, content-word counts and paragraph labels.
 
-The matcher and the classifier read the simplified view of each paragraph
-(:func:`pipeline.terms.simplify.simplified_all`: traditional characters as their simplified forms, one for
-one); the segmenter reads the text as written, and the stored paragraphs keep it."""
+The matcher, the segmenter (content words for the keyword tables) and the classifier read the
+simplified view of each paragraph (:mod:`pipeline.terms.simplify`: traditional characters as their
+simplified forms, one for one), so traditional text gives the counts, words and labels of its
+simplified form; the stored paragraphs keep the text as written."""
 
 from __future__ import annotations
 
 from pipeline.run.resources import Resources
-from pipeline.terms.simplify import simplified_all
+from pipeline.terms.simplify import simplified
 from pipeline.text import has_han
 
 CLASSIFY_BATCH = 2000
@@ -21,8 +22,8 @@ def _keep_word(word: str, stopwords) -> bool:
 def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     """Formulation hits and content-word counts of one document. Paragraphs are joined by
     newlines (no formulation or word crosses one), so each backend is called once."""
-    text = "\n".join(p["text"] for p in paragraphs)
-    hits = res.matcher.count(text)  # matches on the simplified view itself
+    text = simplified("\n".join(p["text"] for p in paragraphs))  # the same object when nothing is traditional
+    hits = res.matcher.count(text)
     words = res.segmenter.count(text)
     keep = res.keep_memo
     for w in [w for w in words if w not in keep]:
@@ -41,7 +42,8 @@ def _labels(paragraphs: list[dict], res: Resources) -> list[dict]:
     out: list[dict] = []
     for start in range(0, len(paragraphs), CLASSIFY_BATCH):  # bounded memory on huge documents
         chunk = paragraphs[start : start + CLASSIFY_BATCH]
-        proba = scorer.predict_proba(simplified_all([p["text"] for p in chunk]), simplified_all([p.get("heading", "") for p in chunk]))
+        # the scorer reads the simplified view (pipeline.classify.inputs.simplified_texts)
+        proba = scorer.predict_proba([p["text"] for p in chunk], [p.get("heading", "") for p in chunk])
         best = scorer.labels_for(proba).tolist()
         unc = scorer.uncertain(proba, res.settings.uncertain_below).tolist()
         values = proba.round(4).tolist()

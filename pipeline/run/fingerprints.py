@@ -6,10 +6,16 @@ renamed or split inside those packages changes the key without a list of files t
 
     ingest blob     file bytes, path, sheet row  + ingest fingerprint (INGEST_CODE, limits)
     analysis blob   doc_id                       + analysis fingerprint (ANALYSIS_CODE, lexicons,
-                                                   settings, model, and the ingest fingerprint:
-                                                   the analysis is of the ingested paragraphs)
+                                                   settings, model, the OpenCC of the simplified
+                                                   view, and the ingest fingerprint: the analysis
+                                                   is of the ingested paragraphs)
     run key         input names and bytes (SHA-256, cached by inode/size/mtime/ctime), the whole
-                    package, the bytes of lexicons, labels and models, settings
+                    package, the bytes of lexicons, labels and models, settings, the OpenCC of
+                    the simplified view
+
+The simplified view (matching, segmentation, discovery and classification read it) comes from
+the installed OpenCC, outside the package: :func:`pipeline.terms.simplify.view_fingerprint` (its
+version, config and dictionary bytes) is part of both keys, so an upgrade recomputes.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.run.inputs import discover
+from pipeline.terms.simplify import view_fingerprint
 
 #: the ``pipeline`` package folder, whose packages the code hashes read
 PIPELINE_DIR = Path(__file__).resolve().parent.parent
@@ -93,7 +100,8 @@ def analysis_fingerprint(settings: Settings, model_fp: str) -> str:
     ingest code, another ``max_paragraph_chars``) is analysed anew."""
     code = code_hash(ANALYSIS_CODE)
     lex = _file_hash([p for p in Path(settings.lexicon_dir).glob("*") if p.is_file()])
-    key = f"{code}|{lex}|{settings.segmenter}|{settings.taxonomy}|{settings.uncertain_below}|{model_fp}|{ingest_fingerprint(settings)}"
+    view = view_fingerprint()
+    key = f"{code}|{lex}|{settings.segmenter}|{settings.taxonomy}|{settings.uncertain_below}|{model_fp}|{view}|{ingest_fingerprint(settings)}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -119,6 +127,7 @@ def static_key(settings: Settings, engine_opts: str, report: bool, hashes=None) 
             if p.is_file():
                 h.update(f"{p.name}|{hashes.digest(p)}\n".encode())
     h.update(repr((settings, engine_opts, report)).encode())
+    h.update(f"|view {view_fingerprint()}".encode())  # OpenCC is not in the package
     return h.hexdigest()
 
 

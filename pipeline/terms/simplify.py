@@ -19,12 +19,18 @@ original: every count still points at its own characters.
   has it. Formulations do not hold such characters; a text that has none is never converted.
 * Cheap path: a text holding no character of the table (simplified text, nearly all of a
   mainland corpus) is returned as the same object after one regex search.
+* Cache keys: :func:`view_fingerprint` (the OpenCC version, the config and the bytes of its
+  dictionaries) enters the run's analysis fingerprint and run key, so an OpenCC upgrade
+  recomputes every result read on the view.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
+from pathlib import Path
 
 #: Han code points converted: CJK unified ideographs (BMP, extension A), compatibility
 #: ideographs; extensions B..H (astral) are converted too, their table built on first sight of one
@@ -32,6 +38,8 @@ BMP_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 ASTRAL_RANGE = (0x20000, 0x323AF)
 HAN_RANGES = (*BMP_RANGES, ASTRAL_RANGE)
 _NUMPY_FROM = 256  # texts this long are converted through a numpy lookup table (3x faster)
+#: the OpenCC configuration the character table is read from
+CONFIG = "t2s"
 
 
 def _t2s(ranges) -> tuple[list[int], list[int]]:
@@ -47,7 +55,7 @@ def _t2s(ranges) -> tuple[list[int], list[int]]:
     cps = np.concatenate([np.arange(lo, hi + 1, dtype=np.uint32) for lo, hi in ranges])
     lines = np.full(2 * len(cps) - 1, 10, dtype=np.uint32)  # one character per line
     lines[0::2] = cps
-    out = np.frombuffer(opencc.OpenCC("t2s").convert(lines.tobytes().decode("utf-32-le")).encode("utf-32-le"), dtype=np.uint32)
+    out = np.frombuffer(opencc.OpenCC(CONFIG).convert(lines.tobytes().decode("utf-32-le")).encode("utf-32-le"), dtype=np.uint32)
     if len(out) != len(lines) or (out[1::2] != 10).any():  # pragma: no cover - every character converts to one
         raise RuntimeError("OpenCC t2s did not convert every character to one character")
     dst = out[0::2]
@@ -131,3 +139,66 @@ def simplified_all(texts: list) -> list:
     joined = "\n".join(strings)
     view = simplified(joined)
     return texts if view is joined else view.split("\n")
+
+
+def _package_dir() -> Path | None:
+    """The installed ``opencc`` package folder (found, not imported)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("opencc")
+    except (ImportError, ValueError):
+        return None
+    tops = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(tops[0]) if tops else None
+
+
+def _version(package: Path | None) -> str:
+    """OpenCC's version from the dist-info next to the package (importlib.metadata scans all of
+    site-packages: ~0.4 s), else from importlib.metadata."""
+    if package is not None:
+        for info in sorted(package.parent.glob("opencc-*.dist-info")):
+            try:
+                head = (info / "METADATA").read_text(encoding="utf-8", errors="replace")[:4000]
+            except OSError:
+                continue
+            m = re.search(r"^Version:\s*(\S+)", head, re.M)
+            if m:
+                return m.group(1)
+    from importlib import metadata
+
+    try:
+        return metadata.version("opencc")
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _dict_files(node) -> list[str]:
+    """The dictionary file names a config (parsed JSON) refers to, in order."""
+    if isinstance(node, dict):
+        found = [node["file"]] if isinstance(node.get("file"), str) else []
+        return found + [f for value in node.values() for f in _dict_files(value)]
+    if isinstance(node, list):
+        return [f for value in node for f in _dict_files(value)]
+    return []
+
+
+def view_fingerprint() -> str:
+    """Identity of the simplified view, for cache keys: the installed OpenCC's version, the
+    config (:data:`CONFIG`) and the bytes of the config file and of every dictionary it names.
+    Upgrading (or patching) OpenCC changes it; reads ~80 KB and imports nothing (~1 ms)."""
+    package = _package_dir()
+    h = hashlib.sha256(f"opencc {_version(package)}|{CONFIG}".encode())
+    folder = package / "clib" / "share" / "opencc" if package is not None else None
+    config = folder / f"{CONFIG}.json" if folder is not None else None
+    if config is not None and config.is_file():
+        raw = config.read_bytes()
+        h.update(b"|config|" + raw)
+        try:
+            names = _dict_files(json.loads(raw))
+        except ValueError:
+            names = []
+        for name in names:
+            path = folder / name
+            h.update(f"|{name}|".encode() + (path.read_bytes() if path.is_file() else b"<missing>"))
+    return h.hexdigest()[:16]

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import bisect
-import re
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from pipeline.lexicon import ALIAS_SEP
 from pipeline.trends.frames import EXAMPLE_COLUMNS, as_year, empty
-
-_ALIAS_SPLIT = re.compile(r"[|;；、,，/]+")
 
 
 def lexicon_aliases(lexicon: pd.DataFrame | None, term: str) -> list[str]:
-    """``term`` and its aliases from a lexicon table (``aliases`` split on | ; 、 , /)."""
+    """``term`` and its aliases from a lexicon table, ``aliases`` split as the lexicon file
+    splits them: on ``|`` only (:data:`pipeline.lexicon.ALIAS_SEP`), so an alias holding
+    、 or ， ('忠诚、干净、担当') is one alias, as the matcher counts it."""
     names = [term]
     if lexicon is not None and not lexicon.empty and "term" in lexicon and "aliases" in lexicon:
         for raw in lexicon.loc[lexicon["term"].astype(str) == term, "aliases"].dropna().astype(str):
-            names += [a.strip() for a in _ALIAS_SPLIT.split(raw) if a.strip()]
+            names += [a.strip() for a in raw.split(ALIAS_SEP) if a.strip()]
     return list(dict.fromkeys(n for n in names if n))
 
 

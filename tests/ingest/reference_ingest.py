@@ -207,8 +207,10 @@ def build_document_old(rel_path: str, decoded, sheet_meta: dict | None, settings
     """Decoded text -> Document (metadata + paragraphs). Pure: no file access."""
     if decoded.lines_hint is not None:
         items = [(no, T.normalize(t).replace("\n", " "), k) for no, (k, t) in enumerate(decoded.lines_hint, start=1)]
+        spaced = {no: T.keep_phrase_spaces(t).replace("\n", " ").strip() for no, (k, t) in enumerate(decoded.lines_hint, start=1)}
     else:
         items = [(no, t, "") for no, t in enumerate(T.normalize(decoded.text).split("\n"), start=1)]
+        spaced = dict(enumerate(T.keep_phrase_spaces(decoded.text).split("\n"), start=1))
     kept, removed = clean_lines_old(items)
 
     # metadata from removed meta lines and the kept text
@@ -236,10 +238,10 @@ def build_document_old(rel_path: str, decoded, sheet_meta: dict | None, settings
         if k == "table":
             continue
         if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
-            title = t
+            title = spaced[no]  # the title keeps its phrase spaces (current rule)
             title_idx.append(idx)
             if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
-                title += kept[idx + 1][1]
+                title += spaced[kept[idx + 1][0]]
                 title_idx.append(idx + 1)
             break
         if len(t) > 80:
@@ -247,14 +249,16 @@ def build_document_old(rel_path: str, decoded, sheet_meta: dict | None, settings
     if title_idx:
         # a byline right after the title ('中央网信办机关党委') is the issuing body
         nxt = title_idx[-1] + 1
+        byline = -1
         if nxt < len(kept):
             cand = kept[nxt][1]
             if len(cand) <= 25 and _ORG_SUFFIX.search(cand) and not heading_level(cand)[0]:
                 org = org or cand
                 title_idx.append(nxt)
+                byline = nxt
         for idx in title_idx:
             no, t, _ = kept[idx]
-            removed.append((no, "title" if t in title else "byline", t))
+            removed.append((no, "byline" if idx == byline else "title", t))  # current rule
         kept = [row for i, row in enumerate(kept) if i not in set(title_idx)]
 
     # a signature date on its own line near the end ('2020年1月15日') is a publication date

@@ -175,3 +175,71 @@ def test_docx_heading_styles_and_tables(tmp_path):
         ("heading", "加强作风建设", "加强作风建设"),
         ("body", "加强作风建设", "持续整治四风问题。"),
     ]
+
+
+# titles of the school corpus as written (../shared/corpus/sx1z-party-committee), and what ingest keeps
+TITLES = [
+    ("弘扬建党精神 践行时代使命", "弘扬建党精神 践行时代使命"),
+    ("学党史 悟思想 办实事 开新局  ——绍兴一中党史学习教育动员大会顺利召开", "学党史 悟思想 办实事 开新局——绍兴一中党史学习教育动员大会顺利召开"),
+    ("中共中央 国务院关于表彰改革开放杰出贡献人员的决定", "中共中央 国务院关于表彰改革开放杰出贡献人员的决定"),
+    ("不忘初心   牢筑信仰", "不忘初心 牢筑信仰"),
+    ("党建育人｜红色记忆凝于心\u3000\u3000砥砺奋进谋创新", "党建育人｜红色记忆凝于心 砥砺奋进谋创新"),
+    ("绍 兴 一 中 党 委 工 作 总 结", "绍兴一中党委工作总结"),  # letter-spaced layout
+    ("2021年 党支部 工作总结", "2021年党支部 工作总结"),
+]
+BODY = [
+    "发布时间：2021-03-26\u3000来源：党政办\u3000点击数：1234",
+    "为深入学习宣传贯彻习近平总书记在党史学习教育动员大会上的重要讲话精神，我校召开党史学习教育动员大会。",
+    "会议指出，党史学习教育是伟业复兴之途，是国家兴盛之要，要以学党史深化悟思想，以悟思想促进办实事。",
+]
+
+
+@pytest.mark.parametrize("written,kept", TITLES)
+def test_titles_keep_their_phrase_spaces_in_every_format(tmp_path, written, kept):
+    """A space between two phrases of a title stays (one space); stray layout spaces go; the
+    same title from .txt, .html (<h1> or only <title>) and .docx; the body is unchanged."""
+    import html
+
+    import docx
+
+    (tmp_path / "a.txt").write_text("\n".join([written, *BODY]), encoding="utf-8")
+    body_html = "".join(f"<p>{html.escape(line)}</p>" for line in BODY)
+    (tmp_path / "b.html").write_text(
+        f"<html><head><title>x</title></head><body><h1>{html.escape(written)}</h1>{body_html}</body></html>", encoding="utf-8"
+    )
+    (tmp_path / "c.html").write_text(
+        f"<html><head><title>{html.escape(written)}_绍兴一中</title></head><body>{body_html}</body></html>", encoding="utf-8"
+    )
+    d = docx.Document()
+    d.add_heading(written, level=0)
+    for line in BODY:
+        d.add_paragraph(line)
+    d.save(tmp_path / "d.docx")
+    bodies = set()
+    # a <title> is cut at '_' or '｜' (the site's name follows); such a title is tested through <h1>
+    for name in ("a.txt", "b.html", "d.docx") if "｜" in written else ("a.txt", "b.html", "c.html", "d.docx"):
+        row, doc = ingest_file(tmp_path / name, tmp_path)
+        assert row.status == "ok" and doc.title == kept, (name, doc.title)
+        assert (doc.source, doc.pub_date) == ("党政办", "2021-03-26"), name
+        assert ("title", written.replace("\u3000", " ").replace(" ", "")[:6]) == (doc.removed[0][1], doc.removed[0][2].replace(" ", "")[:6])
+        bodies.add(tuple(p.text for p in doc.paragraphs))
+    assert len(bodies) == 1 and len(next(iter(bodies))) == 2
+
+
+def test_school_corpus_titles_keep_their_separators(corpus_dir):
+    """Every title of the school corpus whose first line separates two phrases with spaces keeps one space there."""
+    import re
+
+    from pipeline import text as T
+
+    folder = corpus_dir / "sx1z-party-committee"
+    seen = 0
+    for path in sorted(folder.glob("*.txt"))[:400]:
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+        if not re.search(rf"[{T.HAN}]{{2}}[ \u3000]+[{T.HAN}]{{2}}", first):
+            continue
+        row, doc = ingest_file(path, folder)
+        assert row.status == "ok" and " " in doc.title and "  " not in doc.title, (path.name, doc.title)
+        assert T.normalize(first).startswith(T.normalize(doc.title)), path.name
+        seen += 1
+    assert seen >= 10

@@ -4,6 +4,7 @@ that kind's fingerprint, with no list of files to keep up to date."""
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 from pathlib import Path
 
@@ -130,3 +131,61 @@ def test_other_paragraphs_of_the_same_text_are_analysed_anew(tmp_path, sample_di
     engine.run(sample_dir, cold, short, workers=1, report=False, progress=False)
     for name in sorted(p.name for p in cold.glob("*.csv")):
         assert (warm / name).read_bytes() == (cold / name).read_bytes(), name
+
+
+def _opencc_copy(tmp_path: Path) -> Path:
+    """A copy of the installed OpenCC's dist-info and config folder, as a package folder the view's fingerprint reads."""
+    from pipeline.terms import simplify
+
+    real = simplify._package_dir()
+    if real is None:
+        pytest.skip("opencc is not installed")
+    pkg = tmp_path / "site" / "opencc"
+    shutil.copytree(real / "clib" / "share" / "opencc", pkg / "clib" / "share" / "opencc")
+    for info in real.parent.glob("opencc-*.dist-info"):
+        shutil.copytree(info, tmp_path / "site" / info.name)
+    return pkg
+
+
+def test_an_opencc_upgrade_changes_the_analysis_fingerprint_and_the_run_key(tmp_path, monkeypatch):
+    """The simplified view comes from the installed OpenCC (outside the package): its version and
+    the bytes of the t2s config and dictionaries are part of the analysis fingerprint and the run
+    key; the ingest fingerprint does not read the view."""
+    from pipeline.run.fingerprints import static_key
+    from pipeline.terms import simplify
+
+    s = Settings()
+
+    def keys():
+        return ingest_fingerprint(s), analysis_fingerprint(s, "model"), static_key(s, "opts", False)
+
+    before = keys()
+    pkg = _opencc_copy(tmp_path)
+    monkeypatch.setattr(simplify, "_package_dir", lambda: pkg)
+    assert keys() == before  # the same version and bytes elsewhere: the same keys
+    for info in (tmp_path / "site").glob("opencc-*.dist-info"):
+        meta = info / "METADATA"
+        meta.write_text(re.sub(r"(?m)^Version:.*$", "Version: 99.0.0", meta.read_text(encoding="utf-8")), encoding="utf-8")
+    upgraded = keys()
+    assert upgraded[0] == before[0] and upgraded[1] != before[1] and upgraded[2] != before[2]
+    table = pkg / "clib" / "share" / "opencc" / "TSCharacters.ocd2"
+    table.write_bytes(table.read_bytes() + b"\0")  # a patched dictionary, same version
+    patched = keys()
+    assert patched[0] == before[0] and patched[1] not in (before[1], upgraded[1]) and patched[2] not in (before[2], upgraded[2])
+    (pkg / "clib" / "share" / "opencc" / f"{simplify.CONFIG}.json").write_text("{}", encoding="utf-8")
+    assert keys()[1] != patched[1]  # the config file's bytes count
+
+
+def test_a_run_after_an_opencc_upgrade_is_analysed_anew(tmp_path, sample_dir, monkeypatch):
+    from pipeline.terms import simplify
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(sample_dir, raw)
+    n = engine.run(raw, out, workers=1, report=False, progress=False).counts["ok"]
+    seed = sorted(raw.glob("*.txt"))[0]
+    (raw / "extra.txt").write_text(seed.read_text(encoding="utf-8") + "\n全面从严治党永远在路上。\n", encoding="utf-8")
+    assert engine.run(raw, out, workers=1, report=False, progress=False).cached == 2 * n  # the old files: ingest and analysis cached
+    real = simplify._version
+    monkeypatch.setattr(simplify, "_version", lambda package: real(package) + ".post1")
+    again = engine.run(raw, out, workers=1, report=False, progress=False)
+    assert again.cached == n + 1  # the ingest only: every analysis is made anew

@@ -85,16 +85,96 @@ def test_discovery_reads_the_view_and_quotes_the_original(seed_texts):
     assert all(term in simplified(example) for term, example in zip(trad["term"], trad["example"]))
 
 
-def test_the_run_labels_traditional_paragraphs_as_simplified_ones(seed_texts):
+@pytest.fixture(scope="module")
+def seed_lines(seed_texts) -> list[str]:
+    text = next(iter(sorted(seed_texts.items())))[1]
+    return [line for line in text.splitlines() if len(line) > 20][:40]
+
+
+def test_the_run_labels_traditional_paragraphs_as_simplified_ones(seed_lines):
+    """Through the run's per-document analysis: traditional text (OpenCC s2t, s2hk) gives the
+    formulation hits, the content words (segmented on the view) and the labels with their
+    probabilities of its simplified form. s2tw writes 着 as 著 (著力, 著眼于), which t2s keeps:
+    the same hits and labels, not the same words."""
     from pipeline.config import Settings
     from pipeline.run.analysis import analyse
     from pipeline.run.resources import Resources
 
     res = Resources(Settings())
-    text = next(iter(sorted(seed_texts.items())))[1]
-    paras = [{"text": line, "heading": ""} for line in text.splitlines() if len(line) > 20][:40]
-    convert = opencc.OpenCC("s2tw").convert
+    paras = [{"text": line, "heading": ""} for line in seed_lines]
     plain = analyse(paras, res)
-    trad = analyse([{"text": convert(p["text"]), "heading": ""} for p in paras], res)
-    assert trad["term_hits"] == plain["term_hits"]
-    assert [x["label"] for x in trad["labels"]] == [x["label"] for x in plain["labels"]]
+    assert plain["words"] and plain["term_hits"]
+    for config in ("s2t", "s2hk", "s2tw"):
+        convert = opencc.OpenCC(config).convert
+        trad = analyse([{"text": convert(p["text"]), "heading": ""} for p in paras], res)
+        assert any(has_traditional(convert(p["text"])) for p in paras)
+        assert trad["term_hits"] == plain["term_hits"], config
+        assert [x["label"] for x in trad["labels"]] == [x["label"] for x in plain["labels"]], config
+        if config != "s2tw":
+            assert trad["labels"] == plain["labels"], config  # the probabilities too
+            assert trad["words"] == plain["words"], config
+
+
+def test_classify_and_label_export_read_the_simplified_view(tmp_path, seed_lines):
+    """``dangjian classify`` (fast scorer and --explain's sklearn model) and ``label export``:
+    a traditional paragraph gets its simplified form's label and probabilities, and the output
+    keeps the text as written."""
+    import pandas as pd
+    from conftest import write_label_sample
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "labels").mkdir()
+    labels = write_label_sample(tmp_path / "labels", per_label=40, seed=1)
+    models = tmp_path / "models"
+    convert = opencc.OpenCC("s2t").convert
+    plain = seed_lines[:12]
+    trad = [convert(t) for t in plain]
+    assert sum(a != b for a, b in zip(plain, trad)) >= 10
+    rows = pd.DataFrame({"id": range(2 * len(plain)), "heading": "", "text": plain + trad})
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    runner = CliRunner()
+    for extra in ([], ["--explain"]):
+        out = tmp_path / "out.csv"
+        res = runner.invoke(
+            app, ["classify", str(tmp_path / "in.csv"), "--out", str(out), "--labels", str(labels), "--models-dir", str(models), *extra]
+        )
+        assert res.exit_code == 0, res.output
+        got = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+        assert got["text"].tolist() == plain + trad  # as written
+        cols = ["label"] + [c for c in got.columns if c.startswith("p_")]
+        assert len(cols) >= 5
+        first, second = got[cols].iloc[: len(plain)], got[cols].iloc[len(plain) :]
+        assert first.values.tolist() == second.values.tolist(), extra
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    paras = pd.DataFrame(
+        {"doc_id": ["p"] * len(plain) + ["t"] * len(trad), "para_id": list(range(len(plain))) * 2, "heading": "", "text": plain + trad}
+    )
+    paras.to_csv(run_dir / "paragraphs.csv", index=False)
+    export = tmp_path / "todo.csv"
+    res = runner.invoke(
+        app,
+        [
+            "label",
+            "export",
+            "--uncertain",
+            str(len(paras)),
+            str(export),
+            "--out-dir",
+            str(run_dir),
+            "--labels",
+            str(labels),
+            "--models-dir",
+            str(models),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    todo = pd.read_csv(export, encoding="utf-8-sig", keep_default_na=False)
+    pcols = ["predicted"] + [c for c in todo.columns if c.startswith("p_")]
+    by = {(d, int(i)): row for d, i, row in zip(todo["doc_id"], todo["para_id"], todo[pcols].values.tolist())}
+    assert len(by) == len(paras)
+    assert all(by[("p", i)] == by[("t", i)] for i in range(len(plain)))
+    assert set(todo.loc[todo["doc_id"] == "t", "text"]) == set(trad)
