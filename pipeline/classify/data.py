@@ -1,9 +1,11 @@
 """Labelled data: reading one labelled CSV and the whole labels folder as training data.
 
 A labels folder holds CSVs with ``text`` and ``label`` (optional ``doc``, ``para_id``,
-``heading``, ``note``, ``label6``), read in ``files.label_files`` order, so later imports
-correct earlier labels of the same text. Four-way and six-way labels are accepted; six-way ones
-roll up (and are kept as ``label6``).
+``heading``, ``note``, ``label6``, ``org_kind``), read in ``files.label_files`` order, so later
+imports correct earlier labels of the same text. Four-way and six-way labels are accepted;
+six-way ones roll up (and are kept as ``label6``). Every row gets ``source`` (the file it came
+from), ``org_kind`` ('' when the file has none) and ``group``, its source group for
+leave-one-source-group-out evaluation (``pipeline.classify.sources``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from pipeline.classify.files import label_files
 from pipeline.classify.inputs import HEADING, TEXT
+from pipeline.classify.sources import source_group
 from pipeline.errors import InputError, LabelError, TaxonomyError
 
 LABEL_COLUMNS = ("doc", "para_id", "text", "label", "note")
@@ -69,8 +72,6 @@ def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.Data
         df = df.assign(source=path.name)
         frames.append(df)
     data = pd.concat(frames, ignore_index=True)
-    if "label6" in data.columns:
-        data["label6"] = data["label6"].fillna("")
     if tax6 is not None:  # six-way labels in `label` roll up; keep them as label6
         six_only = data["label"].isin(set(tax6.labels) - set(tax4.labels))
         if six_only.any():
@@ -78,8 +79,10 @@ def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.Data
                 data["label6"] = ""
             data.loc[six_only, "label6"] = data.loc[six_only, "label"]
             data.loc[six_only, "label"] = data.loc[six_only, "label"].map(dict(tax6.rollup))
-    for col in ("doc", HEADING):
+    for col in ("doc", HEADING, "label6", "org_kind"):
         if col not in data.columns:
             data[col] = ""
+        data[col] = data[col].fillna("").astype(str).str.strip()
+    data["group"] = data["org_kind"].map(source_group)
     data = data.drop_duplicates(subset="text", keep="last").reset_index(drop=True)
     return data
