@@ -86,3 +86,19 @@ def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.Data
     data["group"] = data["org_kind"].map(source_group)
     data = data.drop_duplicates(subset="text", keep="last").reset_index(drop=True)
     return data
+
+
+def six_way_targets(data: pd.DataFrame, lexicon_dir=None) -> pd.Series:
+    """The six-way training target of each row: its ``label6`` when that is a six-way label
+    rolling up to the row's four-way ``label``; 其他 for 其他 rows without one; '' when the row
+    has no usable six-way label (a four-way-only import, or a stale ``label6`` that a later
+    correction of ``label`` contradicts)."""
+    from pipeline.taxonomy import OTHER, load_taxonomy
+
+    tax6 = load_taxonomy("six", lexicon_dir)
+    rollup = dict(tax6.rollup)
+    label6 = data["label6"].fillna("").astype(str).str.strip() if "label6" in data.columns else pd.Series("", index=data.index)
+    ok = label6.map(lambda v: v in rollup) & (label6.map(rollup.get) == data["label"])
+    out = label6.where(ok, "")
+    out[(out == "") & (data["label"] == OTHER) & (OTHER in rollup)] = OTHER
+    return out.rename("label6")

@@ -10,7 +10,7 @@ and out-of-fold posteriors by two protocols:
 Both return an :class:`OOF` (every labelled paragraph's posterior from a model that did not see
 it); ``summarise`` turns one into macro-F1 (mean over folds / groups), per-class F1 and a 95%
 bootstrap interval over documents. The same OOF posteriors are the calibration data the run
-uses to correct category shares (``pipeline.classify.quality``).
+uses to correct category shares (``pipeline.classify.calibration``).
 """
 
 from __future__ import annotations
