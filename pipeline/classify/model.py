@@ -42,15 +42,11 @@ from pipeline.errors import LabelError, ModelError, TaxonomyError
 # descriptions and feature / estimator settings of each candidate: pipeline.classify.candidates
 
 
-def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None):
+def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None,
+                   heading_weight: float = 1.0):
     """The sklearn Pipeline of one candidate (unfitted). ``use_heading`` adds char 1-2-grams of
-    the heading path as a separate block (off by default: it did not help in CV)."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    the heading path as a separate block weighted ``heading_weight`` (off by default)."""
     from sklearn.pipeline import Pipeline
-    from sklearn.svm import LinearSVC
 
     if model == "keyword":
         return Pipeline([("frame", TextFrame()), ("clf", KeywordRule(keywords=keywords))])
@@ -58,26 +54,62 @@ def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: 
         raise ModelError(f"unknown model {model!r}", f"use one of: {', '.join(CANDIDATES)}")
     spec = SPECS[model]
     C = spec["C"] if C is None else C
+    if spec["clf"] == "svm+lr":  # soft vote of two whole pipelines (each with its own features)
+        from sklearn.ensemble import VotingClassifier
+
+        lr = spec["lr"]
+        members = [
+            ("svm", _features_clf({**spec, "clf": "svm"}, C, keywords, use_heading, lexicon_dir, heading_weight)),
+            ("lr", _features_clf({**spec, **lr, "clf": "lr"}, lr["C"], keywords, use_heading, lexicon_dir, heading_weight)),
+        ]
+        return Pipeline([("frame", TextFrame()), ("clf", VotingClassifier(members, voting="soft"))])
+    features, clf = _features_clf(spec, C, keywords, use_heading, lexicon_dir, heading_weight, split=True)
+    return Pipeline([("frame", TextFrame()), ("features", features), ("clf", clf)])
+
+
+def _features_clf(spec: dict, C: float, keywords, use_heading, lexicon_dir, heading_weight, split: bool = False):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
     char = TfidfVectorizer(
         analyzer="char", ngram_range=spec["ngram"], min_df=2, sublinear_tf=spec["sublinear"],
         preprocessor=char_preprocess, dtype=np.float32,
     )
     branches = [("char", char, TEXT)]
-    if spec["words"]:
+    if spec.get("words"):
         word = TfidfVectorizer(
             tokenizer=segment_tokens, token_pattern=None, lowercase=False, min_df=2,
             sublinear_tf=spec["sublinear"], dtype=np.float32,
         )
-        branches += [("word", word, TEXT), ("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT)]
+        branches.append(("word", word, TEXT))
+    if spec.get("lex"):
+        branches.append(("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT))
+    weights = None
     if use_heading:
         head = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, preprocessor=char_preprocess, dtype=np.float32)
         branches.append(("heading", head, HEADING))
-    features = ColumnTransformer(branches, remainder="drop", sparse_threshold=1.0)
-    if spec["clf"] == "svm":
-        clf = CalibratedClassifierCV(LinearSVC(C=C, random_state=SEED), method="sigmoid", cv=5)
+        if heading_weight != 1.0:
+            weights = {name: (heading_weight if name == "heading" else 1.0) for name, _, _ in branches}
+    features = ColumnTransformer(branches, remainder="drop", sparse_threshold=1.0, transformer_weights=weights)
+    kind, weight = spec["clf"], spec.get("weight")
+    if kind == "svm":
+        clf = CalibratedClassifierCV(LinearSVC(C=C, class_weight=weight, random_state=SEED), method="sigmoid", cv=5)
+    elif kind == "lr":
+        clf = LogisticRegression(C=C, max_iter=5000, class_weight=weight)
+    elif kind == "sgd":
+        clf = SGDClassifier(loss="modified_huber", alpha=C, class_weight=weight, random_state=SEED, max_iter=50, tol=None)
+    elif kind == "nb":
+        clf = ComplementNB(alpha=C)
     else:
-        clf = LogisticRegression(C=C, max_iter=5000)
-    return Pipeline([("frame", TextFrame()), ("features", features), ("clf", clf)])
+        raise ModelError(f"unknown estimator {kind!r} in the candidate settings", "fix pipeline/classify/candidates.py")
+    if split:
+        return features, clf
+    return Pipeline([("features", features), ("clf", clf)])
 
 
 # --------------------------------------------------------------------------- the classifier
@@ -124,6 +156,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         C: float | None = None,
         lexicon_dir=None,
         split_alpha: float = 0.5,
+        heading_weight: float = 1.0,
     ):
         self.model = model
         self.taxonomy = taxonomy
@@ -131,6 +164,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         self.C = C
         self.lexicon_dir = lexicon_dir
         self.split_alpha = split_alpha
+        self.heading_weight = heading_weight
 
     # -- fitting
     def fit(self, X, y):
@@ -157,7 +191,8 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         if self.direct_ and tax.name != four.name:
             base_keywords = self.keywords_  # the keyword rule / counts on the six-way labels
         self.pipeline_ = build_pipeline(
-            self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir
+            self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir,
+            heading_weight=self.heading_weight,
         )
         self.pipeline_.fit(frame, targets)
         self.classes_ = np.asarray(self.labels_, dtype=object)
