@@ -219,7 +219,10 @@ def main(argv=None) -> int:
         row, lo, c = score(name, data, y, lambda p, n=name: E.oof_loso(data, y, n) if p == "loso" else E.oof_cv(data, y, n))
         rows.append(row)
         loso[name], cv[name] = lo, c
-    chosen, why = choose(rows, loso)
+    if not rows:  # --models with no names: only the extras, on the default model
+        chosen, why = classify.DEFAULT_MODEL, {"best": None, "paired_vs_best": {}, "tied": []}
+    else:
+        chosen, why = choose(rows, loso)
     print(f"\nbest LOSO mean: {why['best']}; tied with it (paired 95% CI of the difference contains 0): {', '.join(why['tied'])}")
     for n, d in why["paired_vs_best"].items():
         print(f"  {n:<24} {d['diff']:+.3f}  [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}]")
