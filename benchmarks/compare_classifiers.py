@@ -41,10 +41,31 @@ from pipeline import classify  # noqa: E402
 from pipeline.classify import evaluate as E  # noqa: E402
 
 #: simplest / fastest first (the tie-break of step 3)
-SIMPLER = ["char_svm", "char_sgd", "char_svm_bal", "char13_svm", "char_nb", "char_lr", "char_svm_lr", "char_word_svm",
-           "char_word_lex_svm", "char_word_lex_lr", "keyword"]
-DEFAULT_MODELS = ["keyword", "char_svm", "char13_svm", "char_svm_bal", "char_lr", "char_sgd", "char_nb", "char_svm_lr",
-                  "char_word_svm", "char_word_lex_svm"]
+SIMPLER = [
+    "char_svm",
+    "char_sgd",
+    "char_svm_bal",
+    "char13_svm",
+    "char_nb",
+    "char_lr",
+    "char_svm_lr",
+    "char_word_svm",
+    "char_word_lex_svm",
+    "char_word_lex_lr",
+    "keyword",
+]
+DEFAULT_MODELS = [
+    "keyword",
+    "char_svm",
+    "char13_svm",
+    "char_svm_bal",
+    "char_lr",
+    "char_sgd",
+    "char_nb",
+    "char_svm_lr",
+    "char_word_svm",
+    "char_word_lex_svm",
+]
 
 
 def heldout(shared: Path) -> set[str]:
@@ -131,19 +152,33 @@ class SelfTrained:
             p = clf2.predict_proba(data[te]).to_numpy()
             proba = np.zeros((len(data), p.shape[1])) if proba is None else proba
             proba[te] = p
-        return E.OOF(protocol, f"{self.model}+self-train", list(clf2.labels_), list(clf2.base_labels_), dict(clf2.rollup_),
-                     np.asarray(y, dtype=object), proba, fold, names, E.doc_groups(data))
+        return E.OOF(
+            protocol,
+            f"{self.model}+self-train",
+            list(clf2.labels_),
+            list(clf2.base_labels_),
+            dict(clf2.rollup_),
+            np.asarray(y, dtype=object),
+            proba,
+            fold,
+            names,
+            E.doc_groups(data),
+        )
 
 
 def table(rows: list[dict], groups: list[str]) -> str:
-    head = f"{'model':<26}{'LOSO':>7}  {'95% CI':<13}" + "".join(f"{g[:11]:>12}" for g in groups) + f"{'CV':>8}{'± sd':>7}  {'CV 95% CI':<13}{'secs':>6}"
+    head = (
+        f"{'model':<26}{'LOSO':>7}  {'95% CI':<13}" + "".join(f"{g[:11]:>12}" for g in groups) + f"{'CV':>8}{'± sd':>7}  {'CV 95% CI':<13}{'secs':>6}"
+    )
     lines = [head]
     for r in rows:
         lo, hi = r["loso"]["macro_f1_ci"]
         clo, chi = r["cv"]["macro_f1_ci"]
-        lines.append(f"{r['name']:<26}{r['loso']['macro_f1']:>7.3f}  {lo:.3f}-{hi:.3f}  "
-                     + "".join(f"{r['loso']['folds'][g]['macro_f1']:>12.3f}" for g in groups)
-                     + f"{r['cv']['macro_f1']:>8.3f}{r['cv']['std']:>7.3f}  {clo:.3f}-{chi:.3f}  {r['secs']:>6.0f}")
+        lines.append(
+            f"{r['name']:<26}{r['loso']['macro_f1']:>7.3f}  {lo:.3f}-{hi:.3f}  "
+            + "".join(f"{r['loso']['folds'][g]['macro_f1']:>12.3f}" for g in groups)
+            + f"{r['cv']['macro_f1']:>8.3f}{r['cv']['std']:>7.3f}  {clo:.3f}-{chi:.3f}  {r['secs']:>6.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -154,16 +189,34 @@ def save_oof(name: str, oof: E.OOF) -> None:
     if OOF_DIR is None:
         return
     OOF_DIR.mkdir(parents=True, exist_ok=True)
-    np.savez(OOF_DIR / f"{name}.{oof.protocol}.npz", proba=oof.proba, gold=oof.gold.astype(str), fold=oof.fold,
-             docs=oof.docs.astype(str), labels=np.asarray(oof.labels), base_labels=np.asarray(oof.base_labels),
-             fold_names=np.asarray(oof.fold_names), rollup=np.asarray(json.dumps(oof.rollup, ensure_ascii=False)))
+    np.savez(
+        OOF_DIR / f"{name}.{oof.protocol}.npz",
+        proba=oof.proba,
+        gold=oof.gold.astype(str),
+        fold=oof.fold,
+        docs=oof.docs.astype(str),
+        labels=np.asarray(oof.labels),
+        base_labels=np.asarray(oof.base_labels),
+        fold_names=np.asarray(oof.fold_names),
+        rollup=np.asarray(json.dumps(oof.rollup, ensure_ascii=False)),
+    )
 
 
 def load_oof(path: Path) -> E.OOF:
     z = np.load(path)
     name, protocol = path.name.split(".")[:2]
-    return E.OOF(protocol, name, list(z["labels"]), list(z["base_labels"]), json.loads(str(z["rollup"])),
-                 z["gold"].astype(object), z["proba"], z["fold"], list(z["fold_names"]), z["docs"].astype(object))
+    return E.OOF(
+        protocol,
+        name,
+        list(z["labels"]),
+        list(z["base_labels"]),
+        json.loads(str(z["rollup"])),
+        z["gold"].astype(object),
+        z["proba"],
+        z["fold"],
+        list(z["fold_names"]),
+        z["docs"].astype(object),
+    )
 
 
 def score(name, data, y, fit_oof) -> tuple[dict, E.OOF, E.OOF]:
@@ -208,8 +261,10 @@ def main(argv=None) -> int:
     y = data["label"].to_numpy()
     groups = sorted(data["group"].unique())
     print(f"labelled paragraphs: {len(data)} from {data['doc'].nunique()} documents")
-    print("source groups (rows / documents):",
-          ", ".join(f"{g} {int((data['group'] == g).sum())}/{data.loc[data['group'] == g, 'doc'].nunique()}" for g in groups))
+    print(
+        "source groups (rows / documents):",
+        ", ".join(f"{g} {int((data['group'] == g).sum())}/{data.loc[data['group'] == g, 'doc'].nunique()}" for g in groups),
+    )
     print("\nlabel counts by org_kind:")
     print(pd.crosstab(data["org_kind"], data["label"], margins=True).to_string())
     print("\nfour-way: LOSO macro-F1 per left-out source group, mean and 95% CI; doc-grouped 5-fold CV")
@@ -232,9 +287,16 @@ def main(argv=None) -> int:
         hdata = add_headings(data, args.shared)
         share = (hdata["heading"] != "").mean()
         for w in (0.5, 1.0):
-            row, lo, c = score(f"{chosen}+heading(w={w})", hdata, y,
-                               lambda p, w=w: E.oof_loso(hdata, y, chosen, use_heading=True, heading_weight=w) if p == "loso"
-                               else E.oof_cv(hdata, y, chosen, use_heading=True, heading_weight=w))
+            row, lo, c = score(
+                f"{chosen}+heading(w={w})",
+                hdata,
+                y,
+                lambda p, w=w: (
+                    E.oof_loso(hdata, y, chosen, use_heading=True, heading_weight=w)
+                    if p == "loso"
+                    else E.oof_cv(hdata, y, chosen, use_heading=True, heading_weight=w)
+                ),
+            )
             d = E.paired_difference(lo, loso[chosen])
             print(f"  ({share:.0%} of the paragraphs have a heading; LOSO vs {chosen}: {d['diff']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}])")
             extra.append(row)
@@ -252,11 +314,17 @@ def main(argv=None) -> int:
         print(table([], groups))
         six = {}
         for name in dict.fromkeys([chosen, "char_svm", "char13_svm"]):
-            row, lo, c = score(f"six:{name}", rows6, y6, lambda p, n=name: E.oof_loso(rows6, y6, n, taxonomy="six") if p == "loso"
-                               else E.oof_cv(rows6, y6, n, taxonomy="six"))
+            row, lo, c = score(
+                f"six:{name}",
+                rows6,
+                y6,
+                lambda p, n=name: E.oof_loso(rows6, y6, n, taxonomy="six") if p == "loso" else E.oof_cv(rows6, y6, n, taxonomy="six"),
+            )
             r4 = {"loso": E.summarise(lo.rolled_up()), "cv": E.summarise(c.rolled_up())}
-            print(f"  {'':<24}rolled up to four-way: LOSO {r4['loso']['macro_f1']:.3f}, CV {r4['cv']['macro_f1']:.3f}; "
-                  f"per-class LOSO F1 " + " ".join(f"{k} {v:.2f}" for k, v in row["loso"]["per_class_f1"].items()))
+            print(
+                f"  {'':<24}rolled up to four-way: LOSO {r4['loso']['macro_f1']:.3f}, CV {r4['cv']['macro_f1']:.3f}; "
+                f"per-class LOSO F1 " + " ".join(f"{k} {v:.2f}" for k, v in row["loso"]["per_class_f1"].items())
+            )
             six[name] = {**row, "rolled_up": r4}
     clf = classify.ParagraphClassifier(model=chosen).fit(data, y)
     top = clf.top_features(args.top) if clf.coef_matrix() is not None else {}

@@ -49,9 +49,20 @@ def main(argv=None) -> int:
     for rank, i in enumerate(ranked, start=1):
         r = data.iloc[i]
         sug = int(np.argmax(oof.proba[i]))
-        rows.append({"rank": rank, "doc": r["doc"], "para_id": r.get("para_id", ""), "org_kind": r["org_kind"], "text": r["text"],
-                     "label": r["label"], "suggested": labels[sug], "self_confidence": f"{oof.proba[i, given[i]]:.3f}",
-                     "p_suggested": f"{oof.proba[i, sug]:.3f}", "label6": r.get("label6", "")})
+        rows.append(
+            {
+                "rank": rank,
+                "doc": r["doc"],
+                "para_id": r.get("para_id", ""),
+                "org_kind": r["org_kind"],
+                "text": r["text"],
+                "label": r["label"],
+                "suggested": labels[sug],
+                "self_confidence": f"{oof.proba[i, given[i]]:.3f}",
+                "p_suggested": f"{oof.proba[i, sug]:.3f}",
+                "label6": r.get("label6", ""),
+            }
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)

@@ -85,7 +85,7 @@ def read_calibration(models_dir=None, taxonomy: str = "four") -> dict | None:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         arrays["meta"] = json.loads(bytes(arrays["meta"]).decode("utf-8")) if "meta" in arrays else {}
-    except Exception:  # noqa: BLE001 - missing or unreadable: no calibration
+    except Exception:
         return None
     if any(k not in arrays for k in CALIBRATION_KEYS):
         return None

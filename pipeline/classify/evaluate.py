@@ -120,11 +120,23 @@ class OOF:
         cols = [[i for i, lab in enumerate(self.labels) if self.rollup[lab] == b] for b in self.base_labels]
         proba = np.column_stack([self.proba[:, c].sum(axis=1) for c in cols])
         gold = np.asarray([self.rollup.get(g, g) for g in self.gold], dtype=object)
-        return OOF(self.protocol, self.model, list(self.base_labels), list(self.base_labels),
-                   {b: b for b in self.base_labels}, gold, proba, self.fold, self.fold_names, self.docs)
+        return OOF(
+            self.protocol,
+            self.model,
+            list(self.base_labels),
+            list(self.base_labels),
+            {b: b for b in self.base_labels},
+            gold,
+            proba,
+            self.fold,
+            self.fold_names,
+            self.docs,
+        )
 
 
-def _fit_proba(train: pd.DataFrame, y_train, test: pd.DataFrame, model: str, taxonomy: str, lexicon_dir, params) -> tuple[np.ndarray, ParagraphClassifier]:
+def _fit_proba(
+    train: pd.DataFrame, y_train, test: pd.DataFrame, model: str, taxonomy: str, lexicon_dir, params
+) -> tuple[np.ndarray, ParagraphClassifier]:
     clf = ParagraphClassifier(model=model, taxonomy=taxonomy, lexicon_dir=lexicon_dir, **params).fit(train, y_train)
     return clf.predict_proba(test).to_numpy(), clf
 
@@ -141,12 +153,12 @@ def _oof(data, y, splits, names, protocol, model, taxonomy, lexicon_dir, params)
         fold[te] = f
     if clf is None:
         raise ValueError("no folds to evaluate")
-    return OOF(protocol, model, list(clf.labels_), list(clf.base_labels_), dict(clf.rollup_), y, proba, fold,
-               list(names), doc_groups(data))
+    return OOF(protocol, model, list(clf.labels_), list(clf.base_labels_), dict(clf.rollup_), y, proba, fold, list(names), doc_groups(data))
 
 
-def oof_cv(data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", folds: int = 5,
-           seed: int = SEED, lexicon_dir=None, **params) -> OOF:
+def oof_cv(
+    data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", folds: int = 5, seed: int = SEED, lexicon_dir=None, **params
+) -> OOF:
     """Out-of-fold posteriors by StratifiedGroupKFold(``folds``, shuffled, ``seed``) grouped by
     ``doc``; ``y`` defaults to ``data['label']``."""
     from sklearn.model_selection import StratifiedGroupKFold
@@ -159,8 +171,7 @@ def oof_cv(data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: 
     return _oof(data, y, splits, [f"fold{i}" for i in range(len(splits))], "cv", model, taxonomy, lexicon_dir, params)
 
 
-def oof_loso(data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", lexicon_dir=None,
-             **params) -> OOF | None:
+def oof_loso(data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", lexicon_dir=None, **params) -> OOF | None:
     """Out-of-fold posteriors by leaving one source group (``data['group']``) out at a time.
     None when the data has fewer than two groups (e.g. a labels folder without ``org_kind``)."""
     data = data.reset_index(drop=True)
@@ -273,21 +284,27 @@ def paired_difference(a: OOF, b: OOF, *, n_boot: int = N_BOOT, seed: int = SEED)
     db = bootstrap_mean_macro_f1(b.gold, b.predicted(), b.fold, b.docs, labels, n_boot=n_boot, seed=seed)
     diff = da - db
     lo, hi = np.percentile(diff, [2.5, 97.5])
-    point = (np.nanmean(_fold_macro_f1(a.gold, a.predicted(), a.fold, len(a.fold_names), labels))
-             - np.nanmean(_fold_macro_f1(b.gold, b.predicted(), b.fold, len(b.fold_names), labels)))
+    point = np.nanmean(_fold_macro_f1(a.gold, a.predicted(), a.fold, len(a.fold_names), labels)) - np.nanmean(
+        _fold_macro_f1(b.gold, b.predicted(), b.fold, len(b.fold_names), labels)
+    )
     return {"diff": float(point), "ci": [float(lo), float(hi)]}
 
 
 # --------------------------------------------------------------------------- the old entry point
 
 
-def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int = 5, seed: int = SEED,
-                   lexicon_dir=None, **params) -> dict:
+def cross_validate(data: pd.DataFrame, model: str = DEFAULT_MODEL, *, folds: int = 5, seed: int = SEED, lexicon_dir=None, **params) -> dict:
     """Stratified, doc-grouped k-fold CV of one candidate on the four-way labels.
     Returns {'macro_f1': mean, 'std': sd, 'folds': [...], 'accuracy': mean, 'pred': out-of-fold}."""
     oof = oof_cv(data, None, model, taxonomy="four", folds=folds, seed=seed, lexicon_dir=lexicon_dir, **params)
     pred = oof.predicted()
     scores = _fold_macro_f1(oof.gold, pred, oof.fold, len(oof.fold_names), oof.labels)
     accs = [float(np.mean(oof.gold[oof.fold == f] == pred[oof.fold == f])) for f in range(len(oof.fold_names))]
-    return {"model": model, "macro_f1": float(np.mean(scores)), "std": float(np.std(scores)),
-            "accuracy": float(np.mean(accs)), "folds": [float(s) for s in scores], "pred": pred}
+    return {
+        "model": model,
+        "macro_f1": float(np.mean(scores)),
+        "std": float(np.std(scores)),
+        "accuracy": float(np.mean(accs)),
+        "folds": [float(s) for s in scores],
+        "pred": pred,
+    }

@@ -170,6 +170,6 @@ def _read_export_meta(path) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(bytes(npz["meta"]).decode("utf-8"))
-    except Exception:  # noqa: BLE001 - missing or unreadable: not a usable export
+    except Exception:
         return None
     return meta if isinstance(meta, dict) else None

@@ -53,7 +53,7 @@ def _build_segmenter():
         seg = make_segmenter("jieba", load_lexicon())
         seg.lcut("加强党的建设")  # initialize now: a missing lexicon falls back below
         return seg
-    except Exception:  # noqa: BLE001 - segment/lexicon may be missing in a partial checkout
+    except Exception:
         import rjieba
 
         class _Rjieba:
@@ -92,7 +92,7 @@ def lexicon_surfaces(lexicon_dir=None) -> dict[str, str]:
         lex = load_lexicon(lexicon_dir)
         term_cat = {e.term: e.category for e in lex.entries}
         return {s: f"lex:{term_cat.get(t, '综合')}" for s, t in lex.surface_forms().items() if s}
-    except Exception:  # noqa: BLE001 - optional feature source
+    except Exception:
         return {}
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.classify.evaluate import OOF, oof_cv, oof_loso, summarise
 from pipeline.classify.calibration import EXPERIMENTAL_MARGIN
+from pipeline.classify.evaluate import OOF, oof_cv, oof_loso, summarise
 
 
 def label_counts(data: pd.DataFrame, y) -> dict:
@@ -21,8 +21,7 @@ def label_counts(data: pd.DataFrame, y) -> dict:
     return {str(k): {str(lab): int(n) for lab, n in row.items() if n} for k, row in table.iterrows()}
 
 
-def measure(data: pd.DataFrame, y, model: str, *, taxonomy: str, lexicon_dir=None,
-            reference_macro_f1: float | None = None) -> tuple[dict, dict]:
+def measure(data: pd.DataFrame, y, model: str, *, taxonomy: str, lexicon_dir=None, reference_macro_f1: float | None = None) -> tuple[dict, dict]:
     """(quality block, calibration arrays) of ``model`` trained on ``data`` with targets ``y``.
 
     ``reference_macro_f1``: for a six-way model, the four-way model's LOSO macro-F1 on the same

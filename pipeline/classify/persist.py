@@ -56,8 +56,8 @@ def save_model(clf: ParagraphClassifier, path, meta: dict | None = None) -> Path
     import sklearn
     import skops.io as sio
 
-    from pipeline.config import VERSION as pkg_version
     from pipeline.atomic import write_bytes, write_text
+    from pipeline.config import VERSION as pkg_version
 
     path = Path(path)
     data = sio.dumps(clf)
@@ -109,14 +109,14 @@ def load_model_file(path) -> ParagraphClassifier:
         raise ModelError(f"cannot read model {path}: {err}", hint) from err
     try:
         untrusted = sio.get_untrusted_types(data=data)
-    except Exception as err:  # noqa: BLE001 - any parse failure means a corrupt file
+    except Exception as err:
         raise ModelError(f"model file {path} is corrupt or not a skops file ({type(err).__name__})", hint) from err
     unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if unknown:
         raise ModelError(f"model file {path} contains types this project never saves: {', '.join(unknown)}", hint)
     try:
         clf = sio.loads(data, trusted=list(TRUSTED_TYPES))
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise ModelError(f"model file {path} could not be loaded ({type(err).__name__}: {err})", hint) from err
     if not isinstance(clf, ParagraphClassifier) or not hasattr(clf, "pipeline_"):
         raise ModelError(f"model file {path} does not hold a trained ParagraphClassifier", hint)

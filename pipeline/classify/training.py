@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.classify.calibration import calibration_bytes, calibration_path
 from pipeline.classify.candidates import DEFAULT_MODEL
 from pipeline.classify.data import load_labels, six_way_targets
 from pipeline.classify.files import (
@@ -29,7 +30,6 @@ from pipeline.classify.files import (
 )
 from pipeline.classify.model import ParagraphClassifier
 from pipeline.classify.persist import save_model
-from pipeline.classify.calibration import calibration_bytes, calibration_path
 
 MIN_SIX_COVERAGE = 0.9
 MIN_SIX_PER_CLASS = 10
@@ -45,22 +45,32 @@ class TrainResult:
     meta: dict = field(default_factory=dict)
 
     def text(self) -> str:
-        lines = [f"trained {self.classifier.model} ({self.meta.get('taxonomy')}"
-                 + (f", {self.meta['six_way']}" if self.meta.get("six_way") else "") + f") on {self.n} paragraphs: "
-                 + ", ".join(f"{k} {v}" for k, v in self.counts.items())]
+        lines = [
+            f"trained {self.classifier.model} ({self.meta.get('taxonomy')}"
+            + (f", {self.meta['six_way']}" if self.meta.get("six_way") else "")
+            + f") on {self.n} paragraphs: "
+            + ", ".join(f"{k} {v}" for k, v in self.counts.items())
+        ]
         q = self.meta.get("quality") or {}
         if q.get("loso"):
             lo, hi = q["loso"]["macro_f1_ci"]
-            lines.append(f"leave-one-source-group-out macro-F1 {q['loso']['macro_f1']:.3f} (95% CI {lo:.3f}-{hi:.3f}; "
-                         + ", ".join(f"{g} {v['macro_f1']:.3f}" for g, v in q["loso"]["folds"].items()) + ")")
+            lines.append(
+                f"leave-one-source-group-out macro-F1 {q['loso']['macro_f1']:.3f} (95% CI {lo:.3f}-{hi:.3f}; "
+                + ", ".join(f"{g} {v['macro_f1']:.3f}" for g, v in q["loso"]["folds"].items())
+                + ")"
+            )
         if q.get("cv"):
             lo, hi = q["cv"]["macro_f1_ci"]
-            lines.append(f"{len(q['cv']['folds'])}-fold doc-grouped CV macro-F1 {q['cv']['macro_f1']:.3f} ± {q['cv']['std']:.3f}"
-                         f" (95% CI {lo:.3f}-{hi:.3f}; accuracy {q['cv']['accuracy']:.3f})")
+            lines.append(
+                f"{len(q['cv']['folds'])}-fold doc-grouped CV macro-F1 {q['cv']['macro_f1']:.3f} ± {q['cv']['std']:.3f}"
+                f" (95% CI {lo:.3f}-{hi:.3f}; accuracy {q['cv']['accuracy']:.3f})"
+            )
         if q and self.meta.get("taxonomy") != "four":
             ref = q.get("reference_macro_f1")
-            lines.append(("EXPERIMENTAL: " if q.get("experimental") else "not experimental: ")
-                         + f"six-way LOSO macro-F1 {q['macro_f1']:.3f} vs four-way {ref if ref is None else f'{ref:.3f}'}")
+            lines.append(
+                ("EXPERIMENTAL: " if q.get("experimental") else "not experimental: ")
+                + f"six-way LOSO macro-F1 {q['macro_f1']:.3f} vs four-way {ref if ref is None else f'{ref:.3f}'}"
+            )
         lines.append(f"saved {self.path}")
         return "\n".join(lines)
 
@@ -96,8 +106,9 @@ def _four_way_reference(data, models_dir: Path, want: dict, lexicon_dir) -> floa
     return None if loso is None else float(summarise(loso)["macro_f1"])
 
 
-def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_dir=None,
-          model: str = DEFAULT_MODEL, cv: bool = False, quality: bool = True) -> TrainResult:
+def train(
+    labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_dir=None, model: str = DEFAULT_MODEL, cv: bool = False, quality: bool = True
+) -> TrainResult:
     """Fit on every CSV in ``labels_dir`` and save under ``models_dir``. ``quality`` also measures
     the model (LOSO and grouped CV) into the sidecar and writes its calibration file; ``cv`` is
     kept for the CLI and implies ``quality``."""
@@ -114,8 +125,12 @@ def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_d
     data_hash = labels_hash(labels_dir)
     rows, y, six_way = training_targets(data, taxonomy, lexicon_dir)
     if six_way == "keyword-split":
-        warnings.warn("fewer than 90% of the labelled paragraphs have a six-way label (label6): the six-way model "
-                      "splits the four-way probabilities by keywords", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            "fewer than 90% of the labelled paragraphs have a six-way label (label6): the six-way model "
+            "splits the four-way probabilities by keywords",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     clf = ParagraphClassifier(model=model, taxonomy=taxonomy, lexicon_dir=lexicon_dir).fit(rows, y)
     meta = {
         "taxonomy": taxonomy,
@@ -133,8 +148,12 @@ def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_d
 
         reference = None
         if taxonomy != "four":
-            want = {"training_data_sha256": data_hash, "features_sha256": features_hash(lexicon_dir, DEFAULT_MODEL),
-                    "format": MODEL_FORMAT_VERSION, "model": DEFAULT_MODEL}
+            want = {
+                "training_data_sha256": data_hash,
+                "features_sha256": features_hash(lexicon_dir, DEFAULT_MODEL),
+                "format": MODEL_FORMAT_VERSION,
+                "model": DEFAULT_MODEL,
+            }
             reference = _four_way_reference(data, models_dir, want, lexicon_dir)
         block, calibration = measure(rows, y, model, taxonomy=taxonomy, lexicon_dir=lexicon_dir, reference_macro_f1=reference)
         if six_way:
@@ -147,7 +166,17 @@ def train(labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_d
         cal_path.unlink()  # an older model's calibration must not outlive it
     path = save_model(clf, path, meta)
     if calibration is not None:
-        write_bytes(cal_path, calibration_bytes(calibration, {"fingerprint": clf.fingerprint_, "model": model,
-                                                              "taxonomy": taxonomy, "posteriors": "doc-grouped 5-fold CV",
-                                                              "posteriors_loso": "leave one source group out"}))
+        write_bytes(
+            cal_path,
+            calibration_bytes(
+                calibration,
+                {
+                    "fingerprint": clf.fingerprint_,
+                    "model": model,
+                    "taxonomy": taxonomy,
+                    "posteriors": "doc-grouped 5-fold CV",
+                    "posteriors_loso": "leave one source group out",
+                },
+            ),
+        )
     return TrainResult(clf, path, len(rows), meta["class_counts"], meta.get("cv"), meta)
