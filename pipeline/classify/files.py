@@ -18,8 +18,9 @@ from pipeline.classify.candidates import DEFAULT_MODEL, uses_lexicon
 
 # Bumped whenever a saved model can no longer be used as it is: 2 = the classes and functions
 # stored in model files moved from pipeline.classify.core to their own modules (models saved
-# before are stale and retrained instead of failing skops' trusted-type check).
-MODEL_FORMAT_VERSION = 2
+# before are stale and retrained instead of failing skops' trusted-type check); 3 = six-way
+# models are trained on the six-way labels (``direct_``), sidecars carry the measured quality.
+MODEL_FORMAT_VERSION = 3
 
 
 def label_files(labels_dir) -> list[Path]:
