@@ -8,7 +8,6 @@ The submodules, from the bottom up (each imports only the ones above it in this 
     features    tokenizer, lexicon surfaces, keyword rule (hits, six-way split, labels); no sklearn
     analyzer    sklearn's char analyzer on code points (numpy)
     files       model identity: label and feature hashes, MODEL_FORMAT_VERSION, paths, sidecars
-    calibration reading a saved model's measured quality and calibration file (numpy only)
     scorer      LinearScorer (numpy-only scoring of an export), ClassifierScorer
     export      the numeric export of a fitted ParagraphClassifier (write, verify, match)
     steps       the project's sklearn steps: TextFrame, LexiconCounts, KeywordRule
@@ -16,11 +15,12 @@ The submodules, from the bottom up (each imports only the ones above it in this 
     data        labelled CSVs -> training data
     evaluate    scores against gold labels, held-out split, out-of-fold posteriors (doc-grouped
                 CV, leave one source group out), bootstrap intervals
-    measure     a model's quality block and calibration arrays at train time
+    measure     a model's calibration: out-of-fold posteriors (CV, LOSO) and quality block, JSON
     persist     skops save / load with TRUSTED_TYPES
     training    train: fit on the labels folder and save
     registry    the one place that decides: load the current model or train it
                 (get_classifier, get_scorer, current_fingerprint, load_model, load_scorer)
+    calibrate   the current model's calibration (stored, or measured on first use), its quality
     frames      CSV-level operations used by the CLI (classify_csv, evaluate_csv, ...)
 
 The fast path (``get_scorer`` / ``current_fingerprint`` on a current model) goes through
@@ -100,14 +100,12 @@ _EXPORTS: dict[str, str] = {
     "GROUPS": "sources",
     "SOURCE_GROUPS": "sources",
     "source_group": "sources",
-    # calibration
-    "CALIBRATION_KEYS": "calibration",
-    "EXPERIMENTAL_MARGIN": "calibration",
-    "calibration_path": "calibration",
-    "quality": "calibration",
-    "read_calibration": "calibration",
     # measure
-    "measure": "measure",
+    "EXPERIMENTAL_MARGIN": "measure",
+    # calibrate
+    "calibration_path": "calibrate",
+    "get_calibration": "calibrate",
+    "quality": "calibrate",
     # evaluate
     "Evaluation": "evaluate",
     "OOF": "evaluate",
@@ -139,8 +137,26 @@ _EXPORTS: dict[str, str] = {
     "export_uncertain": "frames",
     "import_labels": "frames",
 }
-_SUBMODULES = ("inputs", "candidates", "sources", "features", "analyzer", "files", "calibration", "scorer", "export", "steps",
-               "model", "data", "evaluate", "measure", "persist", "training", "registry", "frames")
+_SUBMODULES = (
+    "inputs",
+    "candidates",
+    "sources",
+    "features",
+    "analyzer",
+    "files",
+    "scorer",
+    "export",
+    "steps",
+    "model",
+    "data",
+    "evaluate",
+    "measure",
+    "persist",
+    "training",
+    "registry",
+    "calibrate",
+    "frames",
+)
 
 __all__ = sorted(_EXPORTS)
 

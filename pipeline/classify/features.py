@@ -146,8 +146,9 @@ def reorder_columns(p: np.ndarray, classes: Sequence[str], labels: Sequence[str]
     return out
 
 
-def split_proba(base: np.ndarray, texts: Sequence[str], labels: Sequence[str], base_labels: Sequence[str],
-                rollup: dict, keywords: dict, split_alpha: float) -> np.ndarray:
+def split_proba(
+    base: np.ndarray, texts: Sequence[str], labels: Sequence[str], base_labels: Sequence[str], rollup: dict, keywords: dict, split_alpha: float
+) -> np.ndarray:
     """Taxonomy probabilities from four-way ``base`` (columns in ``base_labels`` order): the
     four-way classes themselves, or each split among its six-way children by keyword hits."""
     labels, base_labels = list(labels), list(base_labels)

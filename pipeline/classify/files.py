@@ -4,7 +4,8 @@ is current without importing sklearn.
 
 A saved model is three files in the models folder: ``classifier-<taxonomy>.skops`` (the sklearn
 model, ``pipeline.classify.persist``), ``.json`` (the sidecar: hashes, versions, fingerprint)
-and ``.npz`` (the numeric export, ``pipeline.classify.export``).
+and ``.npz`` (the numeric export, ``pipeline.classify.export``), plus, once it is measured,
+``.calibration.json`` (out-of-fold posteriors and quality, ``pipeline.classify.measure``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pipeline.classify.candidates import DEFAULT_MODEL, uses_lexicon
 # Bumped whenever a saved model can no longer be used as it is: 2 = the classes and functions
 # stored in model files moved from pipeline.classify.core to their own modules (models saved
 # before are stale and retrained instead of failing skops' trusted-type check); 3 = six-way
-# models are trained on the six-way labels (``direct_``), sidecars carry the measured quality.
+# models are trained on the six-way labels (``direct_``).
 MODEL_FORMAT_VERSION = 3
 
 
@@ -65,6 +66,11 @@ def models_dir_default() -> Path:
 
 def model_path(models_dir, taxonomy: str = "four") -> Path:
     return Path(models_dir) / f"classifier-{getattr(taxonomy, 'value', taxonomy)}.skops"
+
+
+def calibration_path(models_dir, taxonomy: str = "four") -> Path:
+    """``classifier-<taxonomy>.calibration.json``: the measured out-of-fold posteriors and quality."""
+    return model_path(models_dir, taxonomy).with_suffix(".calibration.json")
 
 
 def sidecar_path(path) -> Path:

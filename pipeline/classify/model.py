@@ -42,8 +42,7 @@ from pipeline.errors import LabelError, ModelError, TaxonomyError
 # descriptions and feature / estimator settings of each candidate: pipeline.classify.candidates
 
 
-def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None,
-                   heading_weight: float = 1.0):
+def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None, heading_weight: float = 1.0):
     """The sklearn Pipeline of one candidate (unfitted). ``use_heading`` adds char 1-2-grams of
     the heading path as a separate block weighted ``heading_weight`` (off by default)."""
     from sklearn.pipeline import Pipeline
@@ -77,14 +76,22 @@ def _features_clf(spec: dict, C: float, keywords, use_heading, lexicon_dir, head
     from sklearn.svm import LinearSVC
 
     char = TfidfVectorizer(
-        analyzer="char", ngram_range=spec["ngram"], min_df=2, sublinear_tf=spec["sublinear"],
-        preprocessor=char_preprocess, dtype=np.float32,
+        analyzer="char",
+        ngram_range=spec["ngram"],
+        min_df=2,
+        sublinear_tf=spec["sublinear"],
+        preprocessor=char_preprocess,
+        dtype=np.float32,
     )
     branches = [("char", char, TEXT)]
     if spec.get("words"):
         word = TfidfVectorizer(
-            tokenizer=segment_tokens, token_pattern=None, lowercase=False, min_df=2,
-            sublinear_tf=spec["sublinear"], dtype=np.float32,
+            tokenizer=segment_tokens,
+            token_pattern=None,
+            lowercase=False,
+            min_df=2,
+            sublinear_tf=spec["sublinear"],
+            dtype=np.float32,
         )
         branches.append(("word", word, TEXT))
     if spec.get("lex"):
@@ -191,7 +198,11 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         if self.direct_ and tax.name != four.name:
             base_keywords = self.keywords_  # the keyword rule / counts on the six-way labels
         self.pipeline_ = build_pipeline(
-            self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir,
+            self.model,
+            keywords=base_keywords,
+            use_heading=self.use_heading_,
+            C=self.C,
+            lexicon_dir=self.lexicon_dir,
             heading_weight=self.heading_weight,
         )
         self.pipeline_.fit(frame, targets)
@@ -206,9 +217,22 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
 
         h = hashlib.sha256()
         params = {k: str(v) for k, v in sorted(self.get_params().items())}
-        h.update(json.dumps([params, self.labels_, self.rollup_, self.keywords_, self.use_heading_, self.direct_,
-                             MODEL_FORMAT_VERSION, sklearn.__version__, features_hash(self.lexicon_dir, self.model)],
-                            ensure_ascii=False).encode())
+        h.update(
+            json.dumps(
+                [
+                    params,
+                    self.labels_,
+                    self.rollup_,
+                    self.keywords_,
+                    self.use_heading_,
+                    self.direct_,
+                    MODEL_FORMAT_VERSION,
+                    sklearn.__version__,
+                    features_hash(self.lexicon_dir, self.model),
+                ],
+                ensure_ascii=False,
+            ).encode()
+        )
         for t, hd, lab in zip(frame[TEXT], frame[HEADING], y4):
             h.update(f"{t}\x1f{hd}\x1f{lab}\x1e".encode())
         return h.hexdigest()[:16]
@@ -226,8 +250,9 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         # probability among its children by keyword hits (the same functions as the fast scorer)
         if getattr(self, "direct_", True):
             return reorder_columns(self.pipeline_.predict_proba(frame), list(self.pipeline_.classes_), self.labels_)
-        return split_proba(self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_,
-                           self.rollup_, self.keywords_, self.split_alpha)
+        return split_proba(
+            self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_, self.rollup_, self.keywords_, self.split_alpha
+        )
 
     def predict_proba(self, X) -> pd.DataFrame:
         """DataFrame of ``p_<label>`` columns (rows sum to 1), same index as ``X`` if a DataFrame."""

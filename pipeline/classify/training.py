@@ -7,8 +7,8 @@ The six-way model is trained on the six-way labels (``data.six_way_targets``) wh
 MIN_SIX_COVERAGE of the rows have one and every six-way class has MIN_SIX_PER_CLASS examples;
 otherwise (a labels folder with four-way labels only) it falls back to the keyword split of the
 four-way model. ``quality`` (on by default) adds 12 fits - 5 doc-grouped CV folds and 7 source
-groups left out - whose out-of-fold posteriors become the sidecar's ``quality`` block and the
-calibration file (``pipeline.classify.calibration``).
+groups left out - whose out-of-fold posteriors and quality become the model's calibration file
+(``pipeline.classify.measure``; read by ``pipeline.classify.calibrate``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.classify.calibration import calibration_bytes, calibration_path
 from pipeline.classify.candidates import DEFAULT_MODEL
 from pipeline.classify.data import load_labels, six_way_targets
 from pipeline.classify.files import (
     MODEL_FORMAT_VERSION,
+    calibration_path,
     features_hash,
     labels_hash,
     model_path,
@@ -92,16 +92,22 @@ def training_targets(data, taxonomy: str, lexicon_dir=None):
     return data, data["label"].to_numpy(), "keyword-split"
 
 
-def _four_way_reference(data, models_dir: Path, want: dict, lexicon_dir) -> float | None:
-    """The four-way model's LOSO macro-F1 on the same labels: from its sidecar when that model
-    is current, else measured now (7 fits)."""
+def four_way_reference(data, lexicon_dir=None, models_dir: Path | None = None, want: dict | None = None) -> float | None:
+    """The four-way model's headline macro-F1 (LOSO) on the same labels: from its stored
+    calibration when that model is current (``want``: the sidecar values it must have), else
+    measured now (one fit per source group)."""
     from pipeline.classify.evaluate import oof_loso, summarise
+    from pipeline.classify.measure import loads
 
-    info = read_sidecar(model_path(models_dir, "four")) or {}
-    if all(info.get(k) == v for k, v in want.items()):
-        q = info.get("quality") or {}
-        if q.get("loso"):
-            return float(q["loso"]["macro_f1"])
+    if models_dir is not None and want is not None:
+        info = read_sidecar(model_path(models_dir, "four")) or {}
+        if all(info.get(k) == v for k, v in want.items()):
+            try:
+                stored = loads(calibration_path(models_dir, "four").read_text(encoding="utf-8"), str(info.get("fingerprint", "")))
+            except (OSError, UnicodeDecodeError):
+                stored = None
+            if stored and stored["quality"].get("headline") == "loso":
+                return float(stored["quality"]["macro_f1"])
     loso = oof_loso(data, data["label"].to_numpy(), DEFAULT_MODEL, taxonomy="four", lexicon_dir=lexicon_dir)
     return None if loso is None else float(summarise(loso)["macro_f1"])
 
@@ -110,9 +116,10 @@ def train(
     labels_dir=None, *, taxonomy: str = "four", models_dir=None, lexicon_dir=None, model: str = DEFAULT_MODEL, cv: bool = False, quality: bool = True
 ) -> TrainResult:
     """Fit on every CSV in ``labels_dir`` and save under ``models_dir``. ``quality`` also measures
-    the model (LOSO and grouped CV) into the sidecar and writes its calibration file; ``cv`` is
-    kept for the CLI and implies ``quality``."""
-    from pipeline.atomic import write_bytes
+    the model (LOSO and grouped CV out-of-fold posteriors) and writes its calibration file
+    (``pipeline.classify.measure``); ``cv`` is kept for the CLI and implies ``quality``. Without
+    it the calibration is computed on first use (``pipeline.classify.calibrate``)."""
+    from pipeline.atomic import write_text
     from pipeline.config import LABELS_DIR, LEXICON_DIR
 
     taxonomy = getattr(taxonomy, "value", taxonomy)
@@ -143,8 +150,8 @@ def train(
     if six_way:
         meta["six_way"] = six_way
     calibration = None
-    if quality or cv:
-        from pipeline.classify.measure import measure
+    if (quality or cv) and six_way != "keyword-split":
+        from pipeline.classify.measure import compute
 
         reference = None
         if taxonomy != "four":
@@ -154,29 +161,18 @@ def train(
                 "format": MODEL_FORMAT_VERSION,
                 "model": DEFAULT_MODEL,
             }
-            reference = _four_way_reference(data, models_dir, want, lexicon_dir)
-        block, calibration = measure(rows, y, model, taxonomy=taxonomy, lexicon_dir=lexicon_dir, reference_macro_f1=reference)
-        if six_way:
-            block["six_way"] = six_way
-        meta["quality"] = block
+            reference = four_way_reference(data, lexicon_dir, models_dir, want)
+        calibration = compute(rows, y, model=model, taxonomy=taxonomy, lexicon_dir=lexicon_dir, reference_macro_f1=reference)
+        block = calibration["quality"]
         meta["cv"] = {k: block["cv"][k] for k in ("macro_f1", "std", "accuracy")} | {"folds": [v["macro_f1"] for v in block["cv"]["folds"].values()]}
     path = model_path(models_dir, taxonomy)
-    cal_path = calibration_path(path)
-    if calibration is None and cal_path.is_file():
+    cal_path = calibration_path(models_dir, taxonomy)
+    if cal_path.is_file():
         cal_path.unlink()  # an older model's calibration must not outlive it
     path = save_model(clf, path, meta)
     if calibration is not None:
-        write_bytes(
-            cal_path,
-            calibration_bytes(
-                calibration,
-                {
-                    "fingerprint": clf.fingerprint_,
-                    "model": model,
-                    "taxonomy": taxonomy,
-                    "posteriors": "doc-grouped 5-fold CV",
-                    "posteriors_loso": "leave one source group out",
-                },
-            ),
-        )
+        from pipeline.classify.measure import dumps
+
+        write_text(cal_path, dumps(calibration, clf.fingerprint_))
+        meta["quality"] = calibration["quality"]  # for text(); the sidecar does not repeat it
     return TrainResult(clf, path, len(rows), meta["class_counts"], meta.get("cv"), meta)
