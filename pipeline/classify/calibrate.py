@@ -15,18 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.classify.files import calibration_path, model_path, models_dir_default, read_sidecar
+from pipeline.classify.files import calibration_dumps, calibration_path, model_path, models_dir_default, read_calibration_file, read_sidecar
 
 __all__ = ["calibration_path", "get_calibration", "quality"]
-
-
-def _read(path: Path, fingerprint: str | None) -> dict | None:
-    from pipeline.classify.measure import loads
-
-    try:
-        return loads(path.read_text(encoding="utf-8"), fingerprint)
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def quality(models_dir=None, taxonomy: str = "four") -> dict:
@@ -38,7 +29,7 @@ def quality(models_dir=None, taxonomy: str = "four") -> dict:
     info = read_sidecar(model_path(models_dir, taxonomy))
     if not info:
         return {}
-    stored = _read(calibration_path(models_dir, taxonomy), str(info.get("fingerprint", "")))
+    stored = read_calibration_file(calibration_path(models_dir, taxonomy), str(info.get("fingerprint", "")))
     if not stored or not isinstance(stored.get("quality"), dict):
         return {}
     out = dict(stored["quality"])
@@ -51,12 +42,9 @@ def quality(models_dir=None, taxonomy: str = "four") -> dict:
 def get_calibration(taxonomy: str = "four", labels_dir=None, models_dir=None, lexicon_dir=None) -> dict | None:
     """The stored calibration of the current model (computed and saved on first use), or None
     for a six-way keyword split (no six-way labels) or when it cannot be had (the run then
-    reports classify-and-count)."""
-    from pipeline.atomic import write_text
-    from pipeline.classify.data import load_labels
-    from pipeline.classify.measure import compute, dumps
+    reports classify-and-count). A stored, current calibration is read without importing
+    sklearn or pandas."""
     from pipeline.classify.registry import current_fingerprint
-    from pipeline.classify.training import four_way_reference, training_targets
     from pipeline.config import LABELS_DIR
 
     taxonomy = getattr(taxonomy, "value", taxonomy)
@@ -64,9 +52,14 @@ def get_calibration(taxonomy: str = "four", labels_dir=None, models_dir=None, le
     models_dir = Path(models_dir) if models_dir is not None else models_dir_default()
     fp = current_fingerprint(taxonomy, labels_dir, models_dir, lexicon_dir)
     path = calibration_path(models_dir, taxonomy)
-    stored = _read(path, fp)
+    stored = read_calibration_file(path, fp)
     if stored is not None:
         return stored
+    from pipeline.atomic import write_text
+    from pipeline.classify.data import load_labels
+    from pipeline.classify.measure import compute
+    from pipeline.classify.training import four_way_reference, training_targets
+
     info = read_sidecar(model_path(models_dir, taxonomy)) or {}
     data = load_labels(labels_dir, taxonomy, lexicon_dir)
     rows, y, six_way = training_targets(data, taxonomy, lexicon_dir)
@@ -78,7 +71,7 @@ def get_calibration(taxonomy: str = "four", labels_dir=None, models_dir=None, le
         reference = four["quality"]["macro_f1"] if four else four_way_reference(data, lexicon_dir)
     result = compute(rows, y, model=str(info.get("model") or "char_svm"), taxonomy=taxonomy, lexicon_dir=lexicon_dir, reference_macro_f1=reference)
     try:
-        write_text(path, dumps(result, fp))
+        write_text(path, calibration_dumps(result, fp))
     except OSError:
         pass  # a read-only models folder: used from memory this time
     return {**result, "fingerprint": fp}

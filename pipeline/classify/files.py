@@ -73,6 +73,29 @@ def calibration_path(models_dir, taxonomy: str = "four") -> Path:
     return model_path(models_dir, taxonomy).with_suffix(".calibration.json")
 
 
+#: format tag of the calibration file (its keys: ``pipeline.classify.measure``)
+CALIBRATION_FORMAT = "dangjian.classifier-calibration/2"
+
+
+def calibration_dumps(calibration: dict, fingerprint: str) -> str:
+    """The JSON text of ``calibration`` tied to the model ``fingerprint`` it measures."""
+    return json.dumps({**calibration, "fingerprint": fingerprint}, ensure_ascii=False)
+
+
+def read_calibration_file(path, fingerprint: str | None = None) -> dict | None:
+    """A stored calibration, or None when it is missing, unreadable, of another format or (with
+    ``fingerprint``) of another model. Standard library only (the run reads it without sklearn)."""
+    try:
+        stored = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("format") != CALIBRATION_FORMAT:
+        return None
+    if fingerprint is not None and stored.get("fingerprint") != fingerprint:
+        return None
+    return stored
+
+
 def sidecar_path(path) -> Path:
     return Path(path).with_suffix(".json")
 

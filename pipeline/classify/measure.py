@@ -6,7 +6,7 @@ it is stored next to the model as ``classifier-<taxonomy>.calibration.json`` by
 ``compute`` fits the candidate 5 times (doc-grouped CV, ``evaluate.oof_cv``) and once per source
 group (leave one source group out, ``evaluate.oof_loso``), never on the row it scores. Keys:
 
-``format``           FORMAT
+``format``           FORMAT (``files.CALIBRATION_FORMAT``; written and read by ``files``)
 ``taxonomy``, ``model``
 ``labels``           the model's classes (column order of the posteriors)
 ``true``             each labelled paragraph's training target
@@ -28,14 +28,12 @@ has not seen; grouped CV is the optimistic number (other documents of the same k
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
 from pipeline.classify.evaluate import OOF, oof_cv, oof_loso, summarise
+from pipeline.classify.files import CALIBRATION_FORMAT as FORMAT
 
-FORMAT = "dangjian.classifier-calibration/2"
 #: the six-way model is "experimental" while its LOSO macro-F1 is more than this below the four-way model's
 EXPERIMENTAL_MARGIN = 0.05
 
@@ -119,22 +117,3 @@ def compute(data: pd.DataFrame, y=None, *, model: str, taxonomy: str = "four", l
     if loso is not None and list(loso.labels) == list(cv.labels):
         out["posteriors_loso"] = np.round(loso.proba, 6).tolist()
     return out
-
-
-def dumps(calibration: dict, fingerprint: str) -> str:
-    """The JSON text of ``calibration`` tied to the model ``fingerprint`` it measures."""
-    return json.dumps({**calibration, "fingerprint": fingerprint}, ensure_ascii=False)
-
-
-def loads(text: str, fingerprint: str | None = None) -> dict | None:
-    """A stored calibration, or None when it is unreadable, of another format or (with
-    ``fingerprint``) of another model."""
-    try:
-        stored = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(stored, dict) or stored.get("format") != FORMAT:
-        return None
-    if fingerprint is not None and stored.get("fingerprint") != fingerprint:
-        return None
-    return stored

@@ -21,11 +21,13 @@ from pipeline.classify.candidates import DEFAULT_MODEL
 from pipeline.classify.data import load_labels, six_way_targets
 from pipeline.classify.files import (
     MODEL_FORMAT_VERSION,
+    calibration_dumps,
     calibration_path,
     features_hash,
     labels_hash,
     model_path,
     models_dir_default,
+    read_calibration_file,
     read_sidecar,
 )
 from pipeline.classify.model import ParagraphClassifier
@@ -97,15 +99,11 @@ def four_way_reference(data, lexicon_dir=None, models_dir: Path | None = None, w
     calibration when that model is current (``want``: the sidecar values it must have), else
     measured now (one fit per source group)."""
     from pipeline.classify.evaluate import oof_loso, summarise
-    from pipeline.classify.measure import loads
 
     if models_dir is not None and want is not None:
         info = read_sidecar(model_path(models_dir, "four")) or {}
         if all(info.get(k) == v for k, v in want.items()):
-            try:
-                stored = loads(calibration_path(models_dir, "four").read_text(encoding="utf-8"), str(info.get("fingerprint", "")))
-            except (OSError, UnicodeDecodeError):
-                stored = None
+            stored = read_calibration_file(calibration_path(models_dir, "four"), str(info.get("fingerprint", "")))
             if stored and stored["quality"].get("headline") == "loso":
                 return float(stored["quality"]["macro_f1"])
     loso = oof_loso(data, data["label"].to_numpy(), DEFAULT_MODEL, taxonomy="four", lexicon_dir=lexicon_dir)
@@ -171,8 +169,6 @@ def train(
         cal_path.unlink()  # an older model's calibration must not outlive it
     path = save_model(clf, path, meta)
     if calibration is not None:
-        from pipeline.classify.measure import dumps
-
-        write_text(cal_path, dumps(calibration, clf.fingerprint_))
+        write_text(cal_path, calibration_dumps(calibration, clf.fingerprint_))
         meta["quality"] = calibration["quality"]  # for text(); the sidecar does not repeat it
     return TrainResult(clf, path, len(rows), meta["class_counts"], meta.get("cv"), meta)

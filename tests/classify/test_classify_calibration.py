@@ -120,3 +120,25 @@ def test_run_share_correction_reads_the_calibration(trained):
     out = share_tables(paras, docs, cal["labels"], cal)["category_shares"]
     assert set(out["method"]) == {"pacc"} and out["share_low"].notna().all()
     assert (out["share_low"] <= out["share"] + 1e-9).all() and (out["share"] <= out["share_high"] + 1e-9).all()
+
+
+def test_a_stored_calibration_is_read_without_sklearn_or_pandas(trained):
+    """The run asks for the calibration after the documents are scored: reading a current one
+    must not import sklearn or pandas (seconds on a busy machine)."""
+    import subprocess
+    import sys
+
+    labels, models = trained
+    code = (
+        "import sys, json\n"
+        "from pipeline.classify import get_calibration, quality\n"
+        f"c = get_calibration('four', {str(labels)!r}, {str(models)!r})\n"
+        f"q = quality({str(models)!r}, 'four')\n"
+        "heavy = [m for m in ('sklearn', 'pandas', 'scipy', 'skops') if m in sys.modules]\n"
+        "print(json.dumps({'n': len(c['true']), 'f1': q['macro_f1'], 'heavy': heavy}))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["heavy"] == [] and got["n"] == len(classify.load_labels(labels))
+    assert got["f1"] == classify.quality(models, "four")["macro_f1"]
