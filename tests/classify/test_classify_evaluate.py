@@ -98,3 +98,20 @@ def test_no_labelled_row_comes_from_a_heldout_document():
     held = {"corpus/" + f for f in heldout_files()}
     docs = set(classify.load_labels(LABELS_DIR)["doc"])
     assert not docs & held
+
+
+def test_no_labelled_row_comes_from_a_heldout_web_page():
+    """HELDOUT.md's web pages are an evaluation set: no labelled paragraph may come from one."""
+    import re
+
+    from conftest import CORPUS
+
+    from pipeline.config import LABELS_DIR
+
+    path = CORPUS / "HELDOUT.md"
+    if not path.exists():
+        pytest.skip("needs ../shared/corpus/HELDOUT.md")
+    pages = {u.rstrip("/") for u in re.findall(r"https?://\S+", path.read_text(encoding="utf-8"))}
+    assert len(pages) > 50  # the list was read
+    docs = {str(d).rstrip("/") for d in classify.load_labels(LABELS_DIR)["doc"]}
+    assert not docs & pages
