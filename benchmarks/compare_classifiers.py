@@ -46,6 +46,7 @@ SIMPLER = [
     "char_sgd",
     "char_svm_bal",
     "char13_svm",
+    "char13_svm_bal",
     "char_nb",
     "char_lr",
     "char_svm_lr",
