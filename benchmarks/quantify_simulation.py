@@ -1,7 +1,7 @@
 """Choose the category-share estimator by simulation: error and interval coverage of CC, PCC, ACC,
 PACC and EM (``pipeline.quantify``) on years of known composition.
 
-    .venv/bin/python benchmarks/quantify_simulation.py [--reps 20] [--real-splits 6] [--no-real]
+    .venv/bin/python benchmarks/quantify_simulation.py [--reps 20]
 
 Synthetic part. A labelled pool is generated from a four-class model whose confusion is like our
 classifier's (macro-F1 ~0.8-0.85 out of sample; 其他 -> 组织建设 and 作风建设 -> 组织建设 are the main
@@ -18,21 +18,14 @@ estimator (the class-conditional distributions stay the same). Truth = the year'
 character share of true labels; ``coverage_pop`` also checks the year's population mix (the
 expected share of the year's documents), what the bootstrap over documents targets.
 
-Real part. ``data/labels/paragraphs.csv`` (1051 paragraphs, 283 documents). Each split puts half
-of the documents aside; on the other half a char 1-2-gram TF-IDF + LogisticRegression (C=10)
-and the project's default model (``char_svm``: char 1-2-grams, sigmoid-calibrated LinearSVC)
-are fitted, and their out-of-fold posteriors (GroupKFold(5) by document) are the calibration
-set, as ``dangjian train`` should store it. Years are then built from the held-out documents
-with strongly varying target mixes (60% 其他, 50% 组织建设, 45% 政治建设, 40% 作风建设, balanced,
-labelled-like), 5-40 documents each, chosen greedily to approach the target; truth = their
-hand labels. ``new source`` holds out a whole source folder instead (documents from a source the
-model and the calibration never saw): a stress test of the prior-shift assumption.
+Real part: ``benchmarks/quantify_real.py`` (held-out labelled documents of every kind of
+source, leave one source group out, with the project's model).
 
 Measures, over all year x category cells: MAE, 90th percentile and maximum of |share - truth|,
 coverage of the 95% interval (share_low <= truth <= share_high), mean interval width, and the
 slope of share on truth (1: differences between years kept; classify-and-count flattens them).
-The results of ``--reps 20 --real-splits 6`` (seed 0) are summarised in the docstring of
-``pipeline.quantify``; ``--save cells.csv`` keeps every cell.
+The results of ``--reps 20`` (seed 0) are summarised in the docstring of ``pipeline.quantify``;
+``--save cells.csv`` keeps every cell.
 """
 
 from __future__ import annotations
@@ -254,143 +247,6 @@ def synthetic_study(reps: int, *, seed: int = 0, scenarios=SCENARIOS, n_boot: in
     return pd.concat(cells, ignore_index=True)
 
 
-# --------------------------------------------------------------------------- real data
-TILTS = ("其他", "组织建设", "政治建设", "作风建设", None, "其他", "组织建设", "政治建设", "作风建设", None)
-TILT = 4.0  # a document made only of the favoured class is e^4 ~ 55x as likely to be drawn
-
-
-def load_labelled(path: Path | None = None) -> pd.DataFrame:
-    data = pd.read_csv(path or ROOT / "data" / "labels" / "paragraphs.csv")
-    data = data[data["label"].isin(LABELS)].reset_index(drop=True)
-    data["truth"] = data["label"].map({lab: i for i, lab in enumerate(LABELS)}).astype(int)
-    data["n_chars"] = data["text"].astype(str).str.len()
-    data["source"] = data["doc"].astype(str).str.split("/").str[1].fillna("")
-    data.loc[~data["doc"].astype(str).str.startswith("corpus/"), "source"] = "sample"
-    return data
-
-
-def make_model(name: str):
-    """``char_lr``: char 1-2-gram TF-IDF + LogisticRegression(C=10) (a quick model);
-    ``char_svm``: the project's default (pipeline.classify.core.build_pipeline)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    from pipeline.classify.core import char_preprocess
-
-    if name == "char_lr":
-        return make_pipeline(
-            TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True, preprocessor=char_preprocess),
-            LogisticRegression(C=10, max_iter=3000),
-        )
-    from pipeline.classify.core import build_pipeline
-
-    return build_pipeline(name, keywords={})
-
-
-def _proba(model, texts) -> np.ndarray:
-    p = model.predict_proba(texts)
-    classes = list(model.classes_)
-    return p[:, [classes.index(lab) for lab in LABELS]]
-
-
-def _fit_input(model_name: str, part: pd.DataFrame):
-    return part[["text"]] if model_name != "char_lr" else part["text"].tolist()
-
-
-def oof_calibration(train: pd.DataFrame, model_name: str, folds: int = 5) -> tuple[Calibration, np.ndarray]:
-    """Out-of-fold posteriors on ``train`` (GroupKFold by document) -> Calibration."""
-    from sklearn.model_selection import GroupKFold
-
-    post = np.zeros((len(train), len(LABELS)))
-    for tr, te in GroupKFold(n_splits=folds).split(train, groups=train["doc"]):
-        model = make_model(model_name).fit(_fit_input(model_name, train.iloc[tr]), train["label"].iloc[tr])
-        post[te] = _proba(model, _fit_input(model_name, train.iloc[te]))
-    cal = Calibration.from_arrays(train["label"], post, train["doc"], LABELS, weights=train["n_chars"])
-    return cal, post
-
-
-def build_years(rng, pool: pd.DataFrame, n_years: int, *, tilts=TILTS, tilt: float = TILT) -> pd.DataFrame:
-    """Years of held-out documents (5-60 each, without replacement), drawn with probability
-    ``exp(tilt * share of the favoured class in the document)``: the mix moves strongly towards
-    that class (or stays the pool's for ``None``), because of *which documents* a year has, as in
-    a real corpus. Truth = the hand labels of those documents."""
-    docs = pool.groupby("doc")
-    comp = docs.apply(lambda d: np.bincount(d["truth"], weights=d["n_chars"], minlength=4), include_groups=False)
-    names = np.asarray(comp.index)
-    C = np.vstack(comp.to_numpy())
-    C = C / C.sum(axis=1, keepdims=True)
-    out = []
-    for y in range(n_years):
-        fav = tilts[y % len(tilts)]
-        logit = tilt * C[:, LABELS.index(fav)] if fav else np.zeros(len(names))
-        prob = np.exp(logit - logit.max())
-        n = min(int(rng.integers(5, 61)), len(names))
-        chosen = rng.choice(len(names), size=n, replace=False, p=prob / prob.sum())
-        part = pool[pool["doc"].isin(names[chosen])].copy()
-        part["year"] = 3000 + y
-        part["doc_id"] = part["doc"]
-        part["mix"] = f"more {fav}" if fav else "random"
-        out.append(part)
-    return pd.concat(out, ignore_index=True)
-
-
-def real_study(
-    n_splits: int,
-    *,
-    models=("char_lr", "char_svm"),
-    seed: int = 0,
-    n_years: int = 20,
-    n_boot: int = 200,
-    new_source: bool = True,
-    fifths: bool = True,
-    methods=METHODS,
-    verbose: bool = True,
-) -> pd.DataFrame:
-    from sklearn.metrics import f1_score
-
-    data = load_labelled()
-    doc_names = np.asarray(sorted(data["doc"].unique()))
-    designs = [(f"doc halves #{i}", None) for i in range(n_splits)]
-    if fifths:
-        designs += [(f"doc fifths #{i}", i) for i in range(5)]
-    if new_source:
-        designs += [(f"new source: {s}", s) for s in ("gov-work-reports", "cpc-congress-reports")]
-    fifth = np.random.default_rng([seed, 99]).permutation(len(doc_names)) % 5  # fold of each document
-    cells = []
-    for model_name in models:
-        for d_i, (design, source) in enumerate(designs):
-            t = time.perf_counter()
-            rng = np.random.default_rng([seed, d_i])
-            if source is None:
-                held = set(rng.permutation(doc_names)[: len(doc_names) // 2])
-                test_mask = data["doc"].isin(held)
-            elif isinstance(source, int):  # one fifth of the documents: calibration ~840 rows, as in production
-                test_mask = data["doc"].isin(set(doc_names[fifth == source]))
-            else:
-                test_mask = data["source"] == source
-            train, pool = data[~test_mask].reset_index(drop=True), data[test_mask].reset_index(drop=True)
-            cal, post = oof_calibration(train, model_name)
-            model = make_model(model_name).fit(_fit_input(model_name, train), train["label"])
-            p = _proba(model, _fit_input(model_name, pool))
-            for j, lab in enumerate(LABELS):
-                pool[f"p_{lab}"] = p[:, j]
-            years = build_years(rng, pool, n_years)
-            c = score_years(years, cal, methods, n_boot=n_boot, seed=d_i)
-            c["design"] = "doc halves" if source is None else "doc fifths" if isinstance(source, int) else "new source"
-            c["model"] = model_name
-            c["f1_cal"] = f1_score(train["truth"], post.argmax(axis=1), average="macro")
-            c["f1_test"] = f1_score(pool["truth"], p.argmax(axis=1), average="macro")
-            cells.append(c)
-            if verbose:
-                print(
-                    f"  {model_name} {design}: calibration {len(cal)} rows (OOF macro-F1 {c['f1_cal'].iat[0]:.3f}), "
-                    f"held-out {len(pool)} paragraphs (macro-F1 {c['f1_test'].iat[0]:.3f}), {time.perf_counter() - t:.1f}s",
-                    flush=True,
-                )
-    return pd.concat(cells, ignore_index=True)
-
-
 def _print(table: pd.DataFrame, title: str) -> None:
     print(f"\n{title}")
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -399,50 +255,26 @@ def _print(table: pd.DataFrame, title: str) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=20, help="synthetic trials per scenario (10 years each)")
-    ap.add_argument("--real-splits", type=int, default=6, help="random document halves of data/labels")
-    ap.add_argument("--no-real", action="store_true")
-    ap.add_argument("--no-synthetic", action="store_true")
     ap.add_argument("--n-boot", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save", type=Path, help="write every cell (estimate, interval, truth) to this CSV")
     args = ap.parse_args(argv)
     pd.set_option("display.width", 200)
-    saved = []
-
-    if not args.no_synthetic:
-        t = time.perf_counter()
-        cells = synthetic_study(args.reps, seed=args.seed, n_boot=args.n_boot)
-        saved.append(cells.assign(part="synthetic"))
-        print(
-            f"synthetic: {len(SCENARIOS)} scenarios x {args.reps} trials x 10 years ({time.perf_counter() - t:.0f}s); "
-            f"calibration-set macro-F1 {cells['f1'].min():.2f}-{cells['f1'].max():.2f}"
-        )
-        table = summarise(cells, ("scenario", "estimator")).unstack("estimator").reindex([s.name for s in SCENARIOS])
-        cols = ["MAE", "coverage", "coverage_pop", "width"]
-        _print(table[cols], "synthetic: per scenario (coverage: of the actual share; coverage_pop: of the year's population mix)")
-        ok = cells[~cells["scenario"].str.startswith("drift")]
-        _print(summarise(ok), "synthetic, all scenarios without drift")
-        _print(summarise(ok, ("small_group", "estimator")).unstack("estimator")[cols], "... by small_group (< 5 documents)")
-        _print(cells.groupby("estimator", sort=False)["secs"].mean().to_frame("seconds per year").T, "time per year, n_boot included")
-    if not args.no_real:
-        t = time.perf_counter()
-        cells = real_study(args.real_splits, seed=args.seed, n_boot=args.n_boot)
-        saved.append(cells.assign(part="real"))
-        print(
-            f"real: {time.perf_counter() - t:.0f}s; years of {cells['n_paragraphs'].min()}-{cells['n_paragraphs'].max()} paragraphs "
-            f"(median {cells['n_paragraphs'].median():.0f})"
-        )
-        for (model, design), part in cells.groupby(["model", "design"], sort=False):
-            _print(
-                summarise(part),
-                f"real data, {model}, {design}: {part['year'].nunique()} years x {part.groupby('year')['f1_test'].nunique().max()} splits",
-            )
-        halves = cells[cells["design"] == "doc halves"]
-        _print(
-            summarise(halves, ("mix", "estimator")).unstack("estimator")["MAE"], "real data, doc halves, MAE by how years were drawn (both models)"
-        )
+    t = time.perf_counter()
+    cells = synthetic_study(args.reps, seed=args.seed, n_boot=args.n_boot)
+    print(
+        f"synthetic: {len(SCENARIOS)} scenarios x {args.reps} trials x 10 years ({time.perf_counter() - t:.0f}s); "
+        f"calibration-set macro-F1 {cells['f1'].min():.2f}-{cells['f1'].max():.2f}"
+    )
+    table = summarise(cells, ("scenario", "estimator")).unstack("estimator").reindex([s.name for s in SCENARIOS])
+    cols = ["MAE", "coverage", "coverage_pop", "width"]
+    _print(table[cols], "synthetic: per scenario (coverage: of the actual share; coverage_pop: of the year's population mix)")
+    ok = cells[~cells["scenario"].str.startswith("drift")]
+    _print(summarise(ok), "synthetic, all scenarios without drift")
+    _print(summarise(ok, ("small_group", "estimator")).unstack("estimator")[cols], "... by small_group (< 5 documents)")
+    _print(cells.groupby("estimator", sort=False)["secs"].mean().to_frame("seconds per year").T, "time per year, n_boot included")
     if args.save:
-        pd.concat(saved, ignore_index=True).to_csv(args.save, index=False)
+        cells.to_csv(args.save, index=False)
     return 0
 
 

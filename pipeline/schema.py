@@ -62,14 +62,28 @@ REMOVED_LINES = _table("removed_lines", ["doc_id", "path", "line_no", "rule", "t
 INGEST_LOG = _table("ingest_log", ["path", "status", "reason"])
 TERM_COUNTS = _table("term_counts", ["doc_id", "year", "term", "count", "per_10k"], year="int", count="int", per_10k="float")
 TERM_TRENDS = _table("term_trends", ["year", "term", "count", "per_10k", "doc_share"], year="int", count="int", per_10k="float", doc_share="float")
-CANDIDATES = _table("candidates", ["term", "method", "score", "doc_freq", "years", "example"], score="float", doc_freq="int")
+#: ``variant_of``: the lexicon term a candidate is a variant of ('' for a new formulation), pipeline.terms.discover_filter
+CANDIDATES = _table("candidates", ["term", "method", "score", "doc_freq", "years", "example", "variant_of"], score="float", doc_freq="int")
 KEYWORD_FREQUENCIES = _table(
     "keyword_frequencies", ["year", "word", "count", "per_10k", "doc_freq"], year="int", count="int", per_10k="float", doc_freq="int"
 )
 KEYWORDS_BY_YEAR = _table("keywords_by_year", ["year", "word", "score"], year="int", score="float")
+#: ``share`` corrected for the classifier's errors (``method``), ``share_raw`` classify-and-count,
+#: ``share_low``/``share_high`` its 95% interval, ``small_group`` fewer than 5 documents
 CATEGORY_SHARES = _table(
-    "category_shares", ["year", "category", "share", "n_paragraphs", "n_chars"], year="int", share="float", n_paragraphs="int", n_chars="int"
+    "category_shares",
+    ["year", "category", "share", "share_raw", "share_low", "share_high", "n_docs", "n_paragraphs", "n_chars", "small_group", "method"],
+    year="int",
+    share="float",
+    share_raw="float",
+    share_low="float",
+    share_high="float",
+    n_docs="int",
+    n_paragraphs="int",
+    n_chars="int",
+    small_group="bool",
 )
+SMALL_GROUP_DOCS = 5  # a group with fewer documents is ``small_group``
 
 #: the tables of a run, by name, in the order a run writes them
 TABLES: Mapping[str, Table] = MappingProxyType(
@@ -116,7 +130,7 @@ INT_COLUMNS = frozenset(
     }
 )
 FLOAT_COLUMNS = frozenset({"per_10k", "doc_share", "share", "score"})
-BOOL_COLUMNS = frozenset({"uncertain"})
+BOOL_COLUMNS = frozenset({"uncertain", "small_group"})
 PROBABILITY_PREFIX = "p_"
 
 

@@ -21,6 +21,7 @@ from pipeline.errors import InputError
 from pipeline.quantify import DEFAULT_METHOD, SHARE_COLUMNS, Calibration, Method, estimate_shares, method_note
 
 FOUR = ("政治建设", "组织建设", "作风建设", "其他")
+Z95 = 1.959963984540054
 SIX = ("政治", "思想", "组织", "作风", "纪律", "制度", "其他")
 
 
@@ -404,7 +405,8 @@ def test_bootstrap_is_fast():
     1,000 calibration rows: well under a second for the default method (~0.3 s measured on a
     loaded 2-core machine; the bound leaves room for a busy CI)."""
     rng = np.random.default_rng(19)
-    cal, *_ = calibration(rng, 1000, weights=True)
+    base, *_ = calibration(rng, 1000, weights=True)
+    cal = with_sources(base, [f"kind{i % 7}" for i in range(1000)])  # the between-source term on
     _, p, docs, _ = target(rng, 20000, docs_per=12)
     grp = np.asarray([int(d[1:]) % 40 for d in docs])
     w = rng.integers(20, 400, size=len(p))
@@ -414,4 +416,120 @@ def test_bootstrap_is_fast():
         out = estimate_shares(p, None, w, docs, grp, cal, n_boot=200)
         best = min(best, time.perf_counter() - t)
     assert len(out) == 160 and out["share_low"].notna().all()
+    assert out.attrs["sources"] == 7 and "7 kinds of source" in out.attrs["method_note"]
     assert best < 2.0, f"{best:.2f}s"
+
+
+# --------------------------------------------------------------------------- blend, sources, the between-source term
+def with_sources(cal: Calibration, sources) -> Calibration:
+    return Calibration.from_arrays(
+        np.asarray(cal.labels, dtype=object)[cal.true], cal.posteriors, cal.groups, cal.labels, weights=cal.weights, sources=sources
+    )
+
+
+def test_default_is_the_blend_of_cc_and_pacc():
+    rng = np.random.default_rng(21)
+    cal, *_ = calibration(rng, 800)
+    _, p, docs, grp = target(rng, 1500, prior=[0.1, 0.2, 0.1, 0.6], groups=3)
+    assert DEFAULT_METHOD is Method.BLEND
+    blend = shares(p, docs, grp, cal, "blend")
+    cc, pacc = shares(p, docs, grp, cal, "cc"), shares(p, docs, grp, cal, "pacc")
+    np.testing.assert_allclose(blend["share"], 0.5 * (cc["share"] + pacc["share"]), atol=1e-12)
+    np.testing.assert_allclose(blend["share_raw"], cc["share"])
+    assert (blend["method"] == "blend").all() and "mean of classify-and-count and PACC" in blend.attrs["method_note"]
+    boot = shares(p, docs, grp, cal, "blend", n_boot=100)
+    assert ((boot["share_low"] <= boot["share"]) & (boot["share"] <= boot["share_high"])).all()
+
+
+def test_sources_round_trip_and_default():
+    rng = np.random.default_rng(22)
+    cal, *_ = calibration(rng, 200)
+    assert set(cal.sources) == {""}
+    tagged = with_sources(cal, ["a" if i % 3 else "b" for i in range(200)])
+    back = Calibration.from_dict(json.loads(json.dumps(tagged.to_dict())))
+    assert back.sources.tolist() == tagged.sources.tolist()
+    legacy = {k: v for k, v in tagged.to_dict().items() if k != "sources"}  # written before sources existed
+    assert set(Calibration.from_dict(legacy).sources) == {""}
+    with pytest.raises(InputError):
+        Calibration.from_arrays(["其他"] * 3, np.full((3, 4), 0.25), ["d"] * 3, FOUR, sources=["a", "b"])
+
+
+def _two_sources(rng, n=1500, shift=1.2):
+    """A calibration set of two kinds of source: in the second, 其他 leans much more towards
+    组织建设 (a source-specific error), as between our labelled sources."""
+    k = 4
+    y = rng.choice(k, size=2 * n)
+    mu = 2.0 * np.eye(k)
+    z = mu[y] + rng.normal(size=(2 * n, k))
+    second = np.arange(2 * n) >= n
+    z[second & (y == 3), 1] += shift
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    docs = [f"c{i // 5}" for i in range(2 * n)]
+    src = np.where(second, "kind-b", "kind-a")
+    return Calibration.from_arrays(np.asarray(FOUR, dtype=object)[y], p, docs, FOUR, sources=src), y, p
+
+
+def test_between_source_term_widens_by_the_spread_of_the_correction():
+    rng = np.random.default_rng(23)
+    cal, cal_y, cal_p = _two_sources(rng)
+    _, p, docs, grp = target(rng, 3000, prior=[0.15, 0.15, 0.1, 0.6], groups=2, docs_per=20)
+    wide = shares(p, docs, grp, cal, "pacc", n_boot=100, seed=3, kappa=0.0)
+    narrow = shares(p, docs, grp, cal, "pacc", n_boot=100, seed=3, shift=False)
+    np.testing.assert_allclose(wide["share"], narrow["share"])  # the point estimate does not move
+    assert ((wide["share_low"] <= narrow["share_low"] + 1e-12) & (wide["share_high"] >= narrow["share_high"] - 1e-12)).all()
+    # the spread: half the distance between the two per-source corrections (two sources: the
+    # root mean square of the differences from the pooled estimate, 1 degree of freedom)
+    per = [
+        shares(p, docs, grp, with_sources(Calibration.from_arrays(np.asarray(FOUR)[cal_y[m]], cal_p[m], cal.groups[m], FOUR), None), "pacc")[
+            "share"
+        ].to_numpy()
+        for m in (cal.sources == "kind-a", cal.sources == "kind-b")
+    ]
+    tau = np.sqrt((per[0] - wide["share"]) ** 2 + (per[1] - wide["share"]) ** 2)
+    assert tau.max() > 0.03  # the two kinds of source disagree
+    half_before = (narrow["share_high"] - narrow["share"]).to_numpy()
+    expect = np.clip(wide["share"] + np.sqrt(half_before**2 + (Z95 * tau) ** 2), 0, 1)
+    np.testing.assert_allclose(wide["share_high"], expect, atol=1e-9)
+    shrunk = shares(p, docs, grp, cal, "pacc", n_boot=100, seed=3)  # kappa 20: a little narrower
+    assert (shrunk["share_high"] <= wide["share_high"] + 1e-12).all() and (shrunk["share_high"] >= narrow["share_high"] - 1e-12).all()
+    assert "2 kinds of source" in wide.attrs["method_note"] and "source" not in narrow.attrs["method_note"].split(";")[-1]
+
+
+def test_between_source_term_is_nil_for_one_source_or_identical_sources():
+    rng = np.random.default_rng(24)
+    cal, *_ = calibration(rng, 1000)
+    _, p, docs, grp = target(rng, 1500, groups=2)
+    plain = shares(p, docs, grp, cal, "blend", n_boot=60, seed=1)
+    one = shares(p, docs, grp, with_sources(cal, ["only"] * 1000), "blend", n_boot=60, seed=1)
+    pd.testing.assert_frame_equal(plain, one)
+    assert one.attrs["sources"] == 1
+    # two sources with the very same rows: every per-source correction is the pooled one
+    twice = Calibration.from_arrays(
+        np.concatenate([np.asarray(FOUR, dtype=object)[cal.true]] * 2),
+        np.vstack([cal.posteriors] * 2),
+        np.concatenate([cal.groups, cal.groups]),
+        FOUR,
+        sources=["a"] * 1000 + ["b"] * 1000,
+    )
+    same = shares(p, docs, grp, twice, "pacc", n_boot=60, seed=1)
+    nil = shares(p, docs, grp, twice, "pacc", n_boot=60, seed=1, shift=False)
+    np.testing.assert_allclose(same[["share_low", "share_high"]], nil[["share_low", "share_high"]], atol=1e-6)
+    # the blend stops half-way to the correction: its spread is its distance from it (x sqrt 2: 1 df)
+    blend = shares(p, docs, grp, twice, "blend", n_boot=60, seed=1, kappa=0.0)
+    blend0 = shares(p, docs, grp, twice, "blend", n_boot=60, seed=1, shift=False)
+    tau = np.sqrt(2) * np.abs(blend["share"] - same["share"])
+    expect = np.clip(blend["share"] + np.sqrt((blend0["share_high"] - blend["share"]) ** 2 + (Z95 * tau) ** 2), 0, 1)
+    np.testing.assert_allclose(blend["share_high"], expect, atol=1e-6)
+
+
+def test_kappa_shrinks_a_source_with_few_rows_towards_the_pool():
+    rng = np.random.default_rng(25)
+    cal, *_ = _two_sources(rng, 1500, shift=1.5)
+    _, p, docs, grp = target(rng, 3000, prior=[0.15, 0.15, 0.1, 0.6], groups=2, docs_per=20)
+    width = {
+        kappa: (shares(p, docs, grp, cal, "pacc", n_boot=60, seed=2, kappa=kappa).eval("share_high - share_low")).mean() for kappa in (0.0, 20.0, 1e9)
+    }
+    assert width[0.0] > width[20.0] > width[1e9]
+    no_term = shares(p, docs, grp, cal, "pacc", n_boot=60, seed=2, shift=False).eval("share_high - share_low").mean()
+    assert abs(width[1e9] - no_term) < 1e-6

@@ -74,7 +74,7 @@ def calibration_path(models_dir, taxonomy: str = "four") -> Path:
 
 
 #: format tag of the calibration file (its keys: ``pipeline.classify.measure``)
-CALIBRATION_FORMAT = "dangjian.classifier-calibration/2"
+CALIBRATION_FORMAT = "dangjian.classifier-calibration/3"  # 3: LOSO posteriors and quality (2: + sources)
 
 
 def calibration_dumps(calibration: dict, fingerprint: str) -> str:

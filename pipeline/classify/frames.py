@@ -29,10 +29,20 @@ class ClassifyResult:
     n: int
     counts: dict
     n_uncertain: int
+    input_label: str = ""  # what became of the input's own `label` column: "kept", "replaced" or ""
 
     def text(self) -> str:
         share = ", ".join(f"{k} {v}" for k, v in self.counts.items())
-        return f"classified {self.n} paragraphs ({share}); {self.n_uncertain} uncertain -> {self.path}"
+        out = f"classified {self.n} paragraphs ({share}); {self.n_uncertain} uncertain -> {self.path}"
+        if self.input_label == "kept":
+            out += "\nthe input's `label` column is kept as `label_input`; `label` holds the predictions (compare: `dangjian evaluate`)"
+        elif self.input_label == "replaced":
+            out += "\nthe input's `label` column (an earlier prediction) is replaced; its `label_input` column is kept as it was"
+        return out
+
+
+#: the column an input's own ``label`` is kept in by :func:`classify_csv`
+INPUT_LABEL = "label_input"
 
 
 def classify_frame(df: pd.DataFrame, clf, *, threshold: float = 0.5, explain: bool = False) -> pd.DataFrame:
@@ -62,15 +72,25 @@ def classify_csv(
     in_path, out_path, *, taxonomy: str = "four", explain: bool = False, labels_dir=None, models_dir=None, threshold: float = 0.5
 ) -> ClassifyResult:
     """Read any CSV with a ``text`` column (optional ``heading``), write it back with labels.
-    Scores with the fast scorer (as ``dangjian run`` does); ``explain`` needs the sklearn model."""
+    Scores with the fast scorer (as ``dangjian run`` does); ``explain`` needs the sklearn model.
+    An input ``label`` column (e.g. a gold file's) is never overwritten: it is kept as
+    ``label_input`` next to the predicted ``label`` -- unless the input already has a
+    ``label_input`` (it is an earlier output), whose ``label`` is then an earlier prediction."""
     from pipeline.csvio import write_csv
 
     df = read_labelled_csv(in_path, require_label=False)
+    input_label = ""
+    if "label" in df.columns:
+        if INPUT_LABEL in df.columns:
+            input_label = "replaced"
+        else:
+            df = df.rename(columns={"label": INPUT_LABEL})
+            input_label = "kept"
     clf = get_classifier(taxonomy, labels_dir, models_dir) if explain else get_scorer(taxonomy, labels_dir, models_dir)
     out = classify_frame(df, clf, threshold=threshold, explain=explain)
     write_csv(out_path, out)
     counts = {k: int(v) for k, v in out["label"].value_counts().reindex(clf.labels_, fill_value=0).items()}
-    return ClassifyResult(Path(out_path), len(out), counts, int(out["uncertain"].sum()))
+    return ClassifyResult(Path(out_path), len(out), counts, int(out["uncertain"].sum()), input_label)
 
 
 def evaluate_csv(gold_path, out_path=None, *, taxonomy: str = "four", labels_dir=None, models_dir=None) -> tuple[Evaluation, Path]:
@@ -104,15 +124,59 @@ def evaluate_csv(gold_path, out_path=None, *, taxonomy: str = "four", labels_dir
     return ev, out_path
 
 
-def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", labels_dir=None, models_dir=None) -> tuple[Path, int]:
+@dataclass
+class Exported:
+    """What ``label export`` wrote: the file, its rows, and the least-confident paragraphs the
+    annotation guideline left out (reason -> count, pipeline.classify.codebook)."""
+
+    path: Path
+    n: int
+    left_out: dict
+
+    def text(self) -> str:
+        out = f"exported {self.n} paragraphs -> {self.path} (fill `label`, then `dangjian label import {self.path}`)"
+        if self.left_out:
+            why = ", ".join(f"{k} {v}" for k, v in self.left_out.items())
+            out += f"\nleft out, as the annotation guideline asks (docs/annotation.md): {why}"
+        return out
+
+
+def labellable(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """(mask, reasons) over the rows of a paragraphs frame, in order: True where the annotation
+    guideline lets the paragraph be labelled; else its reason (codebook_reason, or
+    ``duplicate`` of an earlier row with the same dedup_key)."""
+    from pipeline.classify.codebook import codebook_reason, dedup_key
+
+    n = len(df)
+    texts = df[TEXT].astype(str).tolist() if TEXT in df.columns else [""] * n
+    kinds = df["kind"].astype(str).tolist() if "kind" in df.columns else [""] * n
+    heads = df[HEADING].astype(str).tolist() if HEADING in df.columns else [""] * n
+    seen: set[str] = set()
+    reasons = []
+    for text, kind, head in zip(texts, kinds, heads):
+        why = codebook_reason(text, kind, head)
+        if not why:
+            key = dedup_key(text)
+            why = "duplicate" if key in seen else ""
+            seen.add(key)
+        reasons.append(why)
+    return np.asarray([not r for r in reasons], dtype=bool), reasons
+
+
+def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", labels_dir=None, models_dir=None) -> Exported:
     """The ``n`` paragraphs of ``OUT_DIR/paragraphs.csv`` the model is least sure of, with their
-    ``p_`` columns, the model's guess as ``predicted`` and an empty ``label`` to fill in."""
+    ``p_`` columns, the model's guess as ``predicted`` and an empty ``label`` to fill in. Only
+    paragraphs the annotation guideline lets be labelled (:func:`labellable`: no headings, table
+    rows, boilerplate, rows under 20 or over 600 characters, one of each duplicate text, judged
+    from the least confident on)."""
+    from collections import Counter
+
     from pipeline.config import PROCESSED_DIR
     from pipeline.csvio import write_csv
 
     src = Path(out_dir if out_dir is not None else PROCESSED_DIR) / "paragraphs.csv"
     if not src.is_file():
-        raise InputError(f"{src} does not exist", "run `dangjian run RAW_DIR --out DIR` first, or pass --out-dir")
+        raise InputError(f"{src} does not exist", "run `dangjian run RAW_DIR --out DIR` first, or pass that folder as --out")
     df = read_labelled_csv(src, require_label=False)
     clf = get_classifier(taxonomy, labels_dir, models_dir)
     pcols = [f"p_{lab}" for lab in clf.labels_]
@@ -121,7 +185,13 @@ def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", l
     probs = df[pcols].apply(pd.to_numeric, errors="coerce").fillna(0.0)
     top = probs.max(axis=1)
     order = np.lexsort((np.arange(len(df)), top.to_numpy()))  # least confident first, stable
-    pick = df.iloc[order[: max(0, int(n))]].copy()
+    ranked = df.iloc[order]
+    ok, reasons = labellable(ranked)
+    want = max(0, int(n))
+    pick = ranked[ok].iloc[:want].copy()
+    # what was left out on the way to the last paragraph picked (or all of it, when too few were left)
+    last = int(np.flatnonzero(ok)[want - 1]) + 1 if want and ok.sum() >= want else len(ranked)
+    left_out = dict(Counter(r for r in reasons[:last] if r).most_common())
     keep = [c for c in ("doc_id", "para_id", "heading", "text") if c in pick.columns]
     out = pick[keep].copy()
     out["predicted"] = clf.labels_for(pick[pcols].apply(pd.to_numeric, errors="coerce").fillna(0.0)).to_numpy()
@@ -130,7 +200,7 @@ def export_uncertain(n: int, out_csv, *, out_dir=None, taxonomy: str = "four", l
     out["label"] = ""
     out["note"] = ""
     write_csv(out_csv, out)
-    return Path(out_csv), len(out)
+    return Exported(Path(out_csv), len(out), left_out)
 
 
 def import_labels(path, *, labels_dir=None, taxonomy: str = "four") -> tuple[Path | None, int, int]:

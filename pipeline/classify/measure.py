@@ -16,6 +16,7 @@ group (leave one source group out, ``evaluate.oof_loso``), never on the row it s
 ``groups``           its document (resample these for intervals)
 ``weights``          its length in characters
 ``source_group``     its LOSO group (``pipeline.classify.sources``)
+``sources``          its ``org_kind``: the corrected shares' interval compares the kinds of source
 ``quality``          see ``quality_block``
 
 The quality block keeps the keys the run and the report read (``macro_f1``, ``macro_f1_low``,
@@ -112,6 +113,7 @@ def compute(data: pd.DataFrame, y=None, *, model: str, taxonomy: str = "four", l
         "groups": [str(d) for d in cv.docs],
         "weights": data["text"].astype(str).str.len().tolist(),
         "source_group": data["group"].astype(str).tolist() if "group" in data.columns else ["other"] * len(data),
+        "sources": data["org_kind"].fillna("").astype(str).tolist() if "org_kind" in data.columns else [""] * len(data),
         "quality": quality_block(data, y, cv, loso, taxonomy=taxonomy, reference_macro_f1=reference_macro_f1),
     }
     if loso is not None and list(loso.labels) == list(cv.labels):

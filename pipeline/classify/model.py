@@ -310,9 +310,13 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
 
     def explain(self, X, top: int = 5) -> list[str]:
         """For each paragraph, the ``top`` features that pushed it towards its predicted label,
-        as 'feature(+weight); ...' (weight = tf-idf value x class coefficient, centred across
-        classes). Six-way children also show the keywords that chose them."""
+        as 'phrase(+weight); ...' (weight = tf-idf value x class coefficient, centred across
+        classes; n-grams joined into the phrases they cover, without branch prefixes or function
+        characters: pipeline.classify.explain). Six-way children also show the keywords that chose them."""
+        from pipeline.classify.explain import Explainer
+
         frame = as_frame(X)
+        reasons = Explainer(self.lexicon_dir)
         if len(frame) == 0:
             return []
         labels = self.predict(frame).tolist()
@@ -331,8 +335,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
             if coef is not None:
                 row = Xf.getrow(r)
                 contrib = row.data * centred[base_classes.index(base), row.indices]
-                order = np.argsort(-contrib, kind="stable")[:top]
-                parts = [f"{names[row.indices[k]]}({contrib[k]:+.2f})" for k in order if contrib[k] > 0]
+                parts = reasons.parts(names[row.indices], contrib, frame[TEXT].iat[r], top)
             else:
                 kws = self.keywords_.get(base, [])
                 parts = [w for w in kws if w in frame[TEXT].iat[r]][:top]

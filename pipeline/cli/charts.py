@@ -14,11 +14,13 @@ from pipeline.cli.common import (
     need_run,
     plot_app,
     run_lexicon,
+    writes,
 )
 from pipeline.errors import DangjianError
 
 
 @app.command("report")
+@writes("out_dir")
 def report_cmd(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run` (holds documents.csv ...).")] = Path("data/processed"),
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,
@@ -37,6 +39,7 @@ def report_cmd(
 
 
 @plot_app.command("terms")
+@writes("out_dir")
 def plot_terms_cmd(
     ctx: typer.Context,
     terms: Annotated[
@@ -82,6 +85,7 @@ def plot_terms_cmd(
 
 
 @plot_app.command("all")
+@writes("out_dir")
 def plot_all_cmd(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder of `dangjian run`.")] = Path("data/processed"),
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 150,

@@ -43,6 +43,58 @@ def fail(err: Exception) -> None:
     raise typer.Exit(1)
 
 
+#: what to do when an output path cannot be created, by errno name (the rest: errors.OUTPUT_FAULTS)
+_CANNOT_CREATE = {
+    "ENOENT": "its parent cannot hold new files (as under /proc or /sys): give another path",
+    "EEXIST": "a file of that name is in the way: give another path",
+    "ENOTDIR": "a file is in the way of that folder: give another path",
+    "EISDIR": "that is a folder: give a file name",
+}
+
+
+def cannot_write(err: OSError, paths) -> Exception | None:
+    """``err`` as one coded OutputError when it is about one of the output ``paths`` or a folder
+    above one (it could not be created or written), else None (keep the traceback: a bug)."""
+    import errno as errno_mod
+    import os
+
+    from pipeline.errors import OUTPUT_FAULTS, OutputError
+
+    name = errno_mod.errorcode.get(err.errno or 0, "")
+    hint = _CANNOT_CREATE.get(name) or OUTPUT_FAULTS.get(name)
+    failed = getattr(err, "filename", None)
+    if hint is None or failed is None:
+        return None
+    failed = os.path.abspath(os.fspath(failed))
+    for path in paths:
+        target = Path(os.path.abspath(os.fspath(path)))
+        if failed == str(target) or Path(failed) in target.parents:
+            return OutputError(f"cannot write {path}: {os.strerror(err.errno)} [{name}] at {failed}; no output was changed", hint)
+    return None
+
+
+def writes(*params: str):
+    """Decorator of a command whose options ``params`` name the paths it writes: an OSError
+    about one of them (an output folder under /proc, a file in the way) becomes one coded line
+    and exit 1 instead of a traceback."""
+    import functools
+
+    def decorate(command):
+        @functools.wraps(command)
+        def wrapper(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except OSError as err:
+                coded = cannot_write(err, [kwargs[p] for p in params if kwargs.get(p) is not None])
+                if coded is None:
+                    raise
+                fail(coded)
+
+        return wrapper
+
+    return decorate
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,

@@ -20,11 +20,13 @@ from pipeline.cli.common import (
     run_lexicon,
     settings_for,
     workspace_of,
+    writes,
 )
 from pipeline.errors import DangjianError
 
 
 @app.command()
+@writes("directory")
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to make a workspace of (created if missing).")],
     force: Annotated[bool, typer.Option(help="Write dangjian.toml and the default files again over existing ones.")] = False,
@@ -47,6 +49,7 @@ def init(
 
 # --------------------------------------------------------------------------- ingest / run
 @app.command()
+@writes("out")
 def ingest(
     ctx: typer.Context,
     raw_dir: Annotated[Path, typer.Argument(help="Folder of reports (.txt .md .html .docx .pdf), searched recursively. Never modified.")],
@@ -71,6 +74,7 @@ def ingest(
 
 
 @app.command()
+@writes("out")
 def run(
     ctx: typer.Context,
     raw_dir: Annotated[Path, typer.Argument(help="Folder of reports, searched recursively. Never modified.")],
@@ -150,6 +154,7 @@ def segment(
 
 
 @app.command()
+@writes("csv")
 def kwic(
     ctx: typer.Context,
     term: Annotated[
@@ -168,8 +173,9 @@ def kwic(
     ] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write every occurrence to this CSV.")] = None,
 ):
-    """Concordance: every occurrence of TERM with document, year and context (traditional
-    characters, quote marks and list separators match as the run's counting does).
+    """Concordance: every occurrence of TERM with its year, context, title and file (traditional
+    characters, quote marks and list separators match as the run's counting does). --csv writes
+    doc_id, title, path, year, left, match, right (and para_id, term) for every occurrence.
     Exits 1 when TERM is found nowhere, naming the nearest lexicon entries."""
     import pandas as pd
 
@@ -184,7 +190,7 @@ def kwic(
         run_tables = RunTables.load(
             out_dir, lexicon=run_lexicon(ctx, out_dir, lexicon_dir), skip=[t for t in TABLES if t not in ("documents", "paragraphs")]
         )
-        table = run_tables.kwic(term, window=window)
+        table = with_files(run_tables.kwic(term, window=window), run_tables.documents)
         if csv is not None:
             write_csv(csv, table)
     except DangjianError as err:
@@ -205,12 +211,38 @@ def kwic(
     for row in shown.itertuples(index=False):
         year = "----" if pd.isna(row.year) else int(row.year)
         tag = f"  [{row.term}]" if pattern else ""
-        typer.echo(f"{row.doc_id}  {year}  {row.left:>{window}}【{row.match}】{row.right}{tag}")
+        title = str(row.title).strip() if isinstance(row.title, str) else ""
+        source = f"{title} ({row.path})" if title else str(row.path)
+        typer.echo(f"{year}  {row.left:>{window}}【{row.match}】{row.right}  | {source}{tag}")
     if pattern:
         counts = table["term"].value_counts(sort=False)
         counts = counts.reindex(sorted(counts.index, key=lambda t: (-counts[t], t)))
         typer.echo(f"{term.strip()}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     typer.echo(f"{len(table)} occurrence(s) in {table['doc_id'].nunique()} document(s).")
+
+
+#: the first columns of `kwic --csv` (issue 15): who said it where, then the context
+KWIC_CSV_COLUMNS = ["doc_id", "title", "path", "year", "left", "match", "right"]
+
+
+def with_files(table, documents):
+    """A kwic table with each document's file (``path`` of documents.csv; the doc_id when the
+    run has no path) and the columns in KWIC_CSV_COLUMNS order first; attrs kept."""
+    import pandas as pd
+
+    attrs = dict(table.attrs)
+    paths = {}
+    if documents is not None and "path" in documents.columns:
+        paths = dict(zip(documents["doc_id"].astype(str), documents["path"].astype(str)))
+    out = table.copy()
+    ids = out["doc_id"].astype(str)
+    out["path"] = [paths.get(d) or d for d in ids] if len(out) else pd.Series(dtype=object)
+    if "title" not in out.columns:
+        out["title"] = ""
+    first = [c for c in KWIC_CSV_COLUMNS if c in out.columns]
+    out = out[first + [c for c in out.columns if c not in first]]
+    out.attrs.update(attrs)
+    return out
 
 
 @lexicon_app.command("check")
@@ -321,6 +353,7 @@ def lexicon_add(
 
 
 @app.command()
+@writes("out_dir", "csv_path")
 def keyness(
     group_a: Annotated[str, typer.Argument(help="Group a: a document column and values, e.g. genre=述职述廉 or org=A党委|B党委.")],
     group_b: Annotated[str | None, typer.Argument(help="Group b (default: every other document).")] = None,

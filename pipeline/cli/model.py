@@ -16,11 +16,13 @@ from pipeline.cli.common import (
     fail,
     label_app,
     workspace_of,
+    writes,
 )
 from pipeline.errors import DangjianError
 
 
 @app.command()
+@writes("models_dir")
 def train(
     ctx: typer.Context,
     labels: LabelsOpt = None,
@@ -42,6 +44,7 @@ def train(
 
 
 @app.command()
+@writes("out")
 def evaluate(
     ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="CSV with columns text,label (UTF-8, BOM optional).")],
@@ -65,17 +68,22 @@ def evaluate(
 
 
 @app.command()
+@writes("out")
 def classify(
     ctx: typer.Context,
-    in_csv: Annotated[Path, typer.Argument(help="CSV with a `text` column (optional `heading`).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: the same rows plus label, p_<category>, uncertain.")],
+    in_csv: Annotated[Path, typer.Argument(help="CSV with a `text` column (optional `heading`; a `label` column is kept as `label_input`).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Output CSV: the same rows plus label, p_<category>, uncertain (an input `label` becomes `label_input`)."),
+    ],
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explain` column with the features behind each label.")] = False,
     taxonomy: TaxOpt = TaxonomyChoice.four,
     labels: LabelsOpt = None,
     models_dir: ModelsOpt = None,
     threshold: Annotated[float, typer.Option(help="`uncertain` when the top probability is below this.")] = 0.5,
 ):
-    """Label every paragraph of a CSV (trains and caches the model on first use)."""
+    """Label every paragraph of a CSV (trains and caches the model on first use). An input `label`
+    column is never overwritten: it is kept as `label_input` next to the predicted `label`."""
     from pipeline import classify as classify_mod
 
     try:
@@ -95,21 +103,24 @@ def classify(
 
 
 @label_app.command("export")
+@writes("out_csv")
 def label_export(
     ctx: typer.Context,
     out_csv: Annotated[Path, typer.Argument(help="CSV to write for the analyst (fill its `label` column).")],
-    uncertain: Annotated[int, typer.Option("--uncertain", help="How many least-confident paragraphs to export.")] = 100,
+    uncertain: Annotated[int, typer.Option("--uncertain", min=1, help="How many least-confident paragraphs to export.")] = 100,
     out_dir: Annotated[Path, typer.Option("--out", "-o", "--out-dir", help="Run folder holding paragraphs.csv.")] = Path("data/processed"),
     taxonomy: TaxOpt = TaxonomyChoice.four,
     labels: LabelsOpt = None,
     models_dir: ModelsOpt = None,
 ):
-    """Write the paragraphs the model is least sure of, with their p_ columns, for labelling."""
+    """Write the paragraphs the model is least sure of, with their p_ columns, for labelling: only
+    what the annotation guideline (docs/annotation.md) lets be labelled - no headings, table rows,
+    boilerplate, rows under 20 characters or duplicates."""
     from pipeline import classify
 
     try:
         ws = workspace_of(ctx)
-        path, n = classify.export_uncertain(
+        exported = classify.export_uncertain(
             uncertain,
             out_csv,
             out_dir=out_dir,
@@ -119,7 +130,7 @@ def label_export(
         )
     except DangjianError as err:
         fail(err)
-    typer.echo(f"exported {n} paragraphs -> {path} (fill `label`, then `dangjian label import {path}`)")
+    typer.echo(exported.text())
 
 
 @label_app.command("import")

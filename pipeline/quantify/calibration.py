@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.schema import CATEGORY_SHARES
 
 
 class Method(str, Enum):
@@ -20,22 +21,27 @@ class Method(str, Enum):
     ACC = "acc"
     PACC = "pacc"
     EM = "em"
+    BLEND = "blend"
 
 
-DEFAULT_METHOD = Method.PACC
+DEFAULT_METHOD = Method.BLEND
 # after the group column (named after ``groups``, else "group")
-SHARE_COLUMNS = ["category", "share", "share_raw", "share_low", "share_high", "n_docs", "n_paragraphs", "n_chars", "small_group", "method"]
+SHARE_COLUMNS = list(CATEGORY_SHARES.columns[1:])
 CALIBRATION_FORMAT = "dangjian.calibration/1"
 LEVEL = 0.95
-CORRECTED = (Method.ACC, Method.PACC, Method.EM)
+Z95 = 1.959963984540054  # standard normal 97.5% quantile
+KAPPA = 20.0  # labelled rows of a class at which a source's own error rate gets half the weight
+CORRECTED = (Method.ACC, Method.PACC, Method.EM, Method.BLEND)
 NOTES = {
     Method.CC: "shares by classify-and-count: character share of paragraphs by predicted label, not corrected for classifier errors",
     Method.PCC: "shares by probabilistic classify-and-count: character-weighted mean of the classifier's probabilities, not corrected for classifier errors",
     Method.ACC: "shares corrected by ACC: predicted-label shares adjusted for the misclassification rates measured out-of-fold on the labelled paragraphs",
     Method.PACC: "shares corrected by PACC: mean classifier probabilities adjusted for the probability confusion measured out-of-fold on the labelled paragraphs",
     Method.EM: "shares corrected by EM (Saerens et al.): classifier probabilities re-weighted to each group's estimated class prior",
+    Method.BLEND: "shares half-corrected: the mean of classify-and-count and PACC (mean probabilities adjusted for the probability confusion measured out-of-fold on the labelled paragraphs)",
 }
 INTERVAL_NOTE = "95% intervals by bootstrap over documents within each group and over the labelled documents (error-rate uncertainty)"
+SHIFT_NOTE = "widened by the spread of the correction between the {n} kinds of source of the labelled paragraphs (error rates differ between sources)"
 
 
 def as_method(method) -> Method:
@@ -87,23 +93,15 @@ def posterior_matrix(probs, labels: Sequence[str], name: str) -> np.ndarray:
 
 def label_codes(values: np.ndarray, labels: Sequence[str], name: str, *, allow_missing: bool) -> np.ndarray:
     """Label strings -> int codes in ``labels`` order; missing (None/NaN/'') -> -1 if allowed."""
-    index = {lab: i for i, lab in enumerate(labels)}
-    out = np.empty(len(values), dtype=np.int64)
-    unknown = set()
-    for r, v in enumerate(values):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v == "":
-            if not allow_missing:
-                raise InputError(f"{name} has a missing label (row {r})", "give every calibration row its true label")
-            out[r] = -1
-            continue
-        code = index.get(str(v))
-        if code is None:
-            unknown.add(str(v))
-            continue
-        out[r] = code
+    text = pd.Series(values, dtype=object)
+    missing = text.isna().to_numpy() | (text == "").to_numpy()
+    if missing.any() and not allow_missing:
+        raise InputError(f"{name} has a missing label (row {int(np.flatnonzero(missing)[0])})", "give every calibration row its true label")
+    codes = pd.Index(list(labels)).get_indexer(text.where(~missing).map(str, na_action="ignore")).astype(np.int64)
+    unknown = sorted(set(text[(codes < 0) & ~missing].map(str)))
     if unknown:
-        raise InputError(f"{name} has labels outside the label order: {', '.join(sorted(unknown))}", f"use one of: {', '.join(labels)}")
-    return out
+        raise InputError(f"{name} has labels outside the label order: {', '.join(unknown)}", f"use one of: {', '.join(labels)}")
+    return codes
 
 
 def as_weights(weights, n: int, name: str) -> np.ndarray:
@@ -125,7 +123,8 @@ class Calibration:
 
     ``true`` and ``pred`` are int codes into ``labels``; ``posteriors`` is (n, k) in ``labels``
     order; ``groups`` (str) are the units the bootstrap resamples (documents); ``weights`` the
-    paragraphs' lengths (characters)."""
+    paragraphs' lengths (characters); ``sources`` (str) the kind of source of each row (its
+    source group: ``""`` everywhere when unknown), for the between-source term of the interval."""
 
     labels: tuple[str, ...]
     true: np.ndarray
@@ -133,13 +132,15 @@ class Calibration:
     groups: np.ndarray
     weights: np.ndarray
     pred: np.ndarray
+    sources: np.ndarray
 
     @classmethod
-    def from_arrays(cls, true_labels, posteriors, groups, labels: Sequence[str], *, weights=None, predicted=None) -> Calibration:
+    def from_arrays(cls, true_labels, posteriors, groups, labels: Sequence[str], *, weights=None, predicted=None, sources=None) -> Calibration:
         """From true labels (str), posteriors ((n, k) array in ``labels`` order, or a DataFrame
         with ``p_<label>`` columns), group ids (documents), the label order, and optionally the
-        lengths (``weights``, default 1) and the predicted labels (default argmax; pass them when
-        the pipeline's label rule is not the argmax, e.g. the six-way rollup rule)."""
+        lengths (``weights``, default 1), the predicted labels (default argmax; pass them when
+        the pipeline's label rule is not the argmax, e.g. the six-way rollup rule) and the source
+        group of each row (``sources``: what the between-source term compares; default none)."""
         labels = tuple(str(lab) for lab in labels)
         if len(labels) < 2 or len(set(labels)) != len(labels):
             raise InputError(f"label order {labels!r} needs at least two distinct labels", "pass the classifier's labels")
@@ -157,7 +158,12 @@ class Calibration:
             else label_codes(as_1d(predicted, n, "calibration predictions"), labels, "calibration predictions", allow_missing=False)
         )
         grp = np.asarray([str(g) for g in as_1d(groups, n, "calibration groups")], dtype=object)
-        return cls(labels, codes, post, grp, as_weights(weights, n, "calibration weights"), pred.astype(np.int64))
+        src = (
+            np.full(n, "", dtype=object)
+            if sources is None
+            else np.asarray(["" if v is None or v != v else str(v) for v in as_1d(sources, n, "calibration sources")], dtype=object)
+        )
+        return cls(labels, codes, post, grp, as_weights(weights, n, "calibration weights"), pred.astype(np.int64), src)
 
     def __len__(self) -> int:
         return len(self.true)
@@ -177,6 +183,7 @@ class Calibration:
             "groups": [str(g) for g in self.groups],
             "weights": [float(w) for w in self.weights],
             "posteriors": self.posteriors.tolist(),
+            "sources": [str(v) for v in self.sources],
         }
 
     @classmethod
@@ -186,7 +193,9 @@ class Calibration:
             raise InputError(f"not a calibration set (format {found!r})", f"expected format {CALIBRATION_FORMAT}; retrain the model to store one")
         labels = data["labels"]
         post = np.asarray(data["posteriors"], dtype=float).reshape(-1, len(labels))
-        return cls.from_arrays(data["true"], post, data["groups"], labels, weights=data["weights"], predicted=data["pred"])
+        return cls.from_arrays(
+            data["true"], post, data["groups"], labels, weights=data["weights"], predicted=data["pred"], sources=data.get("sources")
+        )
 
 
 # --------------------------------------------------------------------------- numerics

@@ -12,7 +12,10 @@ from pipeline.quantify.calibration import (
     CORRECTED,
     DEFAULT_METHOD,
     INTERVAL_NOTE,
+    KAPPA,
     LEVEL,
+    SHIFT_NOTE,
+    Z95,
     Calibration,
     Method,
     as_1d,
@@ -28,17 +31,24 @@ from pipeline.quantify.solve import em_shares, resample_counts, rows_dot, simple
 @dataclass(frozen=True)
 class CalStats:
     """Per calibration group sufficient statistics: crisp and soft confusion numerators (H, k, k),
-    characters per true class (H, k) and paragraphs per true class (H, k)."""
+    characters per true class (H, k) and paragraphs per true class (H, k); a group is a
+    (source, document) pair and ``source`` (H,) its source's index."""
 
     crisp: np.ndarray
     soft: np.ndarray
     chars: np.ndarray
     rows: np.ndarray
+    source: np.ndarray
 
     @classmethod
     def of(cls, cal: Calibration) -> CalStats:
         k = len(cal.labels)
-        _, h = np.unique(cal.groups, return_inverse=True) if len(cal) else (None, np.zeros(0, dtype=np.int64))
+        if len(cal):
+            src, _ = pd.factorize(pd.Series(cal.sources, dtype=object), sort=True)
+            h, keys = pd.factorize(pd.MultiIndex.from_arrays([src, cal.groups]), sort=True)
+            source = np.asarray(keys.get_level_values(0), dtype=np.int64)
+        else:
+            h, source = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         H = int(h.max()) + 1 if len(h) else 0
         Y = np.eye(k)[cal.true] if len(cal) else np.zeros((0, k))
         w = cal.weights[:, None]
@@ -50,7 +60,20 @@ class CalStats:
         rows = np.zeros((H, k))
         np.add.at(chars, (h, cal.true), cal.weights)
         np.add.at(rows, (h, cal.true), 1.0)
-        return cls(crisp, soft, chars, rows)
+        return cls(crisp, soft, chars, rows, source.astype(np.int64))
+
+    @property
+    def n_sources(self) -> int:
+        return int(self.source.max()) + 1 if len(self.source) else 0
+
+    def source_matrices(self, soft: bool, pooled: np.ndarray, kappa: float) -> np.ndarray:
+        """(S, k, k): M of each source's rows alone; a column resting on few rows of that class
+        is shrunk towards the pooled one (weight rows / (rows + ``kappa``))."""
+        member = np.eye(self.n_sources)[self.source].T  # (S, H)
+        M = self.matrix(member, soft, pooled)
+        n = rows_dot(member, self.rows)[:, None, :]  # (S, 1, k) labelled rows per class
+        w = n / (n + kappa) if kappa > 0 else np.ones_like(n)
+        return w * M + (1 - w) * pooled
 
     def matrix(self, counts: np.ndarray | None, soft: bool, point: np.ndarray | None = None) -> np.ndarray:
         """M (or a batch of M for ``counts`` (R, H) multiplicities). Columns of classes without
@@ -179,6 +202,8 @@ def estimate_all(
         return sample.shares(sample.unit_crisp, counts)
     if method is Method.PCC:
         return sample.shares(sample.unit_soft, counts)
+    if method is Method.BLEND:
+        return 0.5 * (sample.shares(sample.unit_crisp, counts) + estimate_all(sample, Method.PACC, stats, counts, cal_counts, point))
     k = sample.P.shape[1]
     if method in (Method.ACC, Method.PACC):
         soft = method is Method.PACC
@@ -209,6 +234,26 @@ def estimate_all(
     return out[0] if counts is None else out
 
 
+def source_spread(sample: Sample, used: Method, stats: CalStats, share: np.ndarray, kappa: float) -> np.ndarray | None:
+    """(G, k) between-source standard deviation of the estimate: for every source s of the
+    calibration set, the correction the group would get with s's error rates alone (ACC with
+    crisp, PACC with soft rates, of the group's CC / PCC share); the root mean square of their
+    differences from ``share`` (S - 1 degrees of freedom). None with fewer than two sources."""
+    S = stats.n_sources
+    if S < 2:
+        return None
+    soft = used is not Method.CC and used is not Method.ACC
+    pooled = stats.matrix(None, soft)
+    Ms = stats.source_matrices(soft, pooled, kappa)
+    q = sample.shares(sample.unit_soft if soft else sample.unit_crisp, None)
+    out = np.full(share.shape, np.nan)
+    ok = np.isfinite(q).all(axis=-1)
+    if ok.any():
+        t = simplex_lstsq(Ms[:, None], np.broadcast_to(q[ok], (S,) + q[ok].shape))  # (S, G_ok, k)
+        out[ok] = np.sqrt(((t - share[ok]) ** 2).sum(axis=0) / (S - 1))
+    return out
+
+
 # --------------------------------------------------------------------------- public entry point
 def estimate_shares(
     probs,
@@ -222,6 +267,8 @@ def estimate_shares(
     n_boot: int = 200,
     seed: int = 0,
     min_docs: int = 5,
+    shift: bool = True,
+    kappa: float = KAPPA,
 ) -> pd.DataFrame:
     """Character share of every category per group, corrected for the classifier's errors.
 
@@ -237,6 +284,10 @@ def estimate_shares(
     small_group, method``. ``share`` sums to 1 per group; ``n_*`` are the group's totals;
     ``method`` is the estimator actually used (``cc`` after a fallback). ``attrs["method_note"]``
     describes it for the report. ``n_boot=0`` skips the intervals (NaN).
+
+    ``shift``: widen the interval by the between-source spread of the correction (see
+    :func:`source_spread`; needs a calibration set with ``sources`` of at least two kinds);
+    ``kappa``: the shrinkage of a source's error rates towards the pooled ones, in labelled rows.
     """
     meth = as_method(method)
     if not isinstance(calibration, Calibration):
@@ -256,13 +307,15 @@ def estimate_shares(
         note = f"{method_note(Method.CC)} (fallback from {meth.value.upper()}: {why})"
     elif meth in CORRECTED:
         note = f"{note} ({len(calibration)} paragraphs, {len(np.unique(calibration.groups))} documents)"
-    stats = CalStats.of(calibration) if used in CORRECTED else None
-    point: dict = {} if stats is None else {"M": stats.matrix(None, used is Method.PACC), "prior": stats.prior(None)}
+    full = CalStats.of(calibration) if not missing and len(calibration) else None
+    stats = full if used in CORRECTED else None
+    point: dict = {} if stats is None else {"M": stats.matrix(None, used in (Method.PACC, Method.BLEND)), "prior": stats.prior(None)}
 
     share = estimate_all(sample, used, stats, None, None, point)
     share = share / share.sum(axis=-1, keepdims=True)
     low = np.full((G, k), np.nan)
     high = np.full((G, k), np.nan)
+    tau = None
     if n_boot and present.any():
         doc_rng, cal_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
         counts = resample_counts(doc_rng, sample.n_docs[present], n_boot)
@@ -273,6 +326,11 @@ def estimate_shares(
         qs = np.quantile(reps, [alpha, 1 - alpha], axis=0) if np.isfinite(reps).all() else nan_quantiles(reps, alpha)
         low[present] = np.fmin(qs[0], share[present])
         high[present] = np.fmax(qs[1], share[present])
+        tau = source_spread(sample, used, full, share, kappa) if shift and full is not None else None
+        if tau is not None:  # the error rates of a new kind of source differ: widen by that spread
+            z = Z95 * np.nan_to_num(tau)
+            low = np.clip(share - np.sqrt((share - low) ** 2 + z**2), 0.0, 1.0)
+            high = np.clip(share + np.sqrt((high - share) ** 2 + z**2), 0.0, 1.0)
 
     out = pd.DataFrame(
         {
@@ -290,5 +348,8 @@ def estimate_shares(
         }
     )
     out.attrs["method"] = used.value
-    out.attrs["method_note"] = f"{note}; {INTERVAL_NOTE}" if n_boot else note
+    if n_boot:
+        note = f"{note}; {INTERVAL_NOTE}" + (f"; {SHIFT_NOTE.format(n=full.n_sources)}" if tau is not None else "")
+    out.attrs["method_note"] = note
+    out.attrs["sources"] = 0 if full is None else full.n_sources
     return out

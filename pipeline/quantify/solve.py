@@ -20,15 +20,21 @@ def matvec(A: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.matmul(A, x[..., None])[..., 0]
 
 
+ENUMERATE_MAX_K = 7  # up to 127 supports: every support solved exactly beats iterating
+
+
 def simplex_lstsq(M: np.ndarray, q: np.ndarray, *, ridge: float = 1e-10, max_iter: int = 3000, tol: float = 1e-11) -> np.ndarray:
     """argmin ||M p - q||^2 over the simplex for a batch: ``M`` (..., k, k) broadcasting
-    against ``q`` (..., k) (one M per bootstrap replicate, one q per replicate x group). FISTA
-    with gradient restarts, then an exact polish on the support."""
+    against ``q`` (..., k) (one M per bootstrap replicate, one q per replicate x group). For
+    k <= ``ENUMERATE_MAX_K`` exactly by :func:`support_lstsq`; else FISTA with gradient restarts,
+    then an exact polish on the support."""
     k = q.shape[-1]
     Mt = np.swapaxes(M, -1, -2)
     H = np.matmul(Mt, M) + ridge * np.eye(k)  # per M, not per problem
-    L = np.linalg.eigvalsh(H)[..., -1:]  # Lipschitz constant of the gradient
     c = matvec(Mt, q) + ridge * q
+    if k <= ENUMERATE_MAX_K:
+        return support_lstsq(H, c)
+    L = np.linalg.eigvalsh(H)[..., -1:]  # Lipschitz constant of the gradient
     shape = c.shape
     try:
         start = np.linalg.solve(H, c[..., None])[..., 0]
@@ -49,6 +55,33 @@ def simplex_lstsq(M: np.ndarray, q: np.ndarray, *, ridge: float = 1e-10, max_ite
         if step < tol:
             break
     return polish(H, c, p)
+
+
+def support_lstsq(H: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """argmin ``x'Hx - 2c'x`` over the simplex, exactly, for a batch (``H`` (..., k, k) positive
+    definite, broadcasting against ``c`` (..., k)): for every support S the minimiser on the
+    affine hull of its face, ``x_S = A (c_S - nu 1)`` with ``A = H_SS^-1`` and ``nu`` from
+    ``sum x_S = 1``; the optimum is the feasible one (``x_S >= 0``) of least objective (the optimum
+    lies in the relative interior of its face and minimises the objective there). One k x k
+    inverse per support and per distinct ``H``, not per problem."""
+    k = c.shape[-1]
+    shape = np.broadcast_shapes(H.shape[:-2], c.shape[:-1])
+    best = np.full(shape, np.inf)
+    out = np.zeros(shape + (k,))
+    for mask in range(1, 2**k):
+        S = [j for j in range(k) if mask >> j & 1]
+        A = np.linalg.inv(H[..., S, :][..., :, S])  # (..., s, s) per H
+        a1 = A.sum(axis=-1)  # A @ 1
+        u = matvec(A, c[..., S])
+        nu = (u.sum(axis=-1, keepdims=True) - 1.0) / a1.sum(axis=-1, keepdims=True)
+        x = np.zeros(shape + (k,))
+        x[..., S] = u - nu * a1
+        f = np.sum(x * matvec(H, x), axis=-1) - 2.0 * np.sum(c * x, axis=-1)
+        take = (x[..., S] >= -1e-12).all(axis=-1) & (f < best) & np.isfinite(f)
+        best = np.where(take, f, best)
+        out = np.where(take[..., None], x, out)
+    out = np.clip(out, 0.0, None)
+    return out / out.sum(axis=-1, keepdims=True).clip(1e-300)
 
 
 def polish(H: np.ndarray, c: np.ndarray, p: np.ndarray) -> np.ndarray:

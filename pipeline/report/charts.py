@@ -146,6 +146,8 @@ def category_interval_chart(
     small = set(int(y) for y in small)
     top_value = max(float(pd.concat([shares, high]).max().max() or 0.0), 0.05)
     ticks, decimals = nice_ticks(top_value * 1.05)
+    if ticks[-1] > 1.0:  # a share is at most 100%: the scale ends there
+        ticks, decimals = [0.0, 0.25, 0.5, 0.75, 1.0], 2
     tick_labels = [f"{t * 100:.{max(0, decimals - 2)}f}%" for t in ticks]
     ncols = 1 if len(cats) == 1 else 2 if len(cats) <= 4 else 3
     nrows = math.ceil(len(cats) / ncols)

@@ -97,11 +97,12 @@ def _as_bool(values: pd.Series) -> pd.Series:
 
 def category_intervals(tables, labels, n_docs: pd.Series) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[int]]:
     """(share_low, share_high) as year x category tables when ``category_shares`` has them (the
-    run's 95% intervals; None for a table without), and the years of fewer than SMALL_GROUP_DOCS
-    documents (the table's ``small_group``, else from ``n_docs``)."""
+    run's 95% intervals; None for a table without, or with only empty ones: classify and count),
+    and the years of fewer than SMALL_GROUP_DOCS documents (the table's ``small_group``, else
+    from ``n_docs``)."""
     cs = tables.category_shares
     low = high = None
-    if cs is not None and not cs.empty and {"share_low", "share_high"} <= set(cs.columns):
+    if cs is not None and not cs.empty and {"share_low", "share_high"} <= set(cs.columns) and cs["share_low"].notna().any():
         low = trends.category_matrix(cs, labels, value="share_low")
         high = trends.category_matrix(cs, labels, value="share_high")
     small: list[int] = []

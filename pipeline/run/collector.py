@@ -37,6 +37,7 @@ class Collector:
         self.p_label: list[str] = []
         self.p_kind: list[str] = []
         self.p_proba: dict[str, list] = {}  # p_<category> -> values, for corrected shares
+        self.p_uncertain: list = []  # the classifier's uncertain flag, for classifier.json
         self.p_chars = array("q")
         # word counts as (doc index, word, count) columns; words are factorised at the end
         self.w_doc = array("i")
@@ -76,6 +77,8 @@ class Collector:
             for col, values in cols.items():
                 if col.startswith("p_"):
                     self.p_proba.setdefault(col, []).extend(values)
+            if "uncertain" in cols:
+                self.p_uncertain.extend(cols["uncertain"])
             self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
             words = ana["words"]
             self.w_doc.extend([d_index] * len(words))
@@ -156,6 +159,7 @@ def frames(acc: Collector, by: tuple[str, ...] = ()):
             "n_chars": np.frombuffer(acc.p_chars, dtype=np.int64) if len(acc.p_chars) else np.array([], dtype=np.int64),
             "kind": acc.p_kind if len(acc.p_kind) == len(acc.p_label) else [""] * len(acc.p_label),
             **{col: np.asarray(vals, dtype=np.float64) for col, vals in acc.p_proba.items() if len(vals) == len(acc.p_label)},
+            **({"uncertain": np.asarray(acc.p_uncertain, dtype=bool)} if len(acc.p_uncertain) == len(acc.p_label) and len(acc.p_label) else {}),
         }
     )
     log = pd.DataFrame(acc.logs, columns=["path", "status", "reason", "doc_id"])

@@ -57,6 +57,7 @@ def unchanged_summary(out_dir: Path, manifest: dict, t0: float) -> RunSummary:
     )
     s.files = ["unchanged since the last run: outputs are up to date"]
     s.problems = rec.get("problems", [])
+    s.classifier = str(rec.get("classifier", ""))
     s.seconds = time.perf_counter() - t0
     return s
 
@@ -71,5 +72,6 @@ def run_record(key: str | None, static: str | None, summary: RunSummary) -> dict
             "n_documents": summary.n_documents,
             "n_paragraphs": summary.n_paragraphs,
             "problems": summary.problems,
+            "classifier": summary.classifier,
         },
     }

@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline.config import Settings, default_workers
 from pipeline.errors import output_error
 from pipeline.run import candidates, collector, signals, tables
-from pipeline.run.aggregate import aggregate_tables, import_aggregates, write_classifier_info
+from pipeline.run.aggregate import aggregate_tables, import_aggregates, quality_line, write_classifier_info
 from pipeline.run.cache import CACHE_DIR
 from pipeline.run.executors import map_dask, map_local, start_pool, stop_pool
 from pipeline.run.fingerprints import (
@@ -268,7 +268,8 @@ def run(
                 calibration=calibration,
                 all_paragraphs=settings.shares_all_paragraphs,
             )
-            files_extra = [write_classifier_info(stage, settings, calibration, paras, aggregates.get("category_shares"))]
+            info_file, info = write_classifier_info(stage, settings, calibration, paras, aggregates.get("category_shares"))
+            files_extra = [info_file]
             # the charts need only the aggregates: a second process draws them from these
             # frames while this one writes the tables and then report.html
             with signals.deferred():
@@ -289,6 +290,7 @@ def run(
             summary = summarize(out_dir, acc, docs, paras, files, t0)
             summary.timings = timings
             summary.notes = notes
+            summary.classifier = quality_line(info)
             for rel, src in acc.sources:  # the bytes the workers read: the key names those
                 hashes.learn(raw_dir / rel, src[:4], src[5], src[4])
             key = run_key(raw_dir, settings, engine, report, found, hashes, static)

@@ -51,10 +51,20 @@ class Stop:
 
     def stop(self, signum: int) -> RunInterrupted:
         self.stopping = True
-        self.watchdog = threading.Timer(EXIT_GRACE, os._exit, args=(128 + signum,))
+        self.watchdog = threading.Timer(EXIT_GRACE, _forced_exit, args=(signum,))
         self.watchdog.daemon = True
         self.watchdog.start()
         return RunInterrupted(signum)
+
+
+def _forced_exit(signum: int) -> None:
+    """The watchdog's end: the clean-up took longer than :data:`EXIT_GRACE`. Still one line on
+    stderr (written directly: the main thread may hold the stream's lock), then exit 128 + signum."""
+    name = signal.Signals(signum).name
+    line = f"dangjian: stopped by {name}: clean-up took over {EXIT_GRACE:g}s, ended at once; the next run cleans up\n"
+    with contextlib.suppress(OSError):
+        os.write(2, line.encode())
+    os._exit(128 + signum)
 
 
 _STATE = Stop()

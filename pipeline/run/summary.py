@@ -21,6 +21,7 @@ class RunSummary:
     problems: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # checks on the results (e.g. yearly series with a doubled year)
+    classifier: str = ""  # the classifier's measured quality and how the shares were corrected (classifier.json)
 
     def file_counts(self) -> Counter:
         """Statuses of input files only (metadata sheets and their rows are counted apart), so
@@ -47,6 +48,8 @@ class RunSummary:
             lines.append(f"  ! ... {len(self.problems) - 20} more in ingest_log.csv")
         for note in self.notes[:10]:
             lines.append(f"  ~ {note}")
+        if self.classifier:
+            lines.append(f"Classifier: {self.classifier}")
         lines.append(f"Outputs in {self.out_dir}: " + ", ".join(self.files))
         if self.timings:
             lines.append("Stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))

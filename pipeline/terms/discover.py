@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pipeline.terms.discover_corpus import DiscoveryCorpus
 from pipeline.terms.discover_pmi import pmi_candidates
-from pipeline.terms.discover_rank import exclude, rank
-from pipeline.terms.discover_rules import CANDIDATE_COLUMNS, FUNCTION_EDGE, METHOD_ORDER
+from pipeline.terms.discover_rank import COLUMNS, exclude, rank
+from pipeline.terms.discover_rules import FUNCTION_EDGE, METHOD_ORDER
 from pipeline.terms.discover_scan import scan
 from pipeline.terms.discover_wordfreq import default_word_freq
 
@@ -39,7 +39,7 @@ def discover_candidates(
     methods: Sequence[str] = METHOD_ORDER,
 ) -> "pd.DataFrame":
     """Candidate new formulations, best first: columns ``term, method, score, doc_freq, years,
-    example``.
+    example, variant_of`` (pipeline.schema.CANDIDATES).
 
     ``docs`` yields ``(doc_id, year, paragraph_texts)``. Methods:
 
@@ -68,7 +68,7 @@ def discover_candidates(
     stop = frozenset(stopwords)
     corpus = DiscoveryCorpus(docs)
     if not corpus.paras:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        return pd.DataFrame(columns=COLUMNS)
     found, quoted_count = scan(corpus, methods)
     pmi_scores: dict[str, float] = {}
     if "pmi" in methods:  # on a sample: every k-th paragraph
@@ -84,5 +84,5 @@ def discover_candidates(
         word_freq = default_word_freq(ordinary_freq)
     kept = exclude(found, quoted_count, lexicon, stop, word_freq, ordinary_freq)
     if not kept:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        return pd.DataFrame(columns=COLUMNS)
     return rank(corpus, kept, quoted_count, pmi_scores, top)

@@ -23,18 +23,29 @@ tokenizer on the whole dictionary would, without its ~1 s of loading (:class:`Ca
 ranking (importing it costs ~1 s: it reads the tags of jieba's whole dictionary).
 
 Variants (:func:`variants_of`): a candidate of at least :data:`VARIANT_MIN_CHARS` characters
-that differs from a lexicon term or alias of the same length in exactly one character, not a
-numeral (一岗双职 for 一岗双责; 四个意识 and 五个意识 are two formulations).
+that differs from a lexicon term or alias of the same length in exactly one character, where
+
+* neither of the two characters is a numeral (四个意识 and 五个意识, 三大作风 and 三八作风 are
+  two formulations);
+* the two characters are near-synonyms: together they make a common word of jieba's dictionary,
+  in either order (职责 for 一岗双职 / 一岗双责; no word joins 府 and 制, 保 and 立, so 一国两府
+  and 两个确保 are formulations of their own, not variants of 一国两制 and 两个确立);
+* and, when the corpus is known, the candidate is at least :data:`VARIANT_RARITY` times rarer
+  than the entry or too rare to tell (at most :data:`VARIANT_FEW` occurrences): 政务公开 is not a
+  variant of 党务公开 although 政党 is a word, it is the more frequent of the two in the shared
+  corpus; neither is 依法行政 of 依法执政 (执行), nor 依法治军 of 依法治国 (国军).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from pipeline.terms.discover_wordfreq import default_word_freq
 from pipeline.terms.folding import match_key
+from pipeline.terms.simplify import simplified
 
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.lexicon import Lexicon
@@ -238,6 +249,15 @@ SURNAME_TAGS = frozenset({"zg", "ng"})  # what posseg calls a lone surname it do
 RARE_NAME_FREQ = 50  # a three-character dictionary word tagged nr below this frequency is a name (王建国 12; 高水平 91)
 VARIANT_MIN_CHARS = 4
 _NUMERALS = set("一二两三四五六七八九十百千万双")
+#: near-synonyms: the two characters make a dictionary word of at least this jieba frequency
+#: (职责 1842, 个人 12744; 管员 9 and 府治 3 are too rare to count; 保立, 府制 are no words)
+SYNONYM_MIN_FREQ = 100
+#: a variant seen more than VARIANT_FEW times occurs at most 1/VARIANT_RARITY as often in the
+#: corpus as its lexicon entry; one seen at most VARIANT_FEW times is too rare to tell (shared
+#: corpus without the held-out files: 两人基本点 1 vs 两个基本点 13 is a variant; 依法治军 20 vs
+#: 依法治国 59, 政务公开 31 vs 党务公开 3, 依法行政 66 vs 依法执政 6 are formulations of their own)
+VARIANT_RARITY = 5
+VARIANT_FEW = 2
 
 
 # --------------------------------------------------------------------------- rules without tags
@@ -418,17 +438,43 @@ def statistical_rejects(terms: Iterable[str]) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- variants
-def variants_of(terms: Sequence[str], lexicon: Lexicon) -> list[str]:
+def near_synonyms(a: str, b: str, word_freq: "dict[str, int]") -> bool:
+    """Whether two characters make a common word together, in either order (职责, 个人): the
+    sign that one stands for the other in a variant (jieba frequency >= SYNONYM_MIN_FREQ)."""
+    return max(word_freq.get(a + b, 0), word_freq.get(b + a, 0)) >= SYNONYM_MIN_FREQ
+
+
+def variants_of(
+    terms: Sequence[str], lexicon: Lexicon, count: "Callable[[str], int] | None" = None, word_freq: "dict[str, int] | None" = None
+) -> list[str]:
     """For each term, the lexicon term it is a one-character variant of ('' if none): same
     length (>= VARIANT_MIN_CHARS, compared after folding and quote removal), exactly one
-    character different, and that character not a numeral in both."""
+    character different, neither of the two a numeral, the two near-synonyms
+    (:func:`near_synonyms` on ``word_freq``, default jieba's dictionary: no variants without
+    jieba) and, with ``count`` (occurrences of a string in the corpus, e.g. ``text.count``), the
+    term at least VARIANT_RARITY times rarer than the entry (all its surface forms) or seen at
+    most VARIANT_FEW times."""
+    if word_freq is None:
+        word_freq = default_word_freq(SYNONYM_MIN_FREQ)
     slots: dict[str, list[tuple[int, str, str]]] = {}
+    forms_of: dict[str, list[str]] = {}
     for surface, canonical in lexicon.surface_forms().items():
         key = match_key(surface)
+        forms_of.setdefault(canonical, []).append(key)
         if len(key) < VARIANT_MIN_CHARS:
             continue
         for i in range(len(key)):
             slots.setdefault(key[:i] + "\0" + key[i + 1 :], []).append((i, key[i], canonical))
+    entry_count: dict[str, int] = {}
+
+    def rare_enough(term: str, canonical: str) -> bool:
+        if count is None:
+            return True
+        if canonical not in entry_count:
+            entry_count[canonical] = sum(count(simplified(f)) for f in dict.fromkeys(forms_of[canonical]) if f)
+        seen = count(simplified(term))
+        return seen <= VARIANT_FEW or entry_count[canonical] >= VARIANT_RARITY * seen
+
     out = []
     for term in terms:
         key = match_key(str(term))
@@ -436,7 +482,13 @@ def variants_of(terms: Sequence[str], lexicon: Lexicon) -> list[str]:
         if len(key) >= VARIANT_MIN_CHARS:
             for i in range(len(key)):
                 for _, ch, canonical in slots.get(key[:i] + "\0" + key[i + 1 :], ()):
-                    if ch != key[i] and not (ch in _NUMERALS and key[i] in _NUMERALS):
+                    if (
+                        ch != key[i]
+                        and ch not in _NUMERALS
+                        and key[i] not in _NUMERALS
+                        and near_synonyms(ch, key[i], word_freq)
+                        and rare_enough(key, canonical)
+                    ):
                         found = canonical
                         break
                 if found:

@@ -3,7 +3,8 @@
 Statistical candidates (PMI alone) are judged by :mod:`pipeline.terms.discover_filter` only as
 far down the ranking as the ``top`` rows reach (names, places, organisations and stock phrases
 are left out; the tagger loads only then), and every row kept gets ``variant_of``: the lexicon
-term it is a one-character variant of, or ''."""
+term it is a one-character variant of (near-synonym characters, much rarer in the corpus than
+the entry: :func:`~pipeline.terms.discover_filter.variants_of`), or ''."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import math
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
+from pipeline import schema
 from pipeline.automaton import make_automaton
 from pipeline.terms.discover_corpus import DiscoveryCorpus
 from pipeline.terms.discover_filter import statistical_rejects, variants_of
 from pipeline.terms.discover_rules import (
-    CANDIDATE_COLUMNS,
     FUNCTION_EDGE,
     FUNCTION_END,
     METHOD_ORDER,
@@ -35,8 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from pipeline.lexicon import Lexicon
 
 
-#: candidates.csv's columns: the contract's, then the lexicon term a candidate is a variant of
-COLUMNS = [*[c for c in CANDIDATE_COLUMNS if c != "variant_of"], "variant_of"]
+#: candidates.csv's columns (pipeline.schema.CANDIDATES): the six of OUTPUTS.md, then the lexicon
+#: term a candidate is a variant of
+COLUMNS = schema.columns("candidates")
 STATISTICAL_TIER = 3  # PMI alone: ranked last
 
 
@@ -137,7 +139,7 @@ def rank(corpus: DiscoveryCorpus, kept: dict[str, set[str]], quoted_count: Count
             (cand, method, round(-neg_score, 3), -neg_df, "|".join(map(str, years_of.get(i, []))), make_example(text, local, local + len(cand)))
         )
     lexicon = getattr(kept, "lexicon", None)
-    variants = variants_of([row[0] for row in out], lexicon) if lexicon is not None else [""] * len(out)
+    variants = variants_of([row[0] for row in out], lexicon, count=corpus.text.count) if lexicon is not None else [""] * len(out)
     return pd.DataFrame([(*row, v) for row, v in zip(out, variants)], columns=COLUMNS)
 
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from pipeline.schema import SMALL_GROUP_DOCS
 from pipeline.trends.frames import CATEGORY_SHARE_COLUMNS, doc_frame, empty, group_key
 
 
@@ -25,11 +26,15 @@ def labelled(paragraphs: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
 
 
 def category_shares(paragraphs: pd.DataFrame, documents: pd.DataFrame, labels: Sequence[str], *, by: str = "year") -> pd.DataFrame:
-    """Character-weighted share of each category per year: ``year, category, share, n_paragraphs, n_chars``.
+    """Character-weighted share of each category per year by classify and count: ``year,
+    category, share, share_raw, share_low, share_high, n_docs, n_paragraphs, n_chars,
+    small_group, method`` (``share_raw`` = ``share``, no interval, ``method`` "cc"; the run's
+    corrected shares come from :func:`pipeline.quantify.estimate_shares` with the same columns).
 
     Every category appears for every year that has labelled paragraphs (share 0 when absent),
-    in the order of ``labels``; shares sum to 1 per year. Unknown-year documents are excluded.
-    ``by="org"`` groups by organization (or source) instead.
+    in the order of ``labels``; shares sum to 1 per year; ``n_docs`` counts the documents with
+    labelled paragraphs, ``small_group`` is true below ``schema.SMALL_GROUP_DOCS`` of them.
+    Unknown-year documents are excluded. ``by="org"`` groups by organization (or source) instead.
     """
     key = group_key(by)
     columns = [key] + CATEGORY_SHARE_COLUMNS[1:]
@@ -50,6 +55,11 @@ def category_shares(paragraphs: pd.DataFrame, documents: pd.DataFrame, labels: S
     total_paras = out.groupby("key")["n_paragraphs"].transform("sum")
     # weight by characters; if a year's paragraphs are all empty, fall back to paragraph counts
     out["share"] = (out["n_chars"] / total_chars.where(total_chars > 0)).fillna(out["n_paragraphs"] / total_paras)
+    out["share_raw"] = out["share"]
+    out["share_low"] = out["share_high"] = float("nan")
+    out["n_docs"] = out["key"].map(p.groupby("key")["doc_id"].nunique()).astype("int64")
+    out["small_group"] = out["n_docs"] < SMALL_GROUP_DOCS
+    out["method"] = "cc"
     out = out.rename(columns={"key": key, "label": "category"})
     if key == "year":
         out[key] = out[key].astype("Int64")

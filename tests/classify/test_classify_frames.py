@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from pipeline import classify
 from pipeline.classify import persist, registry
+from pipeline.classify.frames import labellable
 from pipeline.cli import app
 from pipeline.config import LABELS_DIR
 
@@ -197,8 +198,13 @@ def test_cli_label_export_import(tmp_path, small_labels):
     assert len(todo) == 4 and {"text", "label", "predicted", *P_COLS} <= set(todo.columns)
     tops = todo[P_COLS].astype(float).max(axis=1)
     assert tops.is_monotonic_increasing  # least confident first
-    all_tops = classify.get_classifier("four", labels, models).predict_proba(paras).max(axis=1)
+    # the four least confident of the paragraphs the guideline lets be labelled (not the
+    # 发布时间 line or the 欢迎来到 banner: boilerplate)
+    ok, reasons = labellable(paras)
+    assert [r for t, r in zip(texts, reasons) if t.startswith(("发布时间", "欢迎来到"))] == ["boilerplate", "boilerplate"]
+    all_tops = classify.get_classifier("four", labels, models).predict_proba(paras[ok]).max(axis=1)
     assert tops.max() <= sorted(all_tops)[3] + 1e-3
+    assert not set(todo["text"]) & {t for t, good in zip(texts, ok) if not good}
 
     todo["label"] = ["其他", "组织建设", "", "作风建设"]
     filled = _write_csv(tmp_path / "filled.csv", todo, bom=True)

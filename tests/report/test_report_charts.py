@@ -120,6 +120,8 @@ def test_category_interval_chart_panels_whiskers_and_hatching():
     assert chart.count("small") > 0 and charts.SMALL_GROUP_LABEL in chart.strings("legend")
     assert "95% intervals" in chart.title and "experimental" not in chart.title
     assert "experimental" in charts.category_chart(shares, None, low=low, high=high, experimental=True).title
+    full = charts.category_chart(shares, None, low=low, high=(high + 0.5).clip(upper=1.0))  # an interval up to 100%
+    assert full.strings("ytick")[-1] == "100%" and "125%" not in full.strings("ytick")
     plain = charts.category_chart(shares, None, small=[2019])
     assert plain.count("small") > 0 and charts.SMALL_GROUP_LABEL in plain.strings("legend") and not plain.count("interval")
 

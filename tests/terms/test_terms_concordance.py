@@ -54,7 +54,8 @@ def test_cli_kwic(tmp_path, seed_texts):
     lines = res.output.strip().splitlines()
     expected = "".join(seed_texts.values()).count("两个维护")
     assert len(lines) == expected + 1 and lines[-1].startswith(f"{expected} occurrence(s)")
-    assert lines[0].startswith("000  2020") and "【两个维护】" in lines[0]
+    # year, context, then title and file (documents.csv has no path here: the doc_id stands in)
+    assert lines[0].startswith("2020  ") and "【两个维护】" in lines[0] and lines[0].endswith("| A (000)")
     missing = runner.invoke(app, ["kwic", "两个维护", "--out-dir", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "Error:" in missing.output
 

@@ -96,8 +96,9 @@ def test_tagger_equals_posseg_on_the_whole_dictionary_and_leaves_jieba_dt_alone(
 def test_variants_of_lexicon_entries():
     lex = Lexicon([entry("一岗双责"), entry("四个意识"), entry("两个维护", "两个坚决维护"), entry("党课")])
     got = variants_of(["一岗双职", "五个意识", "两个坚决拥护", "党日", "一岗双责", "三会一课", "一岗双“职”"], lex)
-    # one character off, same length; numerals differ -> another formulation; two-character terms are too short
-    assert got == ["一岗双责", "", "两个维护", "", "", "", "一岗双责"]
+    # one character off, same length, near-synonyms (职责 is a word); numerals differ -> another
+    # formulation; 拥 and 维 make no word (no sign they stand for each other); two-character terms are too short
+    assert got == ["一岗双责", "", "", "", "", "", "一岗双责"]
 
 
 def test_discovery_marks_variants_and_keeps_patterns_and_quotes():
@@ -105,7 +106,7 @@ def test_discovery_marks_variants_and_keeps_patterns_and_quotes():
     docs = [
         ("a", 2020, ["落实“一岗双职”，推进“三个更加突出”。", "孙洪亮同志指出，孙洪亮要求，绍兴市教育局"]),
         ("b", 2021, ["坚持“一岗双职”。孙洪亮强调“三个更加突出”", "绍兴市教育局召开会议，孙洪亮出席"]),
-        ("c", 2022, ["一岗双职，孙洪亮，绍兴市教育局"]),
+        ("c", 2022, ["孙洪亮，绍兴市教育局"]),
     ]
     df = discover_candidates(docs, lex, top=50, word_freq={})
     rows = df.set_index("term")
