@@ -102,9 +102,10 @@ def test_six_way_keyword_split_has_no_calibration(tmp_path, small_labels):
 
 
 def test_run_share_correction_reads_the_calibration(trained):
-    """What the run does with get_calibration (pipeline.run.aggregate.share_tables): PACC shares
-    with intervals from the stored out-of-fold posteriors."""
-    from pipeline.run.aggregate import share_tables
+    """What the run does with get_calibration (pipeline.run.aggregate.share_tables): corrected
+    shares (the run's default method, not classify-and-count) with intervals from the stored
+    out-of-fold posteriors, and the kinds of source for the between-source interval term."""
+    from pipeline.run.aggregate import share_tables, stored_calibration
 
     labels, models = trained
     cal = classify.get_calibration("four", labels, models)
@@ -118,7 +119,10 @@ def test_run_share_correction_reads_the_calibration(trained):
     paras["kind"] = "body"
     docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(12)], "year": [2020 + i % 2 for i in range(12)]})
     out = share_tables(paras, docs, cal["labels"], cal)["category_shares"]
-    assert set(out["method"]) == {"pacc"} and out["share_low"].notna().all()
+    from pipeline import quantify
+
+    assert set(out["method"]) == {quantify.DEFAULT_METHOD.value} != {"cc"} and out["share_low"].notna().all()
+    assert stored_calibration(cal, cal["labels"]).sources.tolist() == list(data["org_kind"])
     assert (out["share_low"] <= out["share"] + 1e-9).all() and (out["share"] <= out["share_high"] + 1e-9).all()
 
 
