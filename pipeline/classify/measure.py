@@ -48,10 +48,7 @@ def label_counts(data: pd.DataFrame, y) -> dict:
 
 def _evaluation(head: str, cv: dict, loso: dict | None) -> str:
     if head == "loso":
-        return (
-            f"leave one source group out ({len(loso['folds'])} groups: trained on the others, scored on the one left out; "
-            f"mean over groups, 95% bootstrap interval over documents); 5-fold CV grouped by document: {cv['macro_f1']:.3f}"
-        )
+        return f"leave one source group out ({len(loso['folds'])} groups, each scored by a model trained on the others; mean over groups)"
     return "5-fold cross-validation grouped by document (out-of-fold predictions of every labelled paragraph)"
 
 
