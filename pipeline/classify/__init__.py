@@ -1,9 +1,10 @@
-"""The classify stage: paragraph -> category (four-way, or six-way by a keyword split).
+"""The classify stage: paragraph -> category (four-way, or six-way).
 
 The submodules, from the bottom up (each imports only the ones above it in this list):
 
     inputs      any input -> DataFrame[text, heading] (sklearn) or a list of str (fast scorer)
     candidates  the candidate models: descriptions, feature / estimator settings, the default
+    sources     org_kind -> source group (for leave-one-source-group-out evaluation)
     features    tokenizer, lexicon surfaces, keyword rule (hits, six-way split, labels); no sklearn
     analyzer    sklearn's char analyzer on code points (numpy)
     files       model identity: label and feature hashes, MODEL_FORMAT_VERSION, paths, sidecars
@@ -12,11 +13,14 @@ The submodules, from the bottom up (each imports only the ones above it in this 
     steps       the project's sklearn steps: TextFrame, LexiconCounts, KeywordRule
     model       build_pipeline of a candidate, ParagraphClassifier, labels_from_proba, uncertain
     data        labelled CSVs -> training data
-    evaluate    scores against gold labels, held-out split, doc-grouped cross-validation
+    evaluate    scores against gold labels, held-out split, out-of-fold posteriors (doc-grouped
+                CV, leave one source group out), bootstrap intervals
+    measure     a model's calibration: out-of-fold posteriors (CV, LOSO) and quality block, JSON
     persist     skops save / load with TRUSTED_TYPES
     training    train: fit on the labels folder and save
     registry    the one place that decides: load the current model or train it
                 (get_classifier, get_scorer, current_fingerprint, load_model, load_scorer)
+    calibrate   the current model's calibration (stored, or measured on first use), its quality
     frames      CSV-level operations used by the CLI (classify_csv, evaluate_csv, ...)
 
 The fast path (``get_scorer`` / ``current_fingerprint`` on a current model) goes through
@@ -35,9 +39,6 @@ import importlib
 
 #: public name -> submodule that holds it
 _EXPORTS: dict[str, str] = {
-    # calibrate
-    "get_calibration": "calibrate",
-    "calibration_path": "calibrate",
     # inputs
     "HEADING": "inputs",
     "TEXT": "inputs",
@@ -94,11 +95,27 @@ _EXPORTS: dict[str, str] = {
     "LABEL_COLUMNS": "data",
     "load_labels": "data",
     "read_labelled_csv": "data",
+    "six_way_targets": "data",
+    # sources
+    "GROUPS": "sources",
+    "SOURCE_GROUPS": "sources",
+    "source_group": "sources",
+    # measure
+    "EXPERIMENTAL_MARGIN": "measure",
+    # calibrate
+    "calibration_path": "calibrate",
+    "get_calibration": "calibrate",
+    "quality": "calibrate",
     # evaluate
     "Evaluation": "evaluate",
+    "OOF": "evaluate",
     "cross_validate": "evaluate",
     "evaluate_predictions": "evaluate",
     "heldout_split": "evaluate",
+    "oof_cv": "evaluate",
+    "oof_loso": "evaluate",
+    "paired_difference": "evaluate",
+    "summarise": "evaluate",
     # persist
     "TRUSTED_TYPES": "persist",
     "load_model_file": "persist",
@@ -123,6 +140,7 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = (
     "inputs",
     "candidates",
+    "sources",
     "features",
     "analyzer",
     "files",
@@ -132,9 +150,11 @@ _SUBMODULES = (
     "model",
     "data",
     "evaluate",
+    "measure",
     "persist",
     "training",
     "registry",
+    "calibrate",
     "frames",
 )
 

@@ -1,9 +1,11 @@
 """Labelled data: reading one labelled CSV and the whole labels folder as training data.
 
 A labels folder holds CSVs with ``text`` and ``label`` (optional ``doc``, ``para_id``,
-``heading``, ``note``, ``label6``), read in ``files.label_files`` order, so later imports
-correct earlier labels of the same text. Four-way and six-way labels are accepted; six-way ones
-roll up (and are kept as ``label6``).
+``heading``, ``note``, ``label6``, ``org_kind``), read in ``files.label_files`` order, so later
+imports correct earlier labels of the same text. Four-way and six-way labels are accepted;
+six-way ones roll up (and are kept as ``label6``). Every row gets ``source`` (the file it came
+from), ``org_kind`` ('' when the file has none) and ``group``, its source group for
+leave-one-source-group-out evaluation (``pipeline.classify.sources``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from pipeline.classify.files import label_files
 from pipeline.classify.inputs import HEADING, TEXT
+from pipeline.classify.sources import source_group
 from pipeline.errors import InputError, LabelError, TaxonomyError
 
 LABEL_COLUMNS = ("doc", "para_id", "text", "label", "note")
@@ -69,8 +72,6 @@ def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.Data
         df = df.assign(source=path.name)
         frames.append(df)
     data = pd.concat(frames, ignore_index=True)
-    if "label6" in data.columns:
-        data["label6"] = data["label6"].fillna("")
     if tax6 is not None:  # six-way labels in `label` roll up; keep them as label6
         six_only = data["label"].isin(set(tax6.labels) - set(tax4.labels))
         if six_only.any():
@@ -78,8 +79,26 @@ def load_labels(labels_dir, taxonomy: str = "four", lexicon_dir=None) -> pd.Data
                 data["label6"] = ""
             data.loc[six_only, "label6"] = data.loc[six_only, "label"]
             data.loc[six_only, "label"] = data.loc[six_only, "label"].map(dict(tax6.rollup))
-    for col in ("doc", HEADING):
+    for col in ("doc", HEADING, "label6", "org_kind"):
         if col not in data.columns:
             data[col] = ""
+        data[col] = data[col].fillna("").astype(str).str.strip()
+    data["group"] = data["org_kind"].map(source_group)
     data = data.drop_duplicates(subset="text", keep="last").reset_index(drop=True)
     return data
+
+
+def six_way_targets(data: pd.DataFrame, lexicon_dir=None) -> pd.Series:
+    """The six-way training target of each row: its ``label6`` when that is a six-way label
+    rolling up to the row's four-way ``label``; 其他 for 其他 rows without one; '' when the row
+    has no usable six-way label (a four-way-only import, or a stale ``label6`` that a later
+    correction of ``label`` contradicts)."""
+    from pipeline.taxonomy import OTHER, load_taxonomy
+
+    tax6 = load_taxonomy("six", lexicon_dir)
+    rollup = dict(tax6.rollup)
+    label6 = data["label6"].fillna("").astype(str).str.strip() if "label6" in data.columns else pd.Series("", index=data.index)
+    ok = label6.map(lambda v: v in rollup) & (label6.map(rollup.get) == data["label"])
+    out = label6.where(ok, "")
+    out[(out == "") & (data["label"] == OTHER) & (OTHER in rollup)] = OTHER
+    return out.rename("label6")

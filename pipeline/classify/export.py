@@ -119,6 +119,7 @@ def export_content(clf) -> tuple[dict, dict]:
         "rollup": dict(clf.rollup_),
         "keywords": {k: list(v) for k, v in clf.keywords_.items()},
         "split_alpha": float(clf.split_alpha),
+        "direct": bool(getattr(clf, "direct_", True)),
         "fingerprint": clf.fingerprint_,
     }
     return arrays, meta

@@ -135,6 +135,17 @@ def keyword_counts(texts: Sequence[str], keywords: dict[str, Sequence[str]], lab
     return out
 
 
+def reorder_columns(p: np.ndarray, classes: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """Columns of ``p`` (in ``classes`` order) rearranged into ``labels`` order; a label that is
+    not among the classes gets a column of zeros."""
+    classes = list(classes)
+    out = np.zeros((len(p), len(labels)))
+    for j, lab in enumerate(labels):
+        if lab in classes:
+            out[:, j] = p[:, classes.index(lab)]
+    return out
+
+
 def split_proba(
     base: np.ndarray, texts: Sequence[str], labels: Sequence[str], base_labels: Sequence[str], rollup: dict, keywords: dict, split_alpha: float
 ) -> np.ndarray:

@@ -4,7 +4,8 @@ is current without importing sklearn.
 
 A saved model is three files in the models folder: ``classifier-<taxonomy>.skops`` (the sklearn
 model, ``pipeline.classify.persist``), ``.json`` (the sidecar: hashes, versions, fingerprint)
-and ``.npz`` (the numeric export, ``pipeline.classify.export``).
+and ``.npz`` (the numeric export, ``pipeline.classify.export``), plus, once it is measured,
+``.calibration.json`` (out-of-fold posteriors and quality, ``pipeline.classify.measure``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pipeline.classify.candidates import DEFAULT_MODEL, uses_lexicon
 
 # Bumped whenever a saved model can no longer be used as it is: 2 = the classes and functions
 # stored in model files moved from pipeline.classify.core to their own modules (models saved
-# before are stale and retrained instead of failing skops' trusted-type check).
-MODEL_FORMAT_VERSION = 2
+# before are stale and retrained instead of failing skops' trusted-type check); 3 = six-way
+# models are trained on the six-way labels (``direct_``).
+MODEL_FORMAT_VERSION = 3
 
 
 def label_files(labels_dir) -> list[Path]:
@@ -64,6 +66,34 @@ def models_dir_default() -> Path:
 
 def model_path(models_dir, taxonomy: str = "four") -> Path:
     return Path(models_dir) / f"classifier-{getattr(taxonomy, 'value', taxonomy)}.skops"
+
+
+def calibration_path(models_dir, taxonomy: str = "four") -> Path:
+    """``classifier-<taxonomy>.calibration.json``: the measured out-of-fold posteriors and quality."""
+    return model_path(models_dir, taxonomy).with_suffix(".calibration.json")
+
+
+#: format tag of the calibration file (its keys: ``pipeline.classify.measure``)
+CALIBRATION_FORMAT = "dangjian.classifier-calibration/3"  # 3: LOSO posteriors and quality (2: + sources)
+
+
+def calibration_dumps(calibration: dict, fingerprint: str) -> str:
+    """The JSON text of ``calibration`` tied to the model ``fingerprint`` it measures."""
+    return json.dumps({**calibration, "fingerprint": fingerprint}, ensure_ascii=False)
+
+
+def read_calibration_file(path, fingerprint: str | None = None) -> dict | None:
+    """A stored calibration, or None when it is missing, unreadable, of another format or (with
+    ``fingerprint``) of another model. Standard library only (the run reads it without sklearn)."""
+    try:
+        stored = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("format") != CALIBRATION_FORMAT:
+        return None
+    if fingerprint is not None and stored.get("fingerprint") != fingerprint:
+        return None
+    return stored
 
 
 def sidecar_path(path) -> Path:

@@ -3,8 +3,9 @@
 One sklearn ``Pipeline`` goes from raw input (list of str, Series, or a DataFrame with ``text``
 and optional ``heading``) to calibrated class probabilities, so the vectorizers only ever see
 training folds in cross-validation. ``ParagraphClassifier`` wraps it sklearn-style and adds the
-taxonomy (four-way, or six-way by splitting each four-way probability with the six-way keyword
-rule) and ``explain``::
+taxonomy (four-way; six-way from a model trained on the six-way labels, or - for a labels
+folder without them - by splitting each four-way probability with the six-way keyword rule) and
+``explain``::
 
     clf = get_classifier(taxonomy, labels_dir, models_dir)   # pipeline.classify.registry
     proba = clf.predict_proba(df_with_text_and_heading)      # DataFrame of p_<label>
@@ -28,6 +29,7 @@ from pipeline.classify.candidates import CANDIDATES, DEFAULT_MODEL, SEED, SPECS
 from pipeline.classify.features import (
     char_preprocess,
     labels_from_array,
+    reorder_columns,
     segment_tokens,
     split_proba,
 )
@@ -40,15 +42,10 @@ from pipeline.errors import LabelError, ModelError, TaxonomyError
 # descriptions and feature / estimator settings of each candidate: pipeline.classify.candidates
 
 
-def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None):
+def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: float | None = None, lexicon_dir=None, heading_weight: float = 1.0):
     """The sklearn Pipeline of one candidate (unfitted). ``use_heading`` adds char 1-2-grams of
-    the heading path as a separate block (off by default: it did not help in CV)."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    the heading path as a separate block weighted ``heading_weight`` (off by default)."""
     from sklearn.pipeline import Pipeline
-    from sklearn.svm import LinearSVC
 
     if model == "keyword":
         return Pipeline([("frame", TextFrame()), ("clf", KeywordRule(keywords=keywords))])
@@ -56,6 +53,28 @@ def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: 
         raise ModelError(f"unknown model {model!r}", f"use one of: {', '.join(CANDIDATES)}")
     spec = SPECS[model]
     C = spec["C"] if C is None else C
+    if spec["clf"] == "svm+lr":  # soft vote of two whole pipelines (each with its own features)
+        from sklearn.ensemble import VotingClassifier
+
+        lr = spec["lr"]
+        members = [
+            ("svm", _features_clf({**spec, "clf": "svm"}, C, keywords, use_heading, lexicon_dir, heading_weight)),
+            ("lr", _features_clf({**spec, **lr, "clf": "lr"}, lr["C"], keywords, use_heading, lexicon_dir, heading_weight)),
+        ]
+        return Pipeline([("frame", TextFrame()), ("clf", VotingClassifier(members, voting="soft"))])
+    features, clf = _features_clf(spec, C, keywords, use_heading, lexicon_dir, heading_weight, split=True)
+    return Pipeline([("frame", TextFrame()), ("features", features), ("clf", clf)])
+
+
+def _features_clf(spec: dict, C: float, keywords, use_heading, lexicon_dir, heading_weight, split: bool = False):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
     char = TfidfVectorizer(
         analyzer="char",
         ngram_range=spec["ngram"],
@@ -65,7 +84,7 @@ def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: 
         dtype=np.float32,
     )
     branches = [("char", char, TEXT)]
-    if spec["words"]:
+    if spec.get("words"):
         word = TfidfVectorizer(
             tokenizer=segment_tokens,
             token_pattern=None,
@@ -74,16 +93,30 @@ def build_pipeline(model: str, *, keywords: dict, use_heading: bool = False, C: 
             sublinear_tf=spec["sublinear"],
             dtype=np.float32,
         )
-        branches += [("word", word, TEXT), ("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT)]
+        branches.append(("word", word, TEXT))
+    if spec.get("lex"):
+        branches.append(("lex", LexiconCounts(keywords=keywords, lexicon_dir=lexicon_dir), TEXT))
+    weights = None
     if use_heading:
         head = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, preprocessor=char_preprocess, dtype=np.float32)
         branches.append(("heading", head, HEADING))
-    features = ColumnTransformer(branches, remainder="drop", sparse_threshold=1.0)
-    if spec["clf"] == "svm":
-        clf = CalibratedClassifierCV(LinearSVC(C=C, random_state=SEED), method="sigmoid", cv=5)
+        if heading_weight != 1.0:
+            weights = {name: (heading_weight if name == "heading" else 1.0) for name, _, _ in branches}
+    features = ColumnTransformer(branches, remainder="drop", sparse_threshold=1.0, transformer_weights=weights)
+    kind, weight = spec["clf"], spec.get("weight")
+    if kind == "svm":
+        clf = CalibratedClassifierCV(LinearSVC(C=C, class_weight=weight, random_state=SEED), method="sigmoid", cv=5)
+    elif kind == "lr":
+        clf = LogisticRegression(C=C, max_iter=5000, class_weight=weight)
+    elif kind == "sgd":
+        clf = SGDClassifier(loss="modified_huber", alpha=C, class_weight=weight, random_state=SEED, max_iter=50, tol=None)
+    elif kind == "nb":
+        clf = ComplementNB(alpha=C)
     else:
-        clf = LogisticRegression(C=C, max_iter=5000)
-    return Pipeline([("frame", TextFrame()), ("features", features), ("clf", clf)])
+        raise ModelError(f"unknown estimator {kind!r} in the candidate settings", "fix pipeline/classify/candidates.py")
+    if split:
+        return features, clf
+    return Pipeline([("features", features), ("clf", clf)])
 
 
 # --------------------------------------------------------------------------- the classifier
@@ -113,10 +146,13 @@ def rollup_targets(y, taxonomy) -> np.ndarray:
 class ParagraphClassifier(BaseEstimator, ClassifierMixin):
     """Paragraph -> category, sklearn-style.
 
-    ``taxonomy='four'`` predicts the four classes directly. ``taxonomy='six'`` trains the same
-    four-way model (the labelled set is four-way) and splits each four-way probability among its
-    six-way children in proportion to the children's keyword hits (+``split_alpha``); six-way
-    accuracy is therefore not measured, only the four-way part is.
+    ``taxonomy='four'`` predicts the four classes directly. ``taxonomy='six'`` trained on six-way
+    labels (every target a label of the six-way scheme) predicts the seven six-way classes
+    directly (``direct_``); trained on four-way labels it falls back to the old rule: the
+    four-way model, each probability split among its six-way children in proportion to the
+    children's keyword hits (+``split_alpha``). Either way a six-way label is the four-way
+    winner's most likely child (``labels_for``), so it always rolls up to the four-way
+    prediction of the same probabilities.
     """
 
     def __init__(
@@ -127,6 +163,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         C: float | None = None,
         lexicon_dir=None,
         split_alpha: float = 0.5,
+        heading_weight: float = 1.0,
     ):
         self.model = model
         self.taxonomy = taxonomy
@@ -134,6 +171,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         self.C = C
         self.lexicon_dir = lexicon_dir
         self.split_alpha = split_alpha
+        self.heading_weight = heading_weight
 
     # -- fitting
     def fit(self, X, y):
@@ -142,7 +180,11 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         tax = load_taxonomy(getattr(self.taxonomy, "value", self.taxonomy), self.lexicon_dir)
         four = load_taxonomy("four", self.lexicon_dir)
         frame = as_frame(X)
-        y4 = rollup_targets(list(y), tax)
+        y = [str(v) for v in y]
+        y4 = rollup_targets(y, tax)
+        # six-way targets throughout -> a direct six-way model; otherwise the four-way model
+        self.direct_ = tax.name == four.name or all(lab in set(tax.labels) for lab in y)
+        targets = np.asarray(y, dtype=object) if self.direct_ and tax.name != four.name else y4
         if len(frame) != len(y4):
             raise LabelError(f"{len(frame)} paragraphs but {len(y4)} labels", "pass one label per paragraph")
         if len(set(y4)) < 2:
@@ -153,10 +195,19 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         self.rollup_ = dict(tax.rollup)
         self.keywords_ = {lab: list(ws) for lab, ws in tax.keywords.items()}
         base_keywords = {lab: list(ws) for lab, ws in four.keywords.items()}
-        self.pipeline_ = build_pipeline(self.model, keywords=base_keywords, use_heading=self.use_heading_, C=self.C, lexicon_dir=self.lexicon_dir)
-        self.pipeline_.fit(frame, y4)
+        if self.direct_ and tax.name != four.name:
+            base_keywords = self.keywords_  # the keyword rule / counts on the six-way labels
+        self.pipeline_ = build_pipeline(
+            self.model,
+            keywords=base_keywords,
+            use_heading=self.use_heading_,
+            C=self.C,
+            lexicon_dir=self.lexicon_dir,
+            heading_weight=self.heading_weight,
+        )
+        self.pipeline_.fit(frame, targets)
         self.classes_ = np.asarray(self.labels_, dtype=object)
-        self.fingerprint_ = self._fingerprint(frame, y4)
+        self.fingerprint_ = self._fingerprint(frame, targets)
         return self
 
     def _fingerprint(self, frame: pd.DataFrame, y4) -> str:
@@ -174,6 +225,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
                     self.rollup_,
                     self.keywords_,
                     self.use_heading_,
+                    self.direct_,
                     MODEL_FORMAT_VERSION,
                     sklearn.__version__,
                     features_hash(self.lexicon_dir, self.model),
@@ -193,8 +245,11 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         return p[:, order]
 
     def _proba_array(self, frame: pd.DataFrame) -> np.ndarray:
-        # four-way: reorder; six-way: split each base probability among its children by keyword
-        # hits (the same function as the fast scorer, pipeline.classify.features)
+        # a direct model (four-way, or six-way trained on six-way labels): the pipeline's classes
+        # in taxonomy order (a class absent from training gets 0); otherwise split each four-way
+        # probability among its children by keyword hits (the same functions as the fast scorer)
+        if getattr(self, "direct_", True):
+            return reorder_columns(self.pipeline_.predict_proba(frame), list(self.pipeline_.classes_), self.labels_)
         return split_proba(
             self._base_proba(frame), frame[TEXT].tolist(), self.labels_, self.base_labels_, self.rollup_, self.keywords_, self.split_alpha
         )
@@ -242,7 +297,8 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
         return coef
 
     def top_features(self, n: int = 20) -> dict[str, list[tuple[str, float]]]:
-        """Highest-weighted features per four-way class (for leakage checks)."""
+        """Highest-weighted features per class of the fitted pipeline (four-way classes, or the
+        six-way ones of a direct six-way model), for leakage checks."""
         coef = self.coef_matrix()
         if coef is None:
             return {lab: [(w, 1.0) for w in self.keywords_.get(lab, [])[:n]] for lab in self.base_labels_}
@@ -274,8 +330,9 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
             names = self.feature_names_()
             steps = self.pipeline_.named_steps
             Xf = steps["features"].transform(steps["frame"].transform(frame)).tocsr()
+        direct = getattr(self, "direct_", True)
         for r, lab in enumerate(labels):
-            base = self.rollup_.get(lab, lab)
+            base = lab if direct else self.rollup_.get(lab, lab)
             parts = []
             if coef is not None:
                 row = Xf.getrow(r)
@@ -284,7 +341,7 @@ class ParagraphClassifier(BaseEstimator, ClassifierMixin):
             else:
                 kws = self.keywords_.get(base, [])
                 parts = [w for w in kws if w in frame[TEXT].iat[r]][:top]
-            if lab != base:
+            if lab != base and not direct:
                 hits = [w for w in self.keywords_.get(lab, []) if w in frame[TEXT].iat[r]][:3]
                 parts.append(f"[{lab}: {'、'.join(hits) if hits else 'no keyword, prior split'}]")
             out.append("; ".join(parts))

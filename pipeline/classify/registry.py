@@ -60,7 +60,8 @@ _CACHE_LOCK = threading.Lock()
 
 def get_classifier(taxonomy: str = "four", labels_dir=None, models_dir=None, lexicon_dir=None) -> ParagraphClassifier:
     """The classifier to use: the saved model if it was trained on the current labels (sidecar
-    hashes match), otherwise train from the labels now and cache it under ``models_dir``.
+    hashes match), otherwise train from the labels now and cache it under ``models_dir`` (not
+    measured: ``pipeline.classify.calibrate`` measures it when its calibration is first asked for).
 
     A corrupt model file raises ModelError (hint: `dangjian train`); it is not silently replaced.
     """
@@ -79,9 +80,9 @@ def get_classifier(taxonomy: str = "four", labels_dir=None, models_dir=None, lex
         elif path.is_file() and info is None:
             # a model without a readable sidecar: check it loads (corrupt -> ModelError) then retrain
             load_model_file(path)
-            clf = train(labels_dir, taxonomy=taxonomy, models_dir=models_dir, lexicon_dir=lexicon_dir).classifier
+            clf = train(labels_dir, taxonomy=taxonomy, models_dir=models_dir, lexicon_dir=lexicon_dir, quality=False).classifier
         else:
-            clf = train(labels_dir, taxonomy=taxonomy, models_dir=models_dir, lexicon_dir=lexicon_dir).classifier
+            clf = train(labels_dir, taxonomy=taxonomy, models_dir=models_dir, lexicon_dir=lexicon_dir, quality=False).classifier
         _CACHE[key] = clf
         return clf
 

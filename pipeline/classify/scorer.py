@@ -15,7 +15,8 @@ alone (no sklearn, pandas or scipy) in a few milliseconds and reproduces
   rounding (float32 squares summed in double, divided in double, stored as float32);
 * CalibratedClassifierCV(sigmoid, ensemble): per fold ``expit(-(a*d + b))`` per class,
   normalised to sum 1 (uniform where all are 0), folds averaged;
-* the taxonomy: four-way columns in taxonomy order, or the six-way keyword split.
+* the taxonomy: the model's classes in taxonomy order (four-way, or a direct six-way model), or
+  the six-way keyword split of a four-way model (labels folders without six-way labels).
 
 The engine uses (``pipeline.classify.registry`` decides whether the saved model is current)::
 
@@ -42,7 +43,7 @@ from pipeline.classify.analyzer import (
     code_points,
     collapse_runs,
 )
-from pipeline.classify.features import labels_from_array, split_proba
+from pipeline.classify.features import labels_from_array, reorder_columns, split_proba
 from pipeline.classify.inputs import coerce_texts, simplified_texts
 from pipeline.errors import ModelError
 
@@ -73,7 +74,8 @@ class LinearScorer:
         if self._kind != "sigmoid":
             raise ModelError(f"unknown model kind {self._kind!r} in the export", "run `dangjian train`")
         self._classes = list(meta["classes"])
-        self._base_order = [self._classes.index(lab) for lab in self.base_labels_]
+        # a direct model's classes are the taxonomy's labels; otherwise the four-way ones, split
+        self._direct = bool(meta.get("direct", all(self.rollup_[lab] == lab for lab in self.labels_)))
         self._n_min, self._n_max = (int(v) for v in meta["ngram_range"])
         self._sublinear = bool(meta["sublinear_tf"])
         self._float = np.dtype(meta.get("dtype", "float32"))
@@ -277,7 +279,10 @@ class LinearScorer:
         texts = simplified_texts(texts)
         if not texts:
             return np.zeros((0, len(self.labels_)))
-        base = self._class_proba(self.decision_function(texts))[:, self._base_order]
+        proba = self._class_proba(self.decision_function(texts))
+        if self._direct:
+            return reorder_columns(proba, self._classes, self.labels_)
+        base = reorder_columns(proba, self._classes, self.base_labels_)
         return split_proba(base, texts, self.labels_, self.base_labels_, self.rollup_, self.keywords_, self.split_alpha)
 
     def labels_for(self, proba: np.ndarray) -> np.ndarray:

@@ -115,3 +115,16 @@ def assert_same(clf, scorer, texts, atol=ATOL):
     for threshold in (0.4, 0.5, 0.6, 0.9):
         assert scorer.uncertain(got, threshold).tolist() == uncertain(want, threshold).tolist()
     return got
+
+
+def write_grouped_sample(dest: Path, per_label6: int = 20, seed: int = 0) -> Path:
+    """A stratified sample of the shipped labels with their six-way labels and org_kind
+    (``per_label6`` rows of each six-way label), written as ``dest/paragraphs.csv``: a small
+    labels folder for fast fits of the six-way model and of the LOSO / calibration code."""
+    from pipeline import classify
+    from pipeline.config import LABELS_DIR
+
+    data = classify.load_labels(LABELS_DIR)
+    part = data.groupby("label6").sample(n=per_label6, random_state=seed)
+    part[["doc", "para_id", "text", "label", "note", "label6", "org_kind"]].to_csv(dest / "paragraphs.csv", index=False)
+    return dest

@@ -273,3 +273,9 @@ def test_classify_runs_on_heldout_documents(tmp_path, clf, models_dir):
     assert len(df) == len(rows)
     assert set(df["label"]) <= {c[2:] for c in P_COLS}
     assert df["label"].nunique() >= 3
+
+
+@pytest.mark.parametrize("command", ["run", "classify", "train", "evaluate"])
+def test_cli_help_says_the_six_way_scheme_is_experimental(command):
+    res = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "six" in res.output and "experimental" in res.output

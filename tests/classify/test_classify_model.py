@@ -1,5 +1,5 @@
 """pipeline.classify.model: ParagraphClassifier's real predictions on real paragraphs, the six-way
-split, explanations, determinism and sklearn conventions."""
+model and its keyword-split fallback, explanations, determinism and sklearn conventions."""
 
 from __future__ import annotations
 
@@ -104,15 +104,39 @@ def test_sklearn_conventions():
     assert not hasattr(c, "pipeline_") and not hasattr(c, "classes_")
 
 
-def test_six_way_splits_four_way_probabilities(clf, models_dir):
+def test_six_way_model_is_trained_on_label6(models_dir):
     six = classify.get_classifier("six", LABELS_DIR, models_dir)
+    assert six.direct_ and list(six.pipeline_.classes_) != list(six.base_labels_)
     texts = [sample_line(d, s) for d, s, _ in CLEAR]
     p6 = six.predict_proba(texts)
     assert list(p6.columns) == ["p_政治", "p_思想", "p_组织", "p_作风", "p_纪律", "p_制度", "p_其他"]
     np.testing.assert_allclose(p6.sum(axis=1), 1.0, atol=1e-9)
-    p4 = clf.predict_proba(texts)
-    np.testing.assert_allclose(p6["p_作风"] + p6["p_纪律"], p4["p_作风建设"], atol=1e-9)
-    np.testing.assert_allclose(p6["p_政治"] + p6["p_思想"], p4["p_政治建设"], atol=1e-9)
-    assert [six.rollup_[lab] for lab in six.predict(texts)] == list(clf.predict(texts))
+    # a six-way label is the most likely child of the four-way winner of the same probabilities
+    four = {"政治建设": ["p_政治", "p_思想"], "组织建设": ["p_组织", "p_制度"], "作风建设": ["p_作风", "p_纪律"], "其他": ["p_其他"]}
+    sums = pd.DataFrame({b: p6[c].sum(axis=1) for b, c in four.items()})
+    assert [six.rollup_[lab] for lab in six.predict(texts)] == list(sums.idxmax(axis=1))
     labels6 = six.predict([sample_line("003", "16.严格监督执纪问责"), sample_line("003", "4.持续深化理论武装")])
     assert list(labels6) == ["纪律", "思想"]
+
+
+def test_six_way_without_label6_falls_back_to_the_keyword_split(small_labels):
+    """A labels folder with four-way labels only: the four-way model, each probability split among
+    its children by keyword hits (so the six-way columns sum to the four-way ones)."""
+    data = classify.load_labels(small_labels)
+    texts = [sample_line(d, s) for d, s, _ in CLEAR]
+    four = classify.ParagraphClassifier().fit(data, data["label"])
+    six = classify.ParagraphClassifier(taxonomy="six").fit(data, data["label"])
+    assert not six.direct_
+    p4, p6 = four.predict_proba(texts), six.predict_proba(texts)
+    np.testing.assert_allclose(p6["p_作风"] + p6["p_纪律"], p4["p_作风建设"], atol=1e-9)
+    np.testing.assert_allclose(p6["p_政治"] + p6["p_思想"], p4["p_政治建设"], atol=1e-9)
+    assert [six.rollup_[lab] for lab in six.predict(texts)] == list(four.predict(texts))
+
+
+@pytest.mark.parametrize("model", ["char13_svm", "char_sgd", "char_nb", "char_svm_lr", "keyword"])
+def test_every_candidate_fits_and_gives_probabilities(small_labels, model):
+    data = classify.load_labels(small_labels)
+    clf = classify.ParagraphClassifier(model=model).fit(data, data["label"])
+    p = clf.predict_proba([sample_line(d, s) for d, s, _ in CLEAR])
+    assert list(p.columns) == P_COLS
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-9)
