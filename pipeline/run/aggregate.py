@@ -172,10 +172,12 @@ def classifier_info(settings, calibration: dict | None, paras, shares, model: st
     info = {
         "taxonomy": settings.taxonomy,
         "model": model or quality.get("model"),
-        "experimental": settings.taxonomy != "four",
-        "note": "six-way: the four-way probabilities split by keywords; no measured six-way quality yet (experimental)"
-        if settings.taxonomy != "four"
-        else "",
+        "experimental": bool(quality.get("experimental", settings.taxonomy != "four")) if quality else settings.taxonomy != "four",
+        "note": str(quality.get("note") or "")
+        if quality
+        else (
+            "six-way: the four-way probabilities split by keywords; no measured six-way quality (experimental)" if settings.taxonomy != "four" else ""
+        ),
         "evaluation": evaluation,
         "macro_f1": headline,
         "macro_f1_low": low,
@@ -220,7 +222,7 @@ def quality_line(info: dict) -> str:
     def f(v):
         return "–" if v is None else f"{float(v):.3f}"
 
-    parts = [f"classifier {info.get('model') or '?'} ({info.get('taxonomy')})"]
+    parts = [f"classifier {info.get('model') or '?'} ({info.get('taxonomy')}{', EXPERIMENTAL' if info.get('experimental') else ''})"]
     if info.get("macro_f1") is not None:
         ci = f" [95% {f(info.get('macro_f1_low'))}–{f(info.get('macro_f1_high'))}]" if info.get("macro_f1_low") is not None else ""
         parts.append(f"macro-F1 {f(info['macro_f1'])}{ci} ({info.get('evaluation') or 'measured'})")

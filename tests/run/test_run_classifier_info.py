@@ -153,3 +153,24 @@ def test_classifier_info_reads_either_quality_block():
     bare = classifier_info(s, None, pd.DataFrame({"label": []}), None)
     assert bare["measured"] is False and bare["uncertain_share"] is None and "classify and count" in bare["share_method"]
     assert "quality not measured" in quality_line(bare)
+
+
+def test_six_way_quality_block_reaches_classifier_json_and_the_summary_line():
+    """The six-way model's measured note and experimental flag (classify/measure.py) are what
+    classifier.json and the summary line say, not a fixed text about keyword splitting."""
+    s = replace(Settings(), taxonomy="six")
+    six = {
+        "headline": "loso",
+        "macro_f1": 0.727,
+        "macro_f1_ci": [0.691, 0.748],
+        "experimental": True,
+        "note": "six-way: a model trained on the six-way labels, macro-F1 0.727 against the four-way model's 0.807; experimental",
+    }
+    info = classifier_info(s, {"quality": six}, pd.DataFrame({"uncertain": [False]}), None, "char_svm")
+    assert info["experimental"] is True and info["note"] == six["note"] and "split by keywords" not in info["note"]
+    assert "(six, EXPERIMENTAL)" in quality_line(info)
+    near = dict(six, macro_f1=0.80, experimental=False, note="six-way: within 0.05")
+    info = classifier_info(s, {"quality": near}, pd.DataFrame({"uncertain": [False]}), None, "char_svm")
+    assert info["experimental"] is False and "EXPERIMENTAL" not in quality_line(info)
+    unmeasured = classifier_info(s, None, pd.DataFrame({"uncertain": [False]}), None)
+    assert unmeasured["experimental"] is True and "experimental" in unmeasured["note"]
