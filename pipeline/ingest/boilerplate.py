@@ -1,6 +1,8 @@
 """Web boilerplate: which lines of a page are menus, widgets, breadcrumbs, prev/next links,
 phone, copyright or editor lines (:func:`classify_line`), and :func:`clean_lines`, which
-drops them and records the rule that matched."""
+drops them and records the rule that matched. The rules read the simplified view of a line
+(:mod:`pipeline.simplify`: ``分享到`` matches ``分享到``, ``責任編輯：`` is an editor line); the line
+is kept or removed as written."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Iterable, Iterator
 
 from pipeline import text as T
 from pipeline.ingest.dates import PUBDATE
+from pipeline.simplify import simplified
 
 _WIDGET_WORDS = (
     "微信扫一扫",
@@ -103,8 +106,12 @@ def _is_menu(line: str) -> bool:
 
 
 def classify_line(line: str) -> str | None:
-    """Name of the boilerplate rule a line matches, or None for content."""
-    s = line.strip()
+    """Name of the boilerplate rule a line matches (read on its simplified view), or None for content."""
+    return _classify(simplified(line.strip()))
+
+
+def _classify(s: str) -> str | None:
+    """:func:`classify_line` of a stripped, simplified line."""
     if not s:
         return None
     if len(s) > 150:  # long lines are content unless they are a prev/next link line
@@ -140,12 +147,13 @@ def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[
         if kind == "table":
             yield i, s, kind, None
             continue
-        rule = classify_line(s)
+        view = simplified(s)
+        rule = _classify(view)
         if rule is None and tail_mode and len(s) <= 60 and s[-1] not in "。":
             rule = "related links"
-        if rule == "widget" and s in _RELATED:
+        if rule == "widget" and view in _RELATED:
             tail_mode = True
-        if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", s):
+        if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", view):
             rule = "source line"
             tail_mode = True
         yield i, s, kind, rule

@@ -1,5 +1,6 @@
 """Lines -> paragraphs with heading paths: numbered markers and heading levels, self-titled
-items, flattened tables, long paragraphs split at sentence ends."""
+items, flattened tables, long paragraphs split at sentence ends. Heading markers are read on the
+simplified view of a line (:mod:`pipeline.simplify`: ``第兩部分``, ``最後，``); the text is kept as written."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import deque
 from typing import Iterable
 
 from pipeline.ingest.model import Paragraph
+from pipeline.simplify import simplified
 
 # --------------------------------------------------------------------------- headings
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -27,11 +29,18 @@ _HEADING_ANY = re.compile("|".join(f"(?P<h{level}>{rx.pattern.removeprefix('^')}
 
 
 def heading_level(line: str) -> tuple[int, re.Match | None]:
-    m = _HEADING_ANY.match(line)
+    """(level, match) of a line's heading marker, read on its simplified view (0, None) for none;
+    the match is on the view, whose offsets are the line's."""
+    m = _HEADING_ANY.match(simplified(line))
     return (int(m.lastgroup[1:]), m) if m else (0, None)
 
 
 _TERMINAL = "。！？!?；;…"
+
+
+def is_shi(line: str) -> bool:
+    """Does the line open with an enumerating word (第一是, 其次, 最后), read on its simplified view?"""
+    return SHI_RX.match(simplified(line)) is not None
 
 
 def _is_short_title(line: str, limit: int = 40) -> bool:
@@ -162,7 +171,7 @@ def structure(lines: Iterable[tuple[str, str]], doc_id: str, max_chars: int = 30
                     while stack and stack[-1][0] >= level:
                         stack.pop()
                     emit("item", line, path(lead))
-        elif SHI_RX.match(line):
+        elif is_shi(line):
             emit("item", line, path(_lead(line)))
         elif _is_short_title(line, 30) and next_line and not _is_short_title(next_line, 30) and not heading_level(next_line)[0]:
             push(2 if not numbered_top else 8, line)
