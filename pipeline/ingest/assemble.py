@@ -170,10 +170,9 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
                 current[0] = ""
                 yield no, m, k
 
-    for no, t, k, rule in iter_clean(items(), n):
+    for no, t, k, rule, v in iter_clean(items(), n):
         # metadata from removed meta lines and the kept text, in line order; the rules read the
-        # simplified view, the values are sliced from the line as written (same offsets)
-        v = simplified(t)
+        # simplified view ``v``, the values are sliced from the line as written (same offsets)
         if not published:
             m = PUBDATE.search(v)
             if m and (len(t) <= 80 or re.search(r"来源|编辑|浏览|作者|打印|点击", v)):

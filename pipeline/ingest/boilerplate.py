@@ -133,9 +133,10 @@ def _classify(s: str) -> str | None:
     return None
 
 
-def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[int, str, str, str | None]]:
+def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[int, str, str, str | None, str]]:
     """(line_no, text, kind hint) of a document of ``n`` lines -> (line_no, stripped text,
-    kind, rule or None for content), empty lines left out; streams (one line of state).
+    kind, rule or None for content, the text's simplified view), empty lines left out; streams
+    (one line of state).
 
     Beyond line rules: after a '相关信息' marker or a trailing '(来源:…)' line, short lines
     without a full stop are related-article links, not content."""
@@ -144,10 +145,10 @@ def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[
         s = s.strip()
         if not s:
             continue
-        if kind == "table":
-            yield i, s, kind, None
-            continue
         view = simplified(s)
+        if kind == "table":
+            yield i, s, kind, None, view
+            continue
         rule = _classify(view)
         if rule is None and tail_mode and len(s) <= 60 and s[-1] not in "。":
             rule = "related links"
@@ -156,7 +157,7 @@ def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[
         if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", view):
             rule = "source line"
             tail_mode = True
-        yield i, s, kind, rule
+        yield i, s, kind, rule, view
 
 
 def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
@@ -165,7 +166,7 @@ def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str,
     kept: list[tuple[int, str, str]] = []
     removed: list[tuple[int, str, str]] = []
     n = max((no for no, _, _ in items), default=0)
-    for i, s, kind, rule in iter_clean(items, n):
+    for i, s, kind, rule, _ in iter_clean(items, n):
         if rule:
             removed.append((i, rule, s))
         else:

@@ -35,7 +35,7 @@ PIPELINE_DIR = Path(__file__).resolve().parent.parent
 #: the packages (folders) and single-module packages (``text`` = text.py) of ``pipeline`` whose
 #: code each cache kind depends on. ``run`` is this package: the per-document analysis and the
 #: resources it loads live here (the whole package, as the one engine.py was before).
-INGEST_CODE = ("ingest", "text", "simplify", "config")
+INGEST_CODE = ("ingest", "text", "simplify", "errors", "config")
 ANALYSIS_CODE = ("segment", "terms", "classify", "lexicon", "taxonomy", "text", "automaton", "run")
 
 
