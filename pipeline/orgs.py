@@ -6,7 +6,9 @@ Two steps, in order:
 1. the obvious patterns (:func:`pattern_name`): a leading 中共 / 中国共产党 is dropped;
    ``X委员会`` (the party committee's formal name) and ``X党委会`` become ``X党委``; ``X党总支委员会``
    / ``X党支部委员会`` become ``X党总支`` / ``X党支部``; ``X纪律检查委员会`` becomes ``X纪委``;
-   ``共青团X委员会`` becomes ``共青团X团委``; spaces are removed;
+   ``共青团X委员会`` becomes ``共青团X团委``; spaces are removed; the name is read and given as its
+   simplified view (:mod:`pipeline.simplify`: ``中共紹興一中黨委`` is ``绍兴一中党委``; the raw name,
+   ``org_raw``, stays as written);
 2. the analyst's aliases file ``orgs.csv`` in the lexicon folder (header ``name,aliases``;
    aliases ``|``-separated, written in either spelling, since both sides go through step 1).
 
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import LexiconError
+from pipeline.simplify import simplified
 
 ORGS_FILE = "orgs.csv"
 ALIAS_SEP = "|"
@@ -39,7 +42,7 @@ _SPACES = re.compile(r"[\s\u3000]+")
 
 def pattern_name(name: str) -> str:
     """Step 1 of the module docstring: the name with its formal prefix and suffix normalised."""
-    text = _SPACES.sub("", str(name or "")).strip()
+    text = simplified(_SPACES.sub("", str(name or "")).strip())
     if not text:
         return ""
     text = _PREFIX.sub("", text)

@@ -1,7 +1,11 @@
 """Decoded text -> :class:`Document`: drop boilerplate lines; find the title, byline (org),
 source and publication date; build the paragraphs; pick the year by precedence (sheet >
 published > title > filename > text). Pure: no file access; two passes over compact lines,
-so the memory is the result's, not a multiple of the text's."""
+so the memory is the result's, not a multiple of the text's.
+
+Every rule reads the simplified view of a line (:mod:`pipeline.simplify`, one character for
+one): a publication line ``發布時間：``, a source ``來源：黨政辦``, a byline ``中共某某黨委``; what is
+stored (title, org, source) is sliced from the line as written."""
 
 from __future__ import annotations
 
@@ -17,8 +21,9 @@ from pipeline.ingest.boilerplate import iter_clean
 from pipeline.ingest.dates import PUBDATE, SIGN_DATE, TEXT_YEAR, filename_date, iso
 from pipeline.ingest.decode import Decoded
 from pipeline.ingest.model import Document
-from pipeline.ingest.paragraphs import SHI_RX, heading_level, structure
+from pipeline.ingest.paragraphs import heading_level, is_shi, structure
 from pipeline.ingest.period import covered_year, genre_of
+from pipeline.simplify import simplified
 
 MIN_YEAR = 1900
 _SOURCE = re.compile(
@@ -46,7 +51,7 @@ def _title(kept: list[tuple[int, str, str]], spaced: dict[int, str] | None = Non
     for idx, (no, t, k) in enumerate(kept[:6]):
         if k == "table":
             continue
-        if len(t) <= 80 and t[-1] not in "。；;，,：:" and not SHI_RX.match(t) and not (heading_level(t)[0] and idx > 0):
+        if len(t) <= 80 and t[-1] not in "。；;，,：:" and not is_shi(t) and not (heading_level(t)[0] and idx > 0):
             title = spaced.get(no, t)
             title_idx.append(idx)
             if idx + 1 < len(kept) and re.match(r"^[—－-]{1,2}", kept[idx + 1][1]) and len(kept[idx + 1][1]) <= 80:
@@ -59,7 +64,7 @@ def _title(kept: list[tuple[int, str, str]], spaced: dict[int, str] | None = Non
         nxt = title_idx[-1] + 1
         if nxt < len(kept):
             cand = kept[nxt][1]
-            if len(cand) <= 25 and _ORG_SUFFIX.search(cand) and not heading_level(cand)[0]:
+            if len(cand) <= 25 and _ORG_SUFFIX.search(simplified(cand)) and not heading_level(cand)[0]:
                 org = cand
                 title_idx.append(nxt)
     return title, org, title_idx
@@ -79,20 +84,22 @@ class _Body:
         self.fffd = False
         self.numbered_top = False
         self.last: deque[tuple[int, str, str]] = deque(maxlen=4)
-        self._prev = ""
+        self._prev = ""  # the simplified view of the last line
         self._first = True
 
-    def add(self, no: int, t: str, k: str) -> None:
+    def add(self, no: int, t: str, k: str, view: str | None = None) -> None:
+        """One body line ``t``; ``view`` is its simplified view (computed when not given)."""
+        view = simplified(t) if view is None else view
         self._hash.update((t if self._first else "\n" + t).encode("utf-8"))
         if not self._first:
-            self._years(self._prev + "\n" + t[:3], len(self._prev))
+            self._years(self._prev + "\n" + view[:3], len(self._prev))
         self._first = False
-        self._prev = t
+        self._prev = view
         self.han += T.han_count(t)
         self.chars += len(t) + 1
         if not self.fffd and "\ufffd" in t:
             self.fffd = True
-        if not self.numbered_top and heading_level(t)[0] in (1, 2):
+        if not self.numbered_top and heading_level(view)[0] in (1, 2):
             self.numbered_top = True
         self.last.append((no, t, k))
 
@@ -163,19 +170,21 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
                 current[0] = ""
                 yield no, m, k
 
-    for no, t, k, rule in iter_clean(items(), n):
-        # metadata from removed meta lines and the kept text, in line order
+    for no, t, k, rule, v in iter_clean(items(), n):
+        # metadata from removed meta lines and the kept text, in line order; the rules read the
+        # simplified view ``v``, the values are sliced from the line as written (same offsets)
         if not published:
-            m = PUBDATE.search(t)
-            if m and (len(t) <= 80 or re.search(r"来源|编辑|浏览|作者|打印|点击", t)):
+            m = PUBDATE.search(v)
+            if m and (len(t) <= 80 or re.search(r"来源|编辑|浏览|作者|打印|点击", v)):
                 published = iso(m)
         if not source:
-            m = _SOURCE.search(t)
+            m = _SOURCE.search(v)
             if m:
-                source = m.group(1)
-        m = _AUTHOR_SYS.search(t)
-        if m and not org:
-            org = m.group(1).strip()
+                source = t[m.start(1) : m.end(1)]
+        if not org:
+            m = _AUTHOR_SYS.search(v)
+            if m:
+                org = t[m.start(1) : m.end(1)].strip()
         if rule:
             removed.append((no, rule, t))
         elif body is None:
@@ -186,7 +195,7 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
                 body = start_body()
         else:
             keep[no] = 1
-            body.add(no, t, k)
+            body.add(no, t, k, v)
             if len(opening) < 3 and k != "table":  # the opening: the first three body lines, wherever they are
                 opening.append(t)
     if body is None:
@@ -198,13 +207,13 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
     signature = ""
     body_max = body.year or 0
     for no, t, _ in list(body.last)[-3:]:
-        m = SIGN_DATE.match(t)
+        m = SIGN_DATE.match(simplified(t))
         # a closing date no earlier than any year the text mentions (not a list entry)
         if m and int(m.group(1)) >= body_max:
             signature = iso(m)
     if not org:
         for no, t, _ in body.last:
-            if len(t) <= 25 and _ORG_SUFFIX.search(t) and not heading_level(t)[0]:
+            if len(t) <= 25 and _ORG_SUFFIX.search(simplified(t)) and not heading_level(t)[0]:
                 org = t
 
     doc_id = body.doc_id
@@ -285,7 +294,7 @@ def _dates(title: str, opening: list[str], name: str, published: str, signature:
     elif pub_year is not None:
         year, year_source = pub_year, pub_source
     else:
-        m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", title)
+        m = re.search(r"(?<!\d)((?:19|20)\d\d)\s*(年|学年|年度)", simplified(title))
         ty = body_year
         year, year_source = (int(m.group(1)), "title") if m else ((ty, "text") if ty else (None, ""))
     return {"pub_date": pub_date, "pub_year": pub_year, "report_year": report_year, "year": year, "year_source": year_source}

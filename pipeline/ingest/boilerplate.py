@@ -1,6 +1,8 @@
 """Web boilerplate: which lines of a page are menus, widgets, breadcrumbs, prev/next links,
 phone, copyright or editor lines (:func:`classify_line`), and :func:`clean_lines`, which
-drops them and records the rule that matched."""
+drops them and records the rule that matched. The rules read the simplified view of a line
+(:mod:`pipeline.simplify`: ``分享到`` matches ``分享到``, ``責任編輯：`` is an editor line); the line
+is kept or removed as written."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Iterable, Iterator
 
 from pipeline import text as T
 from pipeline.ingest.dates import PUBDATE
+from pipeline.simplify import simplified
 
 _WIDGET_WORDS = (
     "微信扫一扫",
@@ -103,8 +106,12 @@ def _is_menu(line: str) -> bool:
 
 
 def classify_line(line: str) -> str | None:
-    """Name of the boilerplate rule a line matches, or None for content."""
-    s = line.strip()
+    """Name of the boilerplate rule a line matches (read on its simplified view), or None for content."""
+    return _classify(simplified(line.strip()))
+
+
+def _classify(s: str) -> str | None:
+    """:func:`classify_line` of a stripped, simplified line."""
     if not s:
         return None
     if len(s) > 150:  # long lines are content unless they are a prev/next link line
@@ -126,9 +133,10 @@ def classify_line(line: str) -> str | None:
     return None
 
 
-def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[int, str, str, str | None]]:
+def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[int, str, str, str | None, str]]:
     """(line_no, text, kind hint) of a document of ``n`` lines -> (line_no, stripped text,
-    kind, rule or None for content), empty lines left out; streams (one line of state).
+    kind, rule or None for content, the text's simplified view), empty lines left out; streams
+    (one line of state).
 
     Beyond line rules: after a '相关信息' marker or a trailing '(来源:…)' line, short lines
     without a full stop are related-article links, not content."""
@@ -137,18 +145,19 @@ def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[
         s = s.strip()
         if not s:
             continue
+        view = simplified(s)
         if kind == "table":
-            yield i, s, kind, None
+            yield i, s, kind, None, view
             continue
-        rule = classify_line(s)
+        rule = _classify(view)
         if rule is None and tail_mode and len(s) <= 60 and s[-1] not in "。":
             rule = "related links"
-        if rule == "widget" and s in _RELATED:
+        if rule == "widget" and view in _RELATED:
             tail_mode = True
-        if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", s):
+        if rule is None and i > n * 0.5 and len(s) <= 120 and re.match(r"^[(（]?\s*(来源|稿件来源|文章来源|本文来源|作者系)", view):
             rule = "source line"
             tail_mode = True
-        yield i, s, kind, rule
+        yield i, s, kind, rule, view
 
 
 def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
@@ -157,7 +166,7 @@ def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str,
     kept: list[tuple[int, str, str]] = []
     removed: list[tuple[int, str, str]] = []
     n = max((no for no, _, _ in items), default=0)
-    for i, s, kind, rule in iter_clean(items, n):
+    for i, s, kind, rule, _ in iter_clean(items, n):
         if rule:
             removed.append((i, rule, s))
         else:

@@ -1,5 +1,6 @@
 """Lines -> paragraphs with heading paths: numbered markers and heading levels, self-titled
-items, flattened tables, long paragraphs split at sentence ends."""
+items, flattened tables, long paragraphs split at sentence ends. Heading markers are read on the
+simplified view of a line (:mod:`pipeline.simplify`: ``第兩部分``, ``最後，``); the text is kept as written."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import deque
 from typing import Iterable
 
 from pipeline.ingest.model import Paragraph
+from pipeline.simplify import simplified
 
 # --------------------------------------------------------------------------- headings
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -26,12 +28,38 @@ SHI_RX = re.compile(rf"^(第?[{_CN_NUM}]+是|首先|其次|再次|最后)[,，:�
 _HEADING_ANY = re.compile("|".join(f"(?P<h{level}>{rx.pattern.removeprefix('^')})" for level, rx in _HEADING_RX))
 
 
+#: the characters a heading or an enumerating word can start with (a digit aside)
+_HEADING_STARTS = frozenset("第(（①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳" + _CN_NUM)
+_SHI_STARTS = frozenset("第首其再最" + _CN_NUM)
+
+
+def _match_view(rx: re.Pattern, line: str, starts: frozenset) -> re.Match | None:
+    """``rx.match`` on the simplified view of ``line``. No character of the patterns is one the
+    view changes, so a match on the line is the match on the view; the view is made only when
+    the line does not match and its view starts with a character a match can start with."""
+    m = rx.match(line)
+    if m is None and line:
+        first = line[0]
+        if first in starts or (first >= "\u3400" and simplified(first) in starts):
+            view = simplified(line)
+            if view is not line:
+                m = rx.match(view)
+    return m
+
+
 def heading_level(line: str) -> tuple[int, re.Match | None]:
-    m = _HEADING_ANY.match(line)
+    """(level, match) of a line's heading marker, read on its simplified view; (0, None) for none.
+    The match may be on the view, whose offsets are the line's."""
+    m = _match_view(_HEADING_ANY, line, _HEADING_STARTS)
     return (int(m.lastgroup[1:]), m) if m else (0, None)
 
 
 _TERMINAL = "。！？!?；;…"
+
+
+def is_shi(line: str) -> bool:
+    """Does the line open with an enumerating word (第一是, 其次, 最后), read on its simplified view?"""
+    return _match_view(SHI_RX, line, _SHI_STARTS) is not None
 
 
 def _is_short_title(line: str, limit: int = 40) -> bool:
@@ -162,7 +190,7 @@ def structure(lines: Iterable[tuple[str, str]], doc_id: str, max_chars: int = 30
                     while stack and stack[-1][0] >= level:
                         stack.pop()
                     emit("item", line, path(lead))
-        elif SHI_RX.match(line):
+        elif is_shi(line):
             emit("item", line, path(_lead(line)))
         elif _is_short_title(line, 30) and next_line and not _is_short_title(next_line, 30) and not heading_level(next_line)[0]:
             push(2 if not numbered_top else 8, line)

@@ -11,12 +11,17 @@ Rules for ``report_year``, first that applies (:func:`covered_year`):
 3. ``plan``: plans and 要点 with no stated year cover the publication year.
 
 Otherwise the covered period is unknown and the analysis year is the publication year.
+
+Every rule reads the simplified view (:mod:`pipeline.simplify`): ``2021年度工作總結`` is a stated
+period and a 工作总结, as its simplified form is.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date as _date
+
+from pipeline.simplify import simplified
 
 #: a stated period: a year followed by a period word (or directly by a genre noun)
 _PERIOD = re.compile(
@@ -57,7 +62,7 @@ def parse_when(value) -> tuple[int | None, str]:
         if value != value:  # NaN
             return None, ""
         value = str(int(value)) if float(value).is_integer() else str(value)
-    text = str(value).strip().translate(_FULLWIDTH)
+    text = simplified(str(value).strip().translate(_FULLWIDTH))
     if not text:
         return None, ""
     m = re.fullmatch(r"(\d{5})(?:\.0+)?", text)
@@ -94,7 +99,8 @@ def _ymd(year: int, month: int, day: int) -> tuple[int | None, str]:
 
 def stated_year(text: str) -> int | None:
     """The year of a period stated in ``text`` (a title or opening line), else None."""
-    for m in _PERIOD.finditer(text or ""):
+    text = simplified(text or "")
+    for m in _PERIOD.finditer(text):
         if _DATE_AFTER.match(text, m.start()):
             continue
         return int(m.group(1))
@@ -103,8 +109,9 @@ def stated_year(text: str) -> int | None:
 
 def genre_of(title: str) -> str:
     """The genre a title names (:data:`GENRES`), else ''."""
+    title = simplified(title or "")
     for genre, words in GENRES:
-        if any(w in (title or "") for w in words):
+        if any(w in title for w in words):
             return genre
     return ""
 
@@ -126,7 +133,7 @@ def covered_year(title: str, opening: list[str], pub_date: str) -> tuple[int | N
             return year, "stated"
     pub_year = int(pub_date[:4]) if pub_date[:4].isdigit() else None
     month = int(pub_date[5:7]) if len(pub_date) >= 7 and pub_date[5:7].isdigit() else None
-    head = title or (opening[0] if opening else "")
+    head = simplified(title or (opening[0] if opening else ""))
     if pub_year is not None and month is not None and month <= 3 and _is_annual(head):
         return pub_year - 1, "annual-previous"
     if pub_year is not None and month is not None and month >= 10 and _is_annual(head):

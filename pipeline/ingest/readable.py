@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from pipeline import text as T
+from pipeline.simplify import simplified
 
 THRESHOLD = 0.8
 MIN_LETTERS = 50
@@ -89,7 +90,8 @@ class Readability:
         han = T.han_count(text)
         if han:
             self.han += han
-            self.common += len(text) - len(_common_re().sub("", text))
+            view = simplified(text)  # a traditional character is common when its simplified form is
+            self.common += len(view) - len(_common_re().sub("", view))
         self.pua += len(text) - len(_PUA.sub("", text))
         if "://" in text or "www." in text:
             text = _URL.sub(" ", text)

@@ -20,6 +20,7 @@ from pipeline.config import Settings
 from pipeline.ingest.files import open_regular, relative_name
 from pipeline.ingest.model import LogRow, Skip
 from pipeline.ingest.period import parse_when
+from pipeline.simplify import simplified
 
 MAX_SHEET_BYTES = 64 * 1024 * 1024
 MAX_SHEET_ROWS = 200_000
@@ -145,7 +146,7 @@ def read_sheets(sheets: list[Path], raw_dir: Path, settings: Settings = Settings
         except Skip as skip:
             log.append(LogRow(rel, skip.status, skip.reason))
             continue
-        cols = {str(c).strip().lower(): c for c in df.columns}
+        cols = {simplified(str(c).strip().lower()): c for c in df.columns}  # 報告年度 names 报告年度
         fcol = _first(cols, _FILE_COLS)
         ycol, rcol, dcol = _first(cols, _YEAR_COLS), _first(cols, _REPORT_YEAR_COLS), _first(cols, _DATE_COLS)
         if fcol is None:

@@ -4,7 +4,8 @@ Code enters a key as whole packages of ``pipeline``: every .py file under each p
 kind depends on (sorted relative paths + bytes; see :func:`code_hash`), so a module added,
 renamed or split inside those packages changes the key without a list of files to keep.
 
-    ingest blob     file bytes, path, sheet row  + ingest fingerprint (INGEST_CODE, limits)
+    ingest blob     file bytes, path, sheet row  + ingest fingerprint (INGEST_CODE, limits, the
+                                                   OpenCC of the simplified view)
     analysis blob   doc_id                       + analysis fingerprint (ANALYSIS_CODE, lexicons,
                                                    settings, model, the OpenCC of the simplified
                                                    view, and the ingest fingerprint: the analysis
@@ -13,9 +14,9 @@ renamed or split inside those packages changes the key without a list of files t
                     package, the bytes of lexicons, labels and models, settings, the OpenCC of
                     the simplified view
 
-The simplified view (matching, segmentation, discovery and classification read it) comes from
-the installed OpenCC, outside the package: :func:`pipeline.terms.simplify.view_fingerprint` (its
-version, config and dictionary bytes) is part of both keys, so an upgrade recomputes.
+The simplified view (ingest's rules, matching, segmentation, discovery and classification read
+it) comes from the installed OpenCC, outside the package: :func:`pipeline.terms.simplify.view_fingerprint`
+(its version, config and dictionary bytes) is part of every key, so an upgrade recomputes.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ PIPELINE_DIR = Path(__file__).resolve().parent.parent
 #: the packages (folders) and single-module packages (``text`` = text.py) of ``pipeline`` whose
 #: code each cache kind depends on. ``run`` is this package: the per-document analysis and the
 #: resources it loads live here (the whole package, as the one engine.py was before).
-INGEST_CODE = ("ingest", "text", "config")
+INGEST_CODE = ("ingest", "text", "simplify", "errors", "config")
 ANALYSIS_CODE = ("segment", "terms", "classify", "lexicon", "taxonomy", "text", "automaton", "run")
 
 
@@ -91,7 +92,7 @@ def _file_hash(paths: Iterable[Path]) -> str:
 def ingest_fingerprint(settings: Settings) -> str:
     code = code_hash(INGEST_CODE)
     limits = f"{settings.max_paragraph_chars}|{settings.max_docx_uncompressed}|{settings.max_docx_ratio}"
-    return hashlib.sha256(f"{code}|{limits}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{code}|{limits}|{view_fingerprint()}".encode()).hexdigest()[:16]
 
 
 def analysis_fingerprint(settings: Settings, model_fp: str) -> str:
