@@ -6,9 +6,11 @@ the mtime). Hashing every file on every run would cost the unchanged run its spe
 SHA-256 is kept with the stat fields no user-level tool can set back: ``ctime`` changes on every
 write, rename and ``utime``, the inode on every replace. A file whose stat still matches is not read.
 
-Racy entries (git's "racily clean" problem): an entry is trusted only if the file's ctime was at
-least :data:`RACY_NS` older than the moment it was hashed, so a write in the same clock tick as
-the hash cannot hide behind an unchanged ctime; such a file is simply hashed again next time.
+Racy entries (git's "racily clean" problem): an entry is trusted only if the file's ctime was
+older than the moment it was hashed by more than a timestamp tick, so a write in the same tick as
+the hash cannot hide behind an unchanged ctime; such a file is simply hashed again next time. A
+ctime with nanoseconds comes from the kernel's clock tick (at most 10 ms): :data:`FINE_RACY_NS`;
+one in whole seconds may be from a file system with 1-2 s timestamps: :data:`RACY_NS`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pipeline.atomic import write_bytes
 
 #: ctimes this close to the moment of hashing are not trusted (covers 1-2 s timestamp clocks)
 RACY_NS = 2_000_000_000
+#: the same for ctimes with nanoseconds (a clock tick is at most 10 ms)
+FINE_RACY_NS = 50_000_000
 _BLOCK = 1 << 20
 
 
@@ -85,7 +89,8 @@ class FileHashes:
         *key, hashed_at, digest = entry
         if key != stat_key(st) or not isinstance(digest, str) or not isinstance(hashed_at, int):
             return None
-        if hashed_at - st.st_ctime_ns < RACY_NS:  # written in the same tick as it was hashed
+        racy = RACY_NS if st.st_ctime_ns % 1_000_000_000 == 0 else min(RACY_NS, FINE_RACY_NS)
+        if hashed_at - st.st_ctime_ns < racy:  # written in the same tick as it was hashed
             return None
         self._used.add(name)
         self._memo[name] = digest
