@@ -2,11 +2,14 @@
 
 The submodules, in the order the data flows through them (each imports only the ones above it):
 
-    model        Document, Paragraph, LogRow, Skip
-    walk         discover: the files under data/raw, sheets found, folders skipped
+    model        Document, Paragraph, LogRow, Skip; display_path / display_text (file names as data)
+    files        opening inputs safely (regular files only, no link out of the folder); hashes
+    walk         discover: the files under data/raw, sheets found, folders and links skipped
     dates        dates and years in strings (publication lines, signatures, file names)
-    sheets       the analyst's metadata sheets: file -> year, date, title, org
-    decode       bytes -> str for any common Chinese encoding
+    sheets       the analyst's metadata sheets: file -> year, date, title, org (guarded by size, rows, cells)
+    readable     is a text plausibly Chinese or English (garbage fonts, mojibake are not)
+    lines        normalised lines held compactly; decoded text streamed into them
+    decode       bytes -> str for any common Chinese encoding (chosen and decoded incrementally)
     paragraphs   heading levels; lines -> paragraphs with heading paths
     formats      txt / md / html / docx / pdf -> decoded text
     boilerplate  which lines are web boilerplate; dropping them
@@ -14,7 +17,8 @@ The submodules, in the order the data flows through them (each imports only the 
     document     ingest_file (one file -> log row, document) and iter_documents (a folder)
 
 Every failure becomes a :class:`LogRow` with a one-line reason; nothing here raises for bad
-input. ``data/raw`` is only ever opened for reading.
+input. ``data/raw`` is only ever opened for reading, and only through
+:func:`~pipeline.ingest.files.open_regular` (regular files, no link out of the folder).
 
 Public names are re-exported lazily: importing the package imports no submodule (and nothing
 heavy). A name is looked up in its submodule on every access, not cached here, so a test
@@ -51,6 +55,12 @@ _EXPORTS: dict[str, str] = {
     # sheets
     "read_sheets": "sheets",
     "sheet_lookup": "sheets",
+    # readable
+    "Readability": "readable",
+    "measure": "readable",
+    # lines
+    "Lines": "lines",
+    "text_lines": "lines",
     # decode
     "Decoded": "decode",
     "decode_bytes": "decode",
@@ -65,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "decode_file": "formats",
     "decode_html": "formats",
     "decode_pdf": "formats",
+    "decode_source": "formats",
     "markdown_lines": "formats",
     # boilerplate
     "classify_line": "boilerplate",
@@ -75,7 +86,7 @@ _EXPORTS: dict[str, str] = {
     "ingest_file": "document",
     "iter_documents": "document",
 }
-_SUBMODULES = ("model", "files", "walk", "dates", "sheets", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
+_SUBMODULES = ("model", "files", "walk", "dates", "sheets", "readable", "lines", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
 
 __all__ = sorted(_EXPORTS)
 

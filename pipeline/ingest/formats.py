@@ -61,7 +61,8 @@ def _overrule_charset(data: bytes, declared: str, decoded: Decoded) -> Decoded:
 
 
 def _parse_html(markup: str, huge: bool):
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     try:
         parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=huge)

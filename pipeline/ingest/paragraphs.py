@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 from pipeline.ingest.model import Paragraph
-
 
 # --------------------------------------------------------------------------- headings
 _CN_NUM = "一二三四五六七八九十百零〇两"

@@ -24,9 +24,9 @@ it (measured on the shared corpus).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from pipeline import text as T
 
@@ -137,7 +137,8 @@ class Readability:
         if self.pua:
             parts.append(f"{self.pua:,} private-use characters")
         return (
-            f"text is not plausibly Chinese or English (score {self.score:.2f} < {THRESHOLD}: " + "; ".join(parts)
+            f"text is not plausibly Chinese or English (score {self.score:.2f} < {THRESHOLD}: "
+            + "; ".join(parts)
             + "): mojibake or a PDF font without a Unicode map; not counted"
         )
 

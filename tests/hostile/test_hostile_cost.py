@@ -42,7 +42,9 @@ def tiny_paragraph_docx(path: Path, paragraphs: int) -> None:
             if item.filename != "word/document.xml":
                 zf.writestr(item, template.read(item))
         with zf.open("word/document.xml", "w", force_zip64=True) as fh:
-            fh.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+            fh.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            )
             left = paragraphs
             while left > 0:
                 n = min(left, 10000)
@@ -97,7 +99,9 @@ def peak_rss(path: Path) -> tuple[int, str]:
         hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
         print(int(hwm.split()[1]) * 1024, row.status, "|", row.reason)
     """)
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=path.parent, env={"PYTHONPATH": str(ROOT), **os.environ}, capture_output=True, text=True, timeout=3600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     peak, rest = proc.stdout.strip().split(" ", 1)
     return int(peak), rest

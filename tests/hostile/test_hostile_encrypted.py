@@ -16,8 +16,13 @@ END, FREE, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 def _entry(name: str, kind: int, child: int = NOSTREAM, right: int = NOSTREAM, start: int = END, size: int = 0) -> bytes:
     raw = name.encode("utf-16-le") + b"\x00\x00"
     return (
-        raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1) + struct.pack("<III", NOSTREAM, right, child)
-        + b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16 + struct.pack("<IQ", start, size)
+        raw.ljust(64, b"\x00")
+        + struct.pack("<HBB", len(raw), kind, 1)
+        + struct.pack("<III", NOSTREAM, right, child)
+        + b"\x00" * 16
+        + b"\x00" * 4
+        + b"\x00" * 16
+        + struct.pack("<IQ", start, size)
     )
 
 
@@ -38,8 +43,13 @@ def cfb(streams: dict[str, bytes]) -> bytes:
         entries += _entry(name, 2, right=i + 1 if i < len(names) else NOSTREAM, start=starts[name], size=len(streams[name]))
     entries = entries.ljust(sector, b"\x00")
     header = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
-        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0) + struct.pack("<I", 0) + struct.pack("<I", FREE) * 108
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\x00" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", FREE) * 108
     )
     fat_sector = struct.pack(f"<{sector // 4}I", *(fat + [FREE] * (sector // 4 - len(fat))))
     return header + fat_sector + entries + b"".join(body.ljust(-(-len(body) // sector) * sector, b"\x00") for body in data.values())

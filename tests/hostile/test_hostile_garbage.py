@@ -10,22 +10,24 @@
 from __future__ import annotations
 
 import base64
-import codecs
 import os
 import random
-import this
 from pathlib import Path
 
 import pytest
 
 from pipeline import text as T
 from pipeline.ingest import ingest_file, iter_documents
-from pipeline.ingest.readable import THRESHOLD, measure
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "raw" / "sample"
 SEEDS = sorted(SAMPLE.glob("*.txt"))
-ZEN = codecs.decode(this.s, "rot13")  # real English prose that ships with Python
+ZEN = (  # English prose: a committee's annual summary
+    "Annual report of the committee.\n\nThe committee met four times this year and approved the budget for the coming year. "
+    "Members reviewed the training programme, visited two partner schools and agreed to publish the minutes of every meeting. "
+    "Attendance was high, and the treasurer reported that spending stayed within the limits set in January.\n"
+    "Next year the committee will focus on volunteer recruitment, better record keeping and a clearer schedule of events.\n"
+) * 3
 
 
 def _chinese() -> str:
@@ -73,7 +75,9 @@ def test_garbage_is_unreadable_not_counted(tmp_path, name):
 
 
 def test_real_text_of_every_kind_is_plausible(tmp_path):
-    mixed = "加强党的政治建设，推进 GDP 稳定增长，落实 CPC Central Committee 的部署。全面从严治党，参见 https://www.gov.cn/zhengce/xxgk.shtml 。\n" * 20
+    mixed = (
+        "加强党的政治建设，推进 GDP 稳定增长，落实 CPC Central Committee 的部署。全面从严治党，参见 https://www.gov.cn/zhengce/xxgk.shtml 。\n" * 20
+    )
     cases = {"english.txt": ZEN, "mixed.txt": mixed, "seed.txt": SEEDS[0].read_text(encoding="utf-8")}
     for name, body in cases.items():
         (tmp_path / name).write_text(body, encoding="utf-8")
@@ -84,6 +88,8 @@ def test_real_text_of_every_kind_is_plausible(tmp_path):
 def test_threshold_separates_real_text_from_garbage():
     """The measured gap: real text (the seeds, English prose) far above THRESHOLD, every broken
     sample far below it."""
+    from pipeline.ingest.readable import THRESHOLD, measure
+
     real = [measure([T.normalize(p.read_text(encoding="utf-8"))]).score for p in SEEDS] + [measure([ZEN]).score]
     bad = {k: measure([T.normalize(v)]).score for k, v in broken_samples().items()}
     assert min(real) >= THRESHOLD + 0.1, real
@@ -94,6 +100,8 @@ def test_threshold_separates_real_text_from_garbage():
 def test_no_false_alarm_on_any_corpus_file(corpus_dir):
     """Every file of ../shared/corpus: its raw text and its ingested paragraphs are plausible
     (skips when ../shared is absent)."""
+    from pipeline.ingest.readable import THRESHOLD, measure
+
     files = sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix in (".txt", ".md", ".tsv"))
     assert len(files) > 350
     low = []
@@ -120,12 +128,17 @@ def _cid_pdf(cids: list[list[int]], to_unicode: dict[int, str] | None = None) ->
     objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     tu = b" /ToUnicode 7 0 R" if to_unicode else b""
     objs.append(b"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [6 0 R]" + tu + b" >>")
-    objs.append(b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>")
+    objs.append(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>"
+    )
     if to_unicode:
         pairs = b"".join(b"<%04X> <%s>\n" % (cid, ch.encode("utf-16-be").hex().upper().encode()) for cid, ch in to_unicode.items())
         cmap = (
             b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n%d beginbfchar\n" % len(to_unicode) + pairs + b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n%d beginbfchar\n"
+            % len(to_unicode)
+            + pairs
+            + b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
         )
         objs.append(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
     out = b"%PDF-1.4\n"
@@ -159,7 +172,11 @@ def test_pdf_cid_font_with_tounicode_reads(tmp_path):
 
 
 # --------------------------------------------------------------------------- (b) declared charsets
-PAGE_TEXT = ["关于加强党的政治建设的通知", "各党支部：坚决做到两个维护，严格落实三会一课制度，全面从严治党永远在路上。", "持续整治四风问题，驰而不息纠治形式主义、官僚主义。"]
+PAGE_TEXT = [
+    "关于加强党的政治建设的通知",
+    "各党支部：坚决做到两个维护，严格落实三会一课制度，全面从严治党永远在路上。",
+    "持续整治四风问题，驰而不息纠治形式主义、官僚主义。",
+]
 
 
 def _page(charset: str) -> str:
@@ -184,7 +201,11 @@ def test_declared_single_byte_charset_is_overruled(tmp_path, declared, actual):
 
 
 def test_genuine_latin1_page_keeps_its_charset(tmp_path):
-    page = '<html><head><meta charset="iso-8859-1"></head><body><p>' + ("Le comité a approuvé le budget de l'année; réunion à Genève. " * 5) + "</p></body></html>"
+    page = (
+        '<html><head><meta charset="iso-8859-1"></head><body><p>'
+        + ("Le comité a approuvé le budget de l'année; réunion à Genève. " * 5)
+        + "</p></body></html>"
+    )
     (tmp_path / "fr.html").write_bytes(page.encode("latin-1"))
     row, doc = ingest_file(tmp_path / "fr.html", tmp_path)
     assert row.status == "ok" and "overruled" not in doc.encoding and "comité" in doc.paragraphs[0].text, row

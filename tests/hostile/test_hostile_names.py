@@ -84,8 +84,10 @@ def test_ingest_command_writes_escaped_names_and_prints_no_escape_sequence(raw, 
         fd = os.open(os.path.join(os.fsencode(raw), os.fsencode(name)), os.O_WRONLY | os.O_CREAT, 0o644)
         os.close(fd)
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(raw), "--out", str(out)], cwd=ROOT, env=env, capture_output=True, timeout=300)
+    env = {"PYTHONPATH": str(ROOT), **os.environ}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "ingest", str(raw), "--out", str(out)], cwd=tmp_path, env=env, capture_output=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     for stream in (proc.stdout, proc.stderr):
         assert b"\x1b" not in stream and b"\x07" not in stream and "\u202e".encode() not in stream

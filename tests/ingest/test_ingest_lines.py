@@ -20,10 +20,33 @@ from pipeline.ingest.decode import Decoded, choose_codec, decode_bytes, iter_tex
 from pipeline.ingest.files import BytesFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reference_ingest as ref  # noqa: E402
+import reference_ingest as ref
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
-pieces = st.sampled_from(["\n", "\r\n", "\r", "\u2028", " ", "  ", "\u3000", "\u200b", "\t", "党", "建", "。", "a", "&nbsp;", "&#10;", "&#13;", "2020", "年", "一、", "\ufffd"])
+pieces = st.sampled_from(
+    [
+        "\n",
+        "\r\n",
+        "\r",
+        "\u2028",
+        " ",
+        "  ",
+        "\u3000",
+        "\u200b",
+        "\t",
+        "党",
+        "建",
+        "。",
+        "a",
+        "&nbsp;",
+        "&#10;",
+        "&#13;",
+        "2020",
+        "年",
+        "一、",
+        "\ufffd",
+    ]
+)
 texts = st.lists(st.one_of(pieces, st.text(max_size=4)), max_size=80).map("".join)
 
 
@@ -76,7 +99,15 @@ encodable = st.text(alphabet=st.sampled_from("加强党的政治建设坚決做�
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=200), encodable.map(lambda t: t.encode("gb18030")), encodable.map(lambda t: t.encode("big5", "replace")), encodable.map(lambda t: b"\xef\xbb\xbf" + t.encode())), st.integers(1, 5))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        encodable.map(lambda t: t.encode("gb18030")),
+        encodable.map(lambda t: t.encode("big5", "replace")),
+        encodable.map(lambda t: b"\xef\xbb\xbf" + t.encode()),
+    ),
+    st.integers(1, 5),
+)
 def test_codec_choice_equals_the_whole_bytes_decoder(data, size):
     old = ref.decode_bytes_old(data)
     new = decode_bytes(data)
@@ -93,12 +124,36 @@ def _same(new, old) -> None:
     assert new.removed == old.removed
 
 
-report_line = st.sampled_from([
-    "2020年党支部工作总结", "——在全市大会上的讲话", "中央网信办机关党委", "一、加强政治建设", "（一）专题学习", "1.带头做到两个维护。把学习贯彻落到实处",
-    "二是围绕建设队伍抓党建，推动工作。", "全年坚决做到两个维护，严格落实三会一课制度。", "发布时间：2021-03-05", "来源：旗帜网", "相关信息", "上一篇：关于某某",
-    "项目", "次数", "主题党日", "12", "2019", "年", "2019年12月30日", "作者系某某大学党委书记", "版权所有 某某网站", "首页 | 党建 | 关于 | 联系",
-    "第一部分 总体要求", "首先，提高认识", "持续整治四风问题" * 30 + "。", "",
-])
+report_line = st.sampled_from(
+    [
+        "2020年党支部工作总结",
+        "——在全市大会上的讲话",
+        "中央网信办机关党委",
+        "一、加强政治建设",
+        "（一）专题学习",
+        "1.带头做到两个维护。把学习贯彻落到实处",
+        "二是围绕建设队伍抓党建，推动工作。",
+        "全年坚决做到两个维护，严格落实三会一课制度。",
+        "发布时间：2021-03-05",
+        "来源：旗帜网",
+        "相关信息",
+        "上一篇：关于某某",
+        "项目",
+        "次数",
+        "主题党日",
+        "12",
+        "2019",
+        "年",
+        "2019年12月30日",
+        "作者系某某大学党委书记",
+        "版权所有 某某网站",
+        "首页 | 党建 | 关于 | 联系",
+        "第一部分 总体要求",
+        "首先，提高认识",
+        "持续整治四风问题" * 30 + "。",
+        "",
+    ]
+)
 reports = st.lists(report_line, max_size=40).map("\n".join)
 
 
