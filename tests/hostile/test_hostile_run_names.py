@@ -157,12 +157,16 @@ def test_kwic_csv_after_such_a_run(named_run, tmp_path):
     assert set(docs["doc_id"]) <= set(table["doc_id"])  # each named copy has its added line
 
 
+class Blocked(Exception):
+    """Not an OSError (the old worker swallowed OSErrors raised while it hashed a file)."""
+
+
 @contextmanager
 def _deadline(seconds: int):
     """Fail instead of hanging (the old run blocked for ever in open() on a FIFO)."""
 
     def expired(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s: blocked on a FIFO?")
+        raise Blocked(f"still running after {seconds} s: blocked on a FIFO?")
 
     old = signal.signal(signal.SIGALRM, expired)
     signal.alarm(seconds)
@@ -173,21 +177,26 @@ def _deadline(seconds: int):
         signal.signal(signal.SIGALRM, old)
 
 
-def test_a_fifo_or_link_swapped_in_after_listing_costs_one_log_row(tmp_path, monkeypatch):
-    """After a complete run, the next run lists the folder, and then a GBK-named report is
-    replaced by a FIFO and another by a link to a file outside the folder. The run key
-    (hashes every input), the workers (hash, then ingest) and the final key must neither block
-    nor read the outside file."""
-    raw = make_named_raw(tmp_path)
-    for name, _ in FIFOS:
-        os.unlink(_bpath(raw, name))
+UTF8_NAMES = [(f"报告{i}.txt".encode(), f"报告{i}.txt") for i in range(3)]
+
+
+@pytest.mark.parametrize("names", [NAMES, UTF8_NAMES], ids=["non-utf8-names", "utf8-names"])
+def test_a_fifo_or_link_swapped_in_after_listing_costs_one_log_row(tmp_path, monkeypatch, names):
+    """After a complete run, the next run lists the folder, and then one report is replaced by
+    a FIFO and another by a link to a file outside the folder. The run key (hashes every
+    input), the workers (hash, then ingest) and the final key must neither block nor read the
+    outside file. With UTF-8 names too: the old run hung there whatever the names."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i, (name, _) in enumerate(names):
+        _write(raw, name, i)
     secret = tmp_path / "secret.txt"
     secret.write_text("机密文件内容：不得出现在任何输出里。\n" * 20, encoding="utf-8")
     out = tmp_path / "out"
     with _deadline(600):
         engine.run(raw, out, workers=1, report=False, progress=False)
     real_discover = orchestrate.discover
-    fifo_name, link_name = NAMES[1][0], NAMES[2][0]  # Big5 and Shift-JIS names
+    fifo_name, link_name = names[1][0], names[2][0]  # Big5 and Shift-JIS names in NAMES
 
     def discover_then_swap(*args, **kw):
         found = real_discover(*args, **kw)
@@ -198,9 +207,9 @@ def test_a_fifo_or_link_swapped_in_after_listing_costs_one_log_row(tmp_path, mon
         return found
 
     monkeypatch.setattr(orchestrate, "discover", discover_then_swap)
-    with _deadline(600):
+    with _deadline(300):  # ~10 s here; the old code blocked until this fired
         summary = engine.run(raw, out, workers=1, report=False, progress=False)
-    assert summary.n_documents == len(NAMES) - 2
+    assert summary.n_documents == len(names) - 2
     rows = _table(out, "ingest_log").set_index("path")
     fifo_row = rows.loc[display_path(fifo_name)]
     assert fifo_row["status"] == "unreadable" and "FIFO" in fifo_row["reason"], fifo_row

@@ -22,9 +22,13 @@ def _name(folder: Path, name: bytes) -> Path:
     return Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
 
 
+class Blocked(Exception):
+    """Not an OSError (the old worker swallowed OSErrors raised while it hashed a file)."""
+
+
 def _deadline(seconds: int):
     def expired(signum, frame):
-        raise TimeoutError("blocked: a FIFO opened for reading?")
+        raise Blocked("blocked: a FIFO opened for reading?")
 
     signal.signal(signal.SIGALRM, expired)
     signal.alarm(seconds)
