@@ -14,6 +14,7 @@ from pipeline.cli.common import (
     need_run,
     plot_app,
     run_lexicon,
+    show_path,
     writes,
 )
 from pipeline.errors import DangjianError
@@ -34,8 +35,8 @@ def report_cmd(
         html_path = report_mod.write_report(out_dir, figures=figs)
     except DangjianError as err:
         fail(err)
-    typer.echo(f"{len(figs)} figure files in {out_dir / 'figures'}")
-    typer.echo(f"report: {html_path}")
+    typer.echo(f"{len(figs)} figure files in {show_path(out_dir / 'figures')}")
+    typer.echo(f"report: {show_path(html_path)}")
 
 
 @plot_app.command("terms")
@@ -78,10 +79,10 @@ def plot_terms_cmd(
     for note in asked.notes():
         typer.echo(f"note: {note}")
     if not asked.found_any:
-        typer.echo(f"Error: none of {', '.join(terms)} is used in any document of {out_dir}; nothing drawn", err=True)
+        typer.echo(f"Error: none of {', '.join(terms)} is used in any document of {show_path(out_dir)}; nothing drawn", err=True)
         raise typer.Exit(1)
     for path in paths:
-        typer.echo(str(path))
+        typer.echo(show_path(path))
 
 
 @plot_app.command("all")
@@ -100,4 +101,4 @@ def plot_all_cmd(
     except DangjianError as err:
         fail(err)
     for path in paths:
-        typer.echo(str(path))
+        typer.echo(show_path(path))

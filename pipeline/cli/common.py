@@ -38,8 +38,20 @@ class TaxonomyChoice(str, Enum):
     six = "six"
 
 
+def show_path(path) -> str:
+    """A path as the terminal shows it: bytes that are not UTF-8 as ``\\xNN``, control
+    characters (an escape sequence in a folder name) escaped (pipeline.ingest.display_path)."""
+    from pipeline.ingest import display_path
+
+    return display_path(path)
+
+
 def fail(err: Exception) -> None:
-    typer.echo(f"Error: {err}", err=True)
+    """One line on stderr, exit 1. Paths in the message (a folder whose name is not UTF-8 or
+    holds an escape sequence) are shown escaped, as everywhere (pipeline.ingest.display_text)."""
+    from pipeline.ingest import display_text
+
+    typer.echo(f"Error: {display_text(str(err))}", err=True)
     raise typer.Exit(1)
 
 

@@ -19,6 +19,7 @@ from pipeline.cli.common import (
     read_input_lines,
     run_lexicon,
     settings_for,
+    show_path,
     workspace_of,
     writes,
 )
@@ -38,12 +39,12 @@ def init(
         ws = workspace.init(directory, force=force)
     except DangjianError as err:
         fail(err)
-    typer.echo(f"Workspace ready: {ws.config_file}")
-    typer.echo(f"  lexicons {ws.lexicon_dir}  (edit, then `dangjian lexicon check`)")
-    typer.echo(f"  labels   {ws.labels_dir}")
-    typer.echo(f"  models   {ws.models_dir}")
+    typer.echo(f"Workspace ready: {show_path(ws.config_file)}")
+    typer.echo(f"  lexicons {show_path(ws.lexicon_dir)}  (edit, then `dangjian lexicon check`)")
+    typer.echo(f"  labels   {show_path(ws.labels_dir)}")
+    typer.echo(f"  models   {show_path(ws.models_dir)}")
     typer.echo(
-        f"Put reports in {Path(directory) / 'raw'} and run `dangjian run {Path(directory) / 'raw'} --out {Path(directory) / 'out'}` from inside it."
+        f"Put reports in {show_path(Path(directory) / 'raw')} and run `dangjian run {show_path(Path(directory) / 'raw')} --out {show_path(Path(directory) / 'out')}` from inside it."
     )
 
 
@@ -205,7 +206,7 @@ def kwic(
     if table.empty:
         near = table.attrs.get("not_found", {}).get(term.strip(), [])
         hint = f" Nearest lexicon entries: {', '.join(near)}." if near else ""
-        typer.echo(f"No occurrence of {term} in {out_dir}.{hint}", err=True)
+        typer.echo(f"No occurrence of {term} in {show_path(out_dir)}.{hint}", err=True)
         raise typer.Exit(1)
     shown = table if limit <= 0 else table.head(limit)
     for row in shown.itertuples(index=False):
@@ -263,7 +264,7 @@ def lexicon_check(
     if problems:
         for problem in problems:
             typer.echo(problem, err=True)
-        typer.echo(f"Error: {len(problems)} problem(s) in {directory}", err=True)
+        typer.echo(f"Error: {len(problems)} problem(s) in {show_path(directory)}", err=True)
         raise typer.Exit(1)
     lex = load_lexicon(directory)
     levels = {lvl: sum(e.level == lvl for e in lex.entries) for lvl in ("national", "local")}
@@ -349,7 +350,7 @@ def lexicon_add(
         )
     except DangjianError as err:
         fail(err)
-    typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {directory / 'formulations.csv'}:{entry.line}.")
+    typer.echo(f"Added {entry.term} ({entry.category}, {entry.level}) at {show_path(directory / 'formulations.csv')}:{entry.line}.")
 
 
 @app.command()
@@ -389,7 +390,7 @@ def keyness(
                 f"  {row.item}  [{row.kind}]  G2 {abs(row.g2):.1f}  {row.per_10k_a:.2f} vs {row.per_10k_b:.2f} per 10k  ({row.count_a} / {row.count_b})"
             )
     if csv_path is not None:
-        typer.echo(f"\nwritten to {csv_path}")
+        typer.echo(f"\nwritten to {show_path(csv_path)}")
 
 
 # --------------------------------------------------------------------------- classify / train / evaluate / label

@@ -15,6 +15,7 @@ from pipeline.cli.common import (
     app,
     fail,
     label_app,
+    show_path,
     workspace_of,
     writes,
 )
@@ -64,7 +65,7 @@ def evaluate(
     except DangjianError as err:
         fail(err)
     typer.echo(ev.text())
-    typer.echo(f"written to {path}")
+    typer.echo(f"written to {show_path(path)}")
 
 
 @app.command()
@@ -150,7 +151,7 @@ def label_import(
     if path is None:
         typer.echo(f"nothing new to import ({skipped} rows already labelled the same)")
     else:
-        typer.echo(f"imported {added} labelled paragraphs -> {path} ({skipped} already present); run `dangjian train`")
+        typer.echo(f"imported {added} labelled paragraphs -> {show_path(path)} ({skipped} already present); run `dangjian train`")
 
 
 # --------------------------------------------------------------------------- report / plot

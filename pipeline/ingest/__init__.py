@@ -2,12 +2,16 @@
 
 The submodules, in the order the data flows through them (each imports only the ones above it):
 
-    model        Document, Paragraph, LogRow, Skip
-    walk         discover: the files under data/raw, sheets found, folders skipped
+    model        Document, Paragraph, LogRow, Skip; display_path / display_text (file names as data)
+    files        opening inputs safely (regular files only, no link out of the folder); hashes
+    walk         discover: the files under data/raw, sheets found, folders and links skipped
     dates        dates and years in strings (publication lines, signatures, file names)
     sheets       the analyst's metadata sheets: file -> dates, years, title, org, genre, every column
+                 (guarded by size, rows, cells)
     period       publication vs covered year (report_year), genre
-    decode       bytes -> str for any common Chinese encoding
+    readable     is a text plausibly Chinese or English (garbage fonts, mojibake are not)
+    lines        normalised lines held compactly; decoded text streamed into them
+    decode       bytes -> str for any common Chinese encoding (chosen and decoded incrementally)
     paragraphs   heading levels; lines -> paragraphs with heading paths
     formats      txt / md / html / docx / pdf -> decoded text
     boilerplate  which lines are web boilerplate; dropping them
@@ -15,7 +19,8 @@ The submodules, in the order the data flows through them (each imports only the 
     document     ingest_file (one file -> log row, document) and iter_documents (a folder)
 
 Every failure becomes a :class:`LogRow` with a one-line reason; nothing here raises for bad
-input. ``data/raw`` is only ever opened for reading.
+input. ``data/raw`` is only ever opened for reading, and only through
+:func:`~pipeline.ingest.files.open_regular` (regular files, no link out of the folder).
 
 Public names are re-exported lazily: importing the package imports no submodule (and nothing
 heavy). A name is looked up in its submodule on every access, not cached here, so a test
@@ -57,6 +62,12 @@ _EXPORTS: dict[str, str] = {
     "covered_year": "period",
     "genre_of": "period",
     "parse_when": "period",
+    # readable
+    "Readability": "readable",
+    "measure": "readable",
+    # lines
+    "Lines": "lines",
+    "text_lines": "lines",
     # decode
     "Decoded": "decode",
     "decode_bytes": "decode",
@@ -71,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "decode_file": "formats",
     "decode_html": "formats",
     "decode_pdf": "formats",
+    "decode_source": "formats",
     "markdown_lines": "formats",
     # boilerplate
     "classify_line": "boilerplate",
@@ -81,7 +93,22 @@ _EXPORTS: dict[str, str] = {
     "ingest_file": "document",
     "iter_documents": "document",
 }
-_SUBMODULES = ("model", "files", "walk", "dates", "sheets", "period", "decode", "paragraphs", "formats", "boilerplate", "assemble", "document")
+_SUBMODULES = (
+    "model",
+    "files",
+    "walk",
+    "dates",
+    "sheets",
+    "period",
+    "readable",
+    "lines",
+    "decode",
+    "paragraphs",
+    "formats",
+    "boilerplate",
+    "assemble",
+    "document",
+)
 
 __all__ = sorted(_EXPORTS)
 

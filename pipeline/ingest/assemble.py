@@ -92,7 +92,7 @@ class _Body:
         view = simplified(t) if view is None else view
         self._hash.update((t if self._first else "\n" + t).encode("utf-8"))
         if not self._first:
-            self._years(self._prev + "\n" + view[:3], len(self._prev))
+            self._years(self._prev, view)
         self._first = False
         self._prev = view
         self.han += T.han_count(t)
@@ -103,20 +103,20 @@ class _Body:
             self.numbered_top = True
         self.last.append((no, t, k))
 
-    def _years(self, window: str, limit: int) -> None:
-        """Years of :func:`text_year` in ``window`` starting before ``limit``: a year at a line's
-        end may have its 年 on the next line, as in the joined text."""
-        if "19" not in window and "20" not in window:
+    def _years(self, line: str, following: str) -> None:
+        """Years of :func:`text_year` that start in ``line``: a year at a line's end may have
+        its 年 (and what may not follow it) on the next line, as in the joined text."""
+        if "19" not in line and "20" not in line:
             return
-        for m in TEXT_YEAR.finditer(window):
-            if m.start() < limit:
+        for m in TEXT_YEAR.finditer(line + "\n" + following[:3] if following else line):
+            if m.start() < len(line):
                 y = int(m.group(1))
                 if 1921 <= y <= self.max_year and (self.year is None or y > self.year):
                     self.year = y
 
     def finish(self) -> None:
         if not self._first:
-            self._years(self._prev, len(self._prev))
+            self._years(self._prev, "")
             self._first = True
             self._prev = ""
         self.chars = max(self.chars, 0)
@@ -206,13 +206,13 @@ def build_document(rel_path: str, decoded: Decoded, sheet_meta: dict | None, set
     # a signature date on its own line near the end ('2020年1月15日') is a publication date
     signature = ""
     body_max = body.year or 0
-    for no, t, _ in list(body.last)[-3:]:
+    for _no, t, _ in list(body.last)[-3:]:
         m = SIGN_DATE.match(simplified(t))
         # a closing date no earlier than any year the text mentions (not a list entry)
         if m and int(m.group(1)) >= body_max:
             signature = iso(m)
     if not org:
-        for no, t, _ in body.last:
+        for _no, t, _ in body.last:
             if len(t) <= 25 and _ORG_SUFFIX.search(simplified(t)) and not heading_level(t)[0]:
                 org = t
 

@@ -1,13 +1,13 @@
 """Web boilerplate: which lines of a page are menus, widgets, breadcrumbs, prev/next links,
-phone, copyright or editor lines (:func:`classify_line`), and :func:`clean_lines`, which
-drops them and records the rule that matched. The rules read the simplified view of a line
+phone, copyright or editor lines (:func:`classify_line`), and :func:`iter_clean`, which
+marks them in a stream of lines with the rule that matched. The rules read the simplified view of a line
 (:mod:`pipeline.simplify`: ``分享到`` matches ``分享到``, ``責任編輯：`` is an editor line); the line
 is kept or removed as written."""
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from pipeline import text as T
 from pipeline.ingest.dates import PUBDATE
@@ -158,20 +158,6 @@ def iter_clean(items: Iterable[tuple[int, str, str]], n: int) -> Iterator[tuple[
             rule = "source line"
             tail_mode = True
         yield i, s, kind, rule, view
-
-
-def clean_lines(items: list[tuple[int, str, str]]) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
-    """(line_no, text, kind hint) -> kept (line_no, text, kind) and removed (line_no, rule, text);
-    see :func:`iter_clean`."""
-    kept: list[tuple[int, str, str]] = []
-    removed: list[tuple[int, str, str]] = []
-    n = max((no for no, _, _ in items), default=0)
-    for i, s, kind, rule, _ in iter_clean(items, n):
-        if rule:
-            removed.append((i, rule, s))
-        else:
-            kept.append((i, s, kind))
-    return kept, removed
 
 
 _RELATED = {"相关信息", "相关阅读", "相关新闻", "相关链接", "推荐阅读", "延伸阅读", "相关文章"}

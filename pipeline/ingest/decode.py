@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from pipeline import text as T
 from pipeline.ingest.files import BytesFile

@@ -10,8 +10,8 @@ input. ``data/raw`` is only ever opened for reading.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.config import Settings
 from pipeline.ingest.assemble import build_document

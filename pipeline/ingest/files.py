@@ -26,9 +26,9 @@ import hashlib
 import io
 import os
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.ingest.model import Skip, display_path
 
@@ -112,8 +112,9 @@ def _special_devs() -> set[int]:
 
 
 def _opened_path(fd: int) -> str | None:
+    """The real path of an open descriptor (Linux), None where /proc cannot say."""
     try:
-        return os.readlink(f"/proc/self/fd/{fd}")
+        return os.readlink(f"/proc/self/fd/{fd}").removesuffix(" (deleted)")
     except OSError:
         return None
 
@@ -200,6 +201,10 @@ def open_regular(
     target = os.fspath(path)
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     raw_real = os.path.realpath(raw_dir) if raw_dir is not None else None
+    if raw_real is not None:
+        here = os.path.abspath(target)
+        if not (is_within(here, os.path.abspath(raw_dir)) or is_within(here, raw_real)):
+            raw_real = None  # a file named outside the folder on purpose: no containment to check
     if not follow_links:
         flags |= getattr(os, "O_NOFOLLOW", 0)
         if raw_real is not None:

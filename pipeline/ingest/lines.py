@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pipeline import text as T
 

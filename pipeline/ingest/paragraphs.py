@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 from pipeline.ingest.model import Paragraph
 from pipeline.simplify import simplified

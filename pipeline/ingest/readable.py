@@ -24,9 +24,9 @@ it (measured on the shared corpus).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from pipeline import text as T
 from pipeline.simplify import simplified

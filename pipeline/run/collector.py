@@ -28,7 +28,7 @@ class Collector:
         self.seen: dict[str, str] = {}
         self.cached = 0
         self.rejected = 0  # cache blobs that failed a check (recomputed)
-        self.sources: list[tuple[str, list]] = []  # (rel path, what the worker read: see worker._ingest_cached)
+        self.sources: list[tuple[str, list]] = []  # (file as the worker opened it, what it read: see worker._ingest_cached)
         self.discovery: list[tuple] = []
         self.discovery_chars = 0
         self.n_paragraphs = 0
@@ -49,7 +49,7 @@ class Collector:
         self.cached += res.get("cached", 0)
         self.rejected += res.get("rejected", 0)
         if res.get("source") is not None:
-            self.sources.append((log["path"], res["source"]))
+            self.sources.append((res["source"]["file"], res["source"]["stat"]))
         doc = res.get("doc")
         if doc is not None:
             did = doc["doc_id"]

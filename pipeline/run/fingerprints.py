@@ -17,6 +17,9 @@ renamed or split inside those packages changes the key without a list of files t
 The simplified view (ingest's rules, matching, segmentation, discovery and classification read
 it) comes from the installed OpenCC, outside the package: :func:`pipeline.terms.simplify.view_fingerprint`
 (its version, config and dictionary bytes) is part of every key, so an upgrade recomputes.
+
+Names enter keys as their bytes (:func:`pipeline.ingest.path_bytes`), so a file name that is not UTF-8 (a GBK
+name unzipped on Linux) is hashed like any other, and UTF-8 names give the keys they always did.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.ingest import path_bytes
 from pipeline.run.inputs import discover
 from pipeline.terms.simplify import view_fingerprint
 
@@ -81,7 +85,7 @@ def _file_hash(paths: Iterable[Path]) -> str:
     """Hash of data files (names and bytes): the lexicon folder."""
     h = hashlib.sha256()
     for p in sorted(paths):
-        h.update(p.name.encode())
+        h.update(path_bytes(p.name))
         try:
             h.update(p.read_bytes())
         except OSError:
@@ -91,7 +95,9 @@ def _file_hash(paths: Iterable[Path]) -> str:
 
 def ingest_fingerprint(settings: Settings) -> str:
     code = code_hash(INGEST_CODE)
-    limits = f"{settings.max_paragraph_chars}|{settings.max_docx_uncompressed}|{settings.max_docx_ratio}"
+    limits = (
+        f"{settings.max_paragraph_chars}|{settings.max_docx_uncompressed}|{settings.max_docx_ratio}|{settings.max_file_bytes}|{settings.follow_links}"
+    )
     return hashlib.sha256(f"{code}|{limits}|{view_fingerprint()}".encode()).hexdigest()[:16]
 
 
@@ -126,7 +132,7 @@ def static_key(settings: Settings, engine_opts: str, report: bool, hashes=None) 
     for folder in (settings.lexicon_dir, settings.labels_dir, settings.models_dir):
         for p in sorted(Path(folder).glob("*")) if Path(folder).is_dir() else []:
             if p.is_file():
-                h.update(f"{p.name}|{hashes.digest(p)}\n".encode())
+                h.update(path_bytes(p.name) + f"|{hashes.digest(p)}\n".encode())
     h.update(repr((settings, engine_opts, report)).encode())
     h.update(f"|view {view_fingerprint()}".encode())  # OpenCC is not in the package
     return h.hexdigest()
@@ -143,8 +149,8 @@ def run_key(raw_dir: Path, settings: Settings, engine_opts: str, report: bool, f
     files, sheets, log = found if found is not None else discover(Path(raw_dir), settings)
     h = hashlib.sha256()
     for p in files + sheets:
-        h.update(f"{p.relative_to(raw_dir).as_posix()}|{hashes.digest(p) or 'gone'}\n".encode())
-    for row in log:
-        h.update(f"{row.path}|{row.status}\n".encode())
+        h.update(path_bytes(p.relative_to(raw_dir).as_posix()) + f"|{hashes.digest(p) or 'gone'}\n".encode())
+    for row in log:  # (shown escaped: printable text)
+        h.update(f"{row.path}|{row.status}\n".encode("utf-8", "surrogatepass"))
     h.update((static or static_key(settings, engine_opts, report, hashes)).encode())
     return h.hexdigest()

@@ -76,7 +76,7 @@ def _start(
     raw_dir = Path(raw_dir)
     require_folder(raw_dir)
     files, sheets, log = found if found is not None else discover(raw_dir, settings, out_dir)
-    meta, sheet_log = read_sheets(sheets, raw_dir)
+    meta, sheet_log = read_sheets(sheets, raw_dir, settings)
     sheet_log += unmatched_rows(meta, [p.relative_to(raw_dir).as_posix() for p in files])
     logs = [r.as_row() for r in log + sheet_log]
     workers = workers or default_workers()
@@ -291,8 +291,8 @@ def run(
             summary.timings = timings
             summary.notes = notes
             summary.classifier = quality_line(info)
-            for rel, src in acc.sources:  # the bytes the workers read: the key names those
-                hashes.learn(raw_dir / rel, src[:4], src[5], src[4])
+            for file, src in acc.sources:  # the bytes the workers read: the key names those
+                hashes.learn(raw_dir / file, src[:4], src[5], src[4])
             key = run_key(raw_dir, settings, engine, report, found, hashes, static)
             with signals.deferred():  # the switch-over: SIGINT/SIGTERM wait until it is done
                 staging.publish(run_record(key, static, summary), hashes)

@@ -114,7 +114,9 @@ def interruptible(out_dir=None):
         yield state
     except RunInterrupted as err:
         _end_children(children)
-        where = f" {out_dir}" if out_dir is not None else " the output folder"
+        from pipeline.ingest import display_path
+
+        where = f" {display_path(out_dir)}" if out_dir is not None else " the output folder"
         outcome = "has the new outputs" if state.published else "keeps the previous outputs"
         print(f"dangjian: stopped by {err.name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
         raise

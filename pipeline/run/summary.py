@@ -1,4 +1,6 @@
-"""What a run tells the CLI: counts, problems, files written, stage timings, the exit code."""
+"""What a run tells the CLI: counts, problems, files written, stage timings, the exit code.
+Every name in it is shown escaped (:func:`pipeline.ingest.display_text`: no raw control
+character, escape sequence or undecodable byte of a file name reaches the terminal)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.ingest import display_path, display_text
 
 
 @dataclass
@@ -43,14 +47,14 @@ class RunSummary:
             + (f"; {self.recomputed} cache blobs recomputed (damaged or of another version)" if self.recomputed else ""),
         ]
         for p in self.problems[:20]:
-            lines.append(f"  ! {p}")
+            lines.append(f"  ! {display_text(p)}")
         if len(self.problems) > 20:
             lines.append(f"  ! ... {len(self.problems) - 20} more in ingest_log.csv")
         for note in self.notes[:10]:
-            lines.append(f"  ~ {note}")
+            lines.append(f"  ~ {display_text(note)}")
         if self.classifier:
             lines.append(f"Classifier: {self.classifier}")
-        lines.append(f"Outputs in {self.out_dir}: " + ", ".join(self.files))
+        lines.append(f"Outputs in {display_path(self.out_dir)}: " + ", ".join(self.files))
         if self.timings:
             lines.append("Stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
         return "\n".join(lines)
@@ -80,7 +84,7 @@ def summarize(out_dir, acc, docs, paras, files, t0) -> RunSummary:
     s.recomputed = acc.rejected
     s.files = files
     s.problems = [
-        f"{r['path']}: {r['status']}: {r['reason']}"
+        display_text(f"{r['path']}: {r['status']}: {r['reason']}")
         for r in acc.logs
         if r["status"] not in ("ok", "duplicate") and not r["reason"].startswith("README/")
     ]
@@ -92,6 +96,7 @@ def no_documents(raw_dir, out_dir, logs: list[dict]):
     """The error of a run that found no document: what it found instead, in one line."""
     from pipeline.errors import NoDocuments
 
+    raw_dir, out_dir = display_path(raw_dir), display_path(out_dir)
     hint = f"add reports (.txt .md .html .htm .docx .pdf) to {raw_dir}; nothing in {out_dir} was changed"
     if not logs:
         return NoDocuments(f"no report files in {raw_dir}", hint)

@@ -30,34 +30,71 @@ def _doc_to_json(doc) -> dict:
     }
 
 
+def _ingest_key(digest: str, rel: str, sheet_meta: dict | None, fp: str) -> str:
+    """The ingest blob's key: the file's bytes (``digest``), its name as the file system holds
+    it (:func:`~pipeline.ingest.path_bytes`: a GBK name is its GBK bytes, never ``str.encode``),
+    its sheet row and the ingest fingerprint. Equal to the old ``f"...".encode()`` key for
+    names that are UTF-8, so their cached blobs stay valid."""
+    from pipeline.ingest import path_bytes
+
+    meta = json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(f"{digest}|".encode() + path_bytes(rel) + b"|" + meta + f"|{fp}".encode()).hexdigest()
+
+
+def _hash_source(path: Path, raw_dir: Path, settings: Settings) -> tuple[str, os.stat_result, int] | None:
+    """SHA-256 of an input file, its ``fstat`` (taken before reading) and when it was hashed;
+    None when it is not a regular file one may read (a FIFO or link swapped in after listing,
+    a file over the size limit, gone): :func:`~pipeline.ingest.ingest_file` then logs why.
+    Opened once without blocking (:func:`~pipeline.ingest.open_regular`) and streamed."""
+    from pipeline.ingest import Skip, open_regular
+
+    try:
+        with open_regular(path, follow_links=settings.follow_links, raw_dir=raw_dir, max_bytes=settings.max_file_bytes) as src:
+            st = src.stat
+            if st.st_size > settings.max_file_bytes:
+                return None
+            hashed_at = time.time_ns()
+            h = hashlib.sha256()
+            for chunk in src.chunks():
+                h.update(chunk)
+    except (Skip, OSError):
+        return None
+    return h.hexdigest(), st, hashed_at
+
+
+def _same_file(path: Path, st: os.stat_result) -> bool:
+    """Whether ``path`` still is the file of stat ``st`` (not replaced, not written since)."""
+    try:
+        now = os.stat(path)
+    except OSError:
+        return False
+    return [now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns] == [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def _ingest_cached(
     path: Path, raw_dir: Path, sheet_meta: dict | None, settings: Settings, fp: str, cache: Cache | None
 ) -> tuple[dict, int, list | None]:
     """The file's ingest result (from the cache when its blob is whole), whether it was a hit,
     and what the run's file-hash cache learns: ``[ino, size, mtime_ns, ctime_ns, hashed_at,
-    sha256]`` of the bytes read (stat taken before reading; None when not read whole)."""
+    sha256]`` of the bytes read (stat taken before reading; None when not read whole, or when
+    the file changed while it was read)."""
     from pipeline.ingest import ingest_file
 
-    rel = Path(path).relative_to(raw_dir).as_posix()
-    ikey = source = None
+    rel = Path(path).relative_to(raw_dir).as_posix()  # surrogate escapes kept: the key uses its bytes
+    ikey = source = st = None
     if cache is not None:
-        try:
-            with open(path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                hashed_at = time.time_ns()
-                data = fh.read(settings.max_file_bytes + 1)
-            digest = hashlib.sha256(data).hexdigest()
-            del data
-            if st.st_size <= settings.max_file_bytes:
-                source = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, hashed_at, digest]
-            ikey = hashlib.sha256(f"{digest}|{rel}|{json.dumps(sheet_meta, sort_keys=True, ensure_ascii=False)}|{fp}".encode()).hexdigest()
+        hashed = _hash_source(Path(path), raw_dir, settings)
+        if hashed is not None:
+            digest, st, hashed_at = hashed
+            source = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, hashed_at, digest]
+            ikey = _ingest_key(digest, rel, sheet_meta, fp)
             ing = cache.get("ingest", ikey, valid_ingest)
             if ing is not None:
                 return ing, 1, source
-        except OSError:
-            ikey = None
     row, doc = ingest_file(Path(path), raw_dir, sheet_meta, settings)
     ing = {"log": row.as_row(), **(_doc_to_json(doc) if doc is not None else {"doc": None})}
+    if st is not None and not _same_file(Path(path), st):  # written or replaced since it was hashed
+        ikey = source = None
     if cache is not None and ikey and row.status in ("ok", "empty"):
         cache.put("ingest", ikey, ing)
     return ing, 0, source
@@ -66,8 +103,9 @@ def _ingest_cached(
 def process_files(tasks: list[tuple]) -> list[dict]:
     """Worker: several files -> JSON-able results in order (log row, document, paragraphs,
     analysis). Documents whose analysis is not cached are classified together. Each result
-    also carries ``rejected`` (cache blobs that failed their checks) and ``source`` (see
-    :func:`_ingest_cached`)."""
+    also carries ``rejected`` (cache blobs that failed their checks) and ``source``: the file as
+    opened (``file``, surrogate escapes kept) and what was read of it (``stat``, see
+    :func:`_ingest_cached`), or None. A file whose work raises costs that file only."""
     if not tasks:
         return []
     settings, fps, cache_root = tasks[0][3], tasks[0][4], tasks[0][5]
@@ -77,7 +115,13 @@ def process_files(tasks: list[tuple]) -> list[dict]:
     todo: list[tuple[int, str, str, dict]] = []  # (index, rel, analysis key, ingest result)
     for path, raw_dir, sheet_meta, *_ in tasks:
         rejected = cache.rejected if cache is not None else 0
-        ing, hit, source = _ingest_cached(path, raw_dir, sheet_meta, settings, fps[0], cache)
+        try:
+            ing, hit, source = _ingest_cached(path, raw_dir, sheet_meta, settings, fps[0], cache)
+        except Exception as err:  # a bug on one file costs that file, not the run
+            results.append(failed(Path(path).relative_to(raw_dir).as_posix(), f"unexpected {type(err).__name__}: {err}"))
+            continue
+        if source is not None:
+            source = {"file": os.fspath(path), "stat": source}  # the real name: the escaped one in the log may not exist
         if ing.get("doc") is None:
             results.append({**ing, "cached": hit, "source": source, "rejected": _new(cache, rejected)})
             continue
@@ -144,8 +188,12 @@ def process_file(path: Path, raw_dir: Path, sheet_meta: dict | None, settings: S
 
 
 def failed(rel: str, reason: str) -> dict:
-    """The result of a file whose work failed: an ``unreadable`` log row, no document."""
-    return {"log": {"path": rel, "status": "unreadable", "reason": reason[:300], "doc_id": ""}, "doc": None, "cached": 0}
+    """The result of a file whose work failed: an ``unreadable`` log row, no document. The
+    path and the reason are shown escaped (:func:`~pipeline.ingest.display_text`), as every
+    log row's are."""
+    from pipeline.ingest import display_path, display_text
+
+    return {"log": {"path": display_path(rel), "status": "unreadable", "reason": display_text(reason[:300]), "doc_id": ""}, "doc": None, "cached": 0}
 
 
 def ingest_only_task(path, raw_dir, sheet_meta, settings, fps, cache_root) -> dict:

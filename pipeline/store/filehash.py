@@ -6,23 +6,30 @@ the mtime). Hashing every file on every run would cost the unchanged run its spe
 SHA-256 is kept with the stat fields no user-level tool can set back: ``ctime`` changes on every
 write, rename and ``utime``, the inode on every replace. A file whose stat still matches is not read.
 
-Racy entries (git's "racily clean" problem): an entry is trusted only if the file's ctime was at
-least :data:`RACY_NS` older than the moment it was hashed, so a write in the same clock tick as
-the hash cannot hide behind an unchanged ctime; such a file is simply hashed again next time.
+Racy entries (git's "racily clean" problem): an entry is trusted only if the file's ctime was
+older than the moment it was hashed by more than a timestamp tick, so a write in the same tick as
+the hash cannot hide behind an unchanged ctime; such a file is simply hashed again next time. A
+ctime with nanoseconds comes from the kernel's clock tick (at most 10 ms): :data:`FINE_RACY_NS`;
+one in whole seconds may be from a file system with 1-2 s timestamps: :data:`RACY_NS`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
 from pipeline.atomic import write_bytes
+from pipeline.ingest import display_path
 
 #: ctimes this close to the moment of hashing are not trusted (covers 1-2 s timestamp clocks)
 RACY_NS = 2_000_000_000
+#: the same for ctimes with nanoseconds (a clock tick is at most 10 ms)
+FINE_RACY_NS = 50_000_000
 _BLOCK = 1 << 20
 
 
@@ -32,19 +39,33 @@ def stat_key(st: os.stat_result) -> list[int]:
 
 def sha256_file(path: Path | str, limit: int | None = None) -> tuple[str, os.stat_result]:
     """SHA-256 of the file's bytes (the first ``limit`` bytes when given) and its stat taken
-    *before* reading, so a write during the read shows as a changed ctime next time."""
+    *before* reading, so a write during the read shows as a changed ctime next time.
+
+    The rule of :func:`pipeline.ingest.open_regular`: opened once without blocking
+    (``O_NONBLOCK``, ``O_NOCTTY``), ``fstat`` on that handle, read from it. A FIFO, socket or
+    device put where a file was listed raises :class:`NotRegularFile` (an OSError) at once
+    instead of hanging the run; other errors are the OSErrors of the system (their errno kept)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        st = os.fstat(fh.fileno())
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file; not read", display_path(path))
         left = limit if limit is not None else -1
         while left:
-            block = fh.read(_BLOCK if left < 0 else min(_BLOCK, left))
+            block = os.read(fd, _BLOCK if left < 0 else min(_BLOCK, left))
             if not block:
                 break
             h.update(block)
             if left > 0:
                 left -= len(block)
+    finally:
+        os.close(fd)
     return h.hexdigest(), st
+
+
+class NotRegularFile(OSError):
+    """A path :func:`sha256_file` does not read: a FIFO, socket, device or folder."""
 
 
 class FileHashes:
@@ -85,7 +106,8 @@ class FileHashes:
         *key, hashed_at, digest = entry
         if key != stat_key(st) or not isinstance(digest, str) or not isinstance(hashed_at, int):
             return None
-        if hashed_at - st.st_ctime_ns < RACY_NS:  # written in the same tick as it was hashed
+        racy = RACY_NS if st.st_ctime_ns % 1_000_000_000 == 0 else min(RACY_NS, FINE_RACY_NS)
+        if hashed_at - st.st_ctime_ns < racy:  # written in the same tick as it was hashed
             return None
         self._used.add(name)
         self._memo[name] = digest
@@ -124,8 +146,10 @@ class FileHashes:
             return
         try:
             files = {k: v for k, v in self._entries.items() if k in self._used}
-            data = json.dumps({"format": 1, "files": files}, ensure_ascii=False, separators=(",", ":"))
-            write_bytes(self.path, data.encode("utf-8"), fsync=False)
+            # ASCII: a name that is not UTF-8 is kept as JSON escapes of its surrogates, which
+            # json.loads gives back exactly; such a str cannot be encoded to UTF-8
+            data = json.dumps({"format": 1, "files": files}, ensure_ascii=True, separators=(",", ":"))
+            write_bytes(self.path, data.encode("ascii"), fsync=False)
             self._dirty = False
         except OSError:
             pass

@@ -70,7 +70,10 @@ def _write_json(path: Path, data: dict) -> None:
     """Write a small JSON file and flush it (inside the private staging folder: no temp needed)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+        try:
+            payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+        except UnicodeEncodeError:  # a str with surrogate escapes (a name that is not UTF-8): JSON escapes
+            payload = json.dumps(data, ensure_ascii=True, indent=1).encode("ascii")
         view = memoryview(payload)
         while view:
             view = view[os.write(fd, view) :]

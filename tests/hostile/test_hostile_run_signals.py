@@ -173,6 +173,7 @@ cm = output_lock(sys.argv[1])
 cm.__enter__()
 child = os.fork()
 if child == 0:          # a pool worker, say: it lives on after its parent died
+    open(sys.argv[1] + ".child-running", "w").close()  # (after the fork hooks have run)
     time.sleep(30)
     os._exit(0)
 print("forked", child, flush=True)
@@ -191,6 +192,10 @@ def test_a_dead_runs_children_do_not_hold_its_lock(tmp_path):
     proc.stdout.close()
     child = int(line.split()[1])
     try:
+        deadline = time.monotonic() + 30
+        while not Path(f"{tmp_path}.child-running").exists():  # a loaded machine may not have run it yet
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         assert Path(f"/proc/{child}").exists()  # the child still lives
         with output_lock(tmp_path):  # at once: no waiting
             pass

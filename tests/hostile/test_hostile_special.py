@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -26,9 +27,11 @@ LIMIT = 30  # seconds: the old code blocks forever
 
 
 def _run(script: str, timeout: float = LIMIT) -> str:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {"PYTHONPATH": str(ROOT), **os.environ}
     try:
-        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(script)], cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"blocked for over {timeout}s (opened a FIFO before checking it)")
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -1,38 +1,56 @@
-"""pipeline.run.signals: a clean-up that overruns the grace period still ends with one line on
-stderr and exit code 128 + the signal's number (the watchdog's forced exit)."""
+"""pipeline.run.signals: SIGINT/SIGTERM as RunInterrupted (exit 130/143) during a run, held back
+in deferred blocks, old handlers restored after."""
 
 from __future__ import annotations
 
+import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
+import time
 
-ROOT = Path(__file__).resolve().parents[2]
+import pytest
 
-PROBE = """
-import os, signal, time
 from pipeline.run import signals
-signals.EXIT_GRACE = 0.5
-with signals.interruptible():
-    try:
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)
-    finally:
-        time.sleep(30)  # a clean-up that hangs: the watchdog must end the process
-"""
 
 
-def test_watchdog_exit_says_so_in_one_line():
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 128 + signal.SIGTERM, done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "SIGTERM" in lines[0] and "clean-up took over" in lines[0], done.stderr
+def test_a_signal_becomes_run_interrupted_with_one_line(capsys):
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(signals.RunInterrupted) as info:
+        with signals.interruptible("OUT"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+    assert info.value.code == 143 and info.value.name == "SIGTERM"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "stopped by SIGTERM" in err[0] and "OUT keeps the previous outputs" in err[0]
+    assert signal.getsignal(signal.SIGTERM) == before
 
 
-def test_interrupted_run_says_so_in_one_line():
-    probe = PROBE.replace("time.sleep(30)", "pass")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 128 + signal.SIGTERM, done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "stopped by SIGTERM" in lines[0], done.stderr
+def test_deferred_holds_the_signal_until_the_block_ends():
+    done = []
+    with pytest.raises(signals.RunInterrupted) as info:
+        with signals.interruptible():
+            with signals.deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+                done.append("switch-over finished")
+            done.append("never")
+    assert info.value.code == 130 and done == ["switch-over finished"]
+
+
+def test_a_second_signal_while_stopping_is_ignored():
+    cleaned = []
+    with pytest.raises(signals.RunInterrupted):
+        with signals.interruptible():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            finally:
+                os.kill(os.getpid(), signal.SIGINT)  # the impatient second Ctrl-C
+                time.sleep(0.2)
+                cleaned.append(True)
+    assert cleaned == [True]
+
+
+def test_outside_a_run_nothing_changes():
+    with signals.deferred():  # no run: a no-op
+        pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
