@@ -8,7 +8,46 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(
+#: seconds an interrupted command may spend in the interpreter's exit (joining pool threads and
+#: children) after the run has cleaned up and said so, before the process ends at once
+EXIT_AFTER_INTERRUPT = 5.0
+
+
+class _App(typer.Typer):
+    """The console entry: a run stopped by SIGINT/SIGTERM has already stopped its workers, removed
+    its temp files, released the lock and printed its one line; its exit is then bounded (a daemon
+    timer ends the process with the same code if the interpreter's exit joins hang, as the
+    process pool's exit join was seen to do under load). Only the console entry does this; a
+    notebook or CliRunner calling the package gets the exception."""
+
+    def __call__(self, *args, **kwargs):
+        from pipeline.run.signals import RunInterrupted
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except RunInterrupted as err:
+            bounded_exit(int(err.code))
+            raise
+
+
+def bounded_exit(code: int, after: float | None = None) -> None:
+    """Flush stdout/stderr and arm a daemon timer that ends the process with ``code`` after
+    ``after`` seconds (:data:`EXIT_AFTER_INTERRUPT`) if it has not ended by then."""
+    import os
+    import sys
+    import threading
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    timer = threading.Timer(EXIT_AFTER_INTERRUPT if after is None else after, os._exit, args=(code,))
+    timer.daemon = True
+    timer.start()
+
+
+app = _App(
     name="dangjian",
     help="Party-building reports -> formulation counts, paragraph labels, trends and charts.",
     no_args_is_help=True,

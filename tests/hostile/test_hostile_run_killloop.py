@@ -68,7 +68,7 @@ def test_kill_at_random_moments_leaves_one_complete_set(tmp_path):
         rc = proc.returncode
         if sig != signal.SIGKILL and rc == 128 + sig:
             clean_stops += 1
-            assert len([line for line in stderr.splitlines() if line.strip()]) == 1, stderr
+            assert len([line for line in stderr.splitlines() if line.strip()]) == 1, (i, sig, group, rc, stderr)
         # SIGTERM/SIGINT before the handlers exist (still importing) end the process at once
         assert rc in (0, 128 + sig, -sig, 1 if sig == signal.SIGINT else -sig), (i, sig, rc, stderr)
         if sig == signal.SIGKILL and group is False:

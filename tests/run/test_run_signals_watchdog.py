@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +37,36 @@ def test_interrupted_run_says_so_in_one_line():
     assert done.returncode == 128 + signal.SIGTERM, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "stopped by SIGTERM" in lines[0], done.stderr
+
+
+HANG_AT_EXIT = """
+import sys, threading, time, atexit
+from pipeline.cli import common
+from pipeline.run.signals import RunInterrupted
+import signal
+import time
+
+atexit.register(time.sleep, 60)  # an exit join that hangs (as the process pool's was seen to)
+
+
+@common.app.command()
+def stopped():
+    raise RunInterrupted(signal.SIGTERM)
+
+
+@common.app.command()
+def other():
+    pass
+
+
+common.app(["stopped"])
+"""
+
+
+def test_console_exit_after_an_interrupt_is_bounded():
+    """The console entry ends an interrupted command within EXIT_AFTER_INTERRUPT seconds even when
+    an exit handler hangs, with the run's exit code."""
+    t0 = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", HANG_AT_EXIT], cwd=ROOT, capture_output=True, text=True, timeout=50)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert time.monotonic() - t0 < 30
