@@ -112,23 +112,34 @@ def interruptible(out_dir=None):
         for s in SIGNALS:
             signal.signal(s, _handler)
         yield state
+        state.deferring = True  # the block is done: a signal from here on is held back (below)
     except RunInterrupted as err:
         _end_children(children)
-        from pipeline.ingest import display_path
-
-        where = f" {display_path(out_dir)}" if out_dir is not None else " the output folder"
-        outcome = "has the new outputs" if state.published else "keeps the previous outputs"
-        print(f"dangjian: stopped by {err.name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
+        _say(err.name, out_dir, state.published)
         raise
     except BaseException:
+        state.deferring = True  # an error is on its way out: a signal now must not replace it
         _end_children(children)
         raise
     finally:
+        state.deferring = True  # restoring the handlers is not cut in half by a signal
         for s, handler in old.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
         state.active = False
         if state.watchdog is not None:
             state.watchdog.cancel()
+    if state.pending and not state.stopping:  # a signal in the block's last instant: still one line
+        _say(signal.Signals(state.pending).name, out_dir, state.published)
+        raise RunInterrupted(state.pending)
+
+
+def _say(name: str, out_dir, published: bool) -> None:
+    """The one line an interrupted run prints."""
+    from pipeline.ingest import display_path
+
+    where = f" {display_path(out_dir)}" if out_dir is not None else " the output folder"
+    outcome = "has the new outputs" if published else "keeps the previous outputs"
+    print(f"dangjian: stopped by {name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
 
 
 def _children() -> set[int]:

@@ -70,3 +70,26 @@ def test_console_exit_after_an_interrupt_is_bounded():
     done = subprocess.run([sys.executable, "-c", HANG_AT_EXIT], cwd=ROOT, capture_output=True, text=True, timeout=50)
     assert done.returncode == 128 + signal.SIGTERM, done.stderr
     assert time.monotonic() - t0 < 30
+
+
+LAST_INSTANT = """
+import os, signal
+from pipeline.run import signals
+with signals.interruptible() as stop:
+    stop.published = True
+    # the block's work is done; the signal lands while the block unwinds (patched restore)
+    real = signal.signal
+    def restore(sig, handler):
+        if sig == signal.SIGINT:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(sig, handler)
+    signal.signal = restore
+"""
+
+
+def test_a_signal_while_the_block_unwinds_still_prints_its_line():
+    """A signal that arrives while interruptible() restores the handlers (the run is complete)
+    ends with 130 and the one line, not a silent exit (the kill loop caught that window)."""
+    done = subprocess.run([sys.executable, "-c", LAST_INSTANT], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 128 + signal.SIGINT and len(lines) == 1 and "has the new outputs" in lines[0], (done.returncode, done.stderr)
