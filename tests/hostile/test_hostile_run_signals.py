@@ -80,7 +80,7 @@ def test_a_signal_stops_the_run_cleanly(tmp_path, runs, sig, code, group):
     while not list(out.glob(".staging-*/paragraphs.csv")) and not list(out.glob(".staging-*/.paragraphs.csv.*.tmp")):
         assert time.monotonic() < deadline and proc.poll() is None, "the run never started writing"
         time.sleep(0.05)
-    time.sleep(0.3)
+    time.sleep(0.1)  # short: the staging tables come late in a run, which may end soon after
     workers = _children_of(proc.pid)
     t0 = time.monotonic()
     if group:
