@@ -21,11 +21,12 @@ class _App(typer.Typer):
     notebook or CliRunner calling the package gets the exception."""
 
     def __call__(self, *args, **kwargs):
-        from pipeline.run.signals import RunInterrupted
+        from pipeline.run.signals import RunInterrupted, say_unsaid
 
         try:
             return super().__call__(*args, **kwargs)
         except RunInterrupted as err:
+            say_unsaid(err)
             bounded_exit(int(err.code))
             raise
 

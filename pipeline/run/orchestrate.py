@@ -116,6 +116,7 @@ def _session(out_dir: Path):
     from pipeline.store import output_lock
 
     with signals.interruptible(out_dir) as stop, _output_faults(out_dir):
+        stop.arm()
         out_dir.mkdir(parents=True, exist_ok=True)
         lock = output_lock(out_dir)
         with signals.deferred():  # taking the lock and releasing it are never cut in half by a signal

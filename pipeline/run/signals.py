@@ -7,6 +7,11 @@ every ``finally`` of the run does its part: the pool's processes are stopped (bo
 terminate and kill), the staging folder and temp files are removed, the lock is released. Then
 one line is printed to stderr.
 
+* The handlers are installed holding signals back; the block's body arms them with
+  :meth:`Stop.arm` as its first statement. A signal that lands while the block is being entered
+  (after the handlers exist, before the body runs) is so raised inside the body, where the
+  block's exit sees it and prints the line; raised in the context manager's ``__enter__`` it
+  would escape without the exit ever running (the kill loop caught that silent exit 130).
 * A second signal while the run is stopping is ignored (the clean-up is bounded); a watchdog
   ends the process with ``os._exit`` if the clean-up ever takes longer than :data:`EXIT_GRACE`.
 * :func:`deferred` holds a signal back during the switch-over of the outputs (it is raised when
@@ -36,6 +41,7 @@ class RunInterrupted(SystemExit):
         super().__init__(128 + signum)
         self.signum = signum
         self.name = signal.Signals(signum).name
+        self.said = False  # its one line printed (by interruptible(); the console entry checks)
 
 
 class Stop:
@@ -48,6 +54,18 @@ class Stop:
         self.stopping = False
         self.published = False  # set by the run once its outputs are switched into place
         self.watchdog: threading.Timer | None = None
+        self.armable = False  # set by the outermost interruptible() block, cleared by arm()
+
+    def arm(self) -> None:
+        """Let signals interrupt from here on (the first statement of the block's body); one
+        that arrived while the block was entered is raised now."""
+        if not self.armable or self.stopping:
+            return  # not this block's first arm (a nested block, a second call)
+        self.armable = False
+        self.deferring = False
+        if self.pending:
+            signum, self.pending = self.pending, 0
+            raise self.stop(signum)
 
     def stop(self, signum: int) -> RunInterrupted:
         self.stopping = True
@@ -107,6 +125,7 @@ def interruptible(out_dir=None):
     state = _STATE = Stop()
     old = {s: signal.getsignal(s) for s in SIGNALS}
     state.active = True
+    state.deferring = state.armable = True  # held back until the body arms them (Stop.arm): see the module docstring
     children = _children()
     try:
         for s in SIGNALS:
@@ -116,12 +135,14 @@ def interruptible(out_dir=None):
     except RunInterrupted as err:
         _end_children(children)
         _say(err.name, out_dir, state.published)
+        err.said = True
         raise
     except BaseException:
         state.deferring = True  # an error is on its way out: a signal now must not replace it
         _end_children(children)
         raise
     finally:
+        state.armable = False
         state.deferring = True  # restoring the handlers is not cut in half by a signal
         for s, handler in old.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
@@ -130,7 +151,17 @@ def interruptible(out_dir=None):
             state.watchdog.cancel()
     if state.pending and not state.stopping:  # a signal in the block's last instant: still one line
         _say(signal.Signals(state.pending).name, out_dir, state.published)
-        raise RunInterrupted(state.pending)
+        err = RunInterrupted(state.pending)
+        err.said = True
+        raise err
+
+
+def say_unsaid(err: RunInterrupted) -> None:
+    """The console entry's safety net: a RunInterrupted that escaped before any run's block could
+    print its line (nothing had started, so nothing was left) still ends with one line."""
+    if not err.said:
+        _say(err.name, None, False)
+        err.said = True
 
 
 def _say(name: str, out_dir, published: bool) -> None:

@@ -15,7 +15,8 @@ PROBE = """
 import os, signal, time
 from pipeline.run import signals
 signals.EXIT_GRACE = 0.5
-with signals.interruptible():
+with signals.interruptible() as stop:
+    stop.arm()
     try:
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)
