@@ -8,23 +8,49 @@ simplified form; the stored paragraphs keep the text as written."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+
 from pipeline.run.resources import Resources
 from pipeline.terms.simplify import simplified
 from pipeline.text import has_han
 
 CLASSIFY_BATCH = 2000
+#: characters segmented and matched in one call (the backends' memory grows with their input)
+COUNT_CHUNK_CHARS = 1_000_000
 
 
 def _keep_word(word: str, stopwords) -> bool:
     return len(word) >= 2 and has_han(word) and word not in stopwords
 
 
+def _joined(paragraphs: list[dict], budget: int) -> Iterator[str]:
+    """The paragraphs' texts joined by newlines, in pieces of about ``budget`` characters cut
+    at paragraph ends (one piece for any ordinary document)."""
+    buf: list[str] = []
+    size = 0
+    for p in paragraphs:
+        text = p["text"]
+        if buf and size + len(text) > budget:
+            yield "\n".join(buf)
+            buf, size = [], 0
+        buf.append(text)
+        size += len(text) + 1
+    if buf:
+        yield "\n".join(buf)
+
+
 def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:
     """Formulation hits and content-word counts of one document. Paragraphs are joined by
-    newlines (no formulation or word crosses one), so each backend is called once."""
-    text = simplified("\n".join(p["text"] for p in paragraphs))  # the same object when nothing is traditional
-    hits = res.matcher.count(text)
-    words = res.segmenter.count(text)
+    newlines (no formulation or word crosses one), so each backend is called once per piece of
+    :data:`COUNT_CHUNK_CHARS`: a 200 MB text file is not segmented as one string (the token list
+    of 67 million characters took 9 GiB)."""
+    hits: Counter = Counter()
+    words: Counter = Counter()
+    for piece in _joined(paragraphs, COUNT_CHUNK_CHARS):
+        text = simplified(piece)  # the same object when nothing is traditional
+        hits.update(res.matcher.count(text))
+        words.update(res.segmenter.count(text))
     keep = res.keep_memo
     for w in [w for w in words if w not in keep]:
         keep[w] = _keep_word(w, res.stopwords)

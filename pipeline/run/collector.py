@@ -4,12 +4,49 @@ slim columns kept for the aggregates turned into frames at the end."""
 
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 
 from pipeline.run.tables import document_columns
 
+#: paragraph text candidate discovery reads (the first documents, in input order)
 DISCOVERY_CHAR_BUDGET = 6_000_000
+
+
+class Texts(Sequence):
+    """A document's paragraph texts held as one string and their lengths: one allocation
+    instead of one per paragraph (kept across the run, per-paragraph strings would pin the
+    heap a huge document was read into). A read-only sequence of str, like the list it holds."""
+
+    def __init__(self, texts: Iterable[str], limit: int | None = None):
+        """``limit``: keep the first paragraphs up to about that many characters (at least one)."""
+        if limit is None:
+            texts = list(texts)
+        else:
+            kept, size = [], 0
+            for t in texts:
+                if kept and size + len(t) > limit:
+                    break
+                kept.append(t)
+                size += len(t)
+            texts = kept
+        self._joined = "".join(texts)
+        self._ends = array("q", itertools.accumulate(map(len, texts)))
+        self.chars = len(self._joined)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._joined[self._ends[i - 1] if i else 0 : self._ends[i]]
 
 
 class Collector:
@@ -17,8 +54,6 @@ class Collector:
     removed-line rows stream to disk; only slim columns stay for the aggregates."""
 
     def __init__(self, paragraphs, removed):
-        from array import array
-
         self.paragraphs = paragraphs  # TableWriter
         self.removed = removed  # TableWriter
         self.docs: list[dict] = []
@@ -29,15 +64,15 @@ class Collector:
         self.cached = 0
         self.rejected = 0  # cache blobs that failed a check (recomputed)
         self.sources: list[tuple[str, list]] = []  # (file as the worker opened it, what it read: see worker._ingest_cached)
-        self.discovery: list[tuple] = []
+        self.discovery: list[tuple] = []  # (doc_id, year, Texts): the sample candidate discovery reads
         self.discovery_chars = 0
         self.n_paragraphs = 0
         # slim paragraph columns for category shares
         self.p_doc = array("i")
         self.p_label: list[str] = []
         self.p_kind: list[str] = []
-        self.p_proba: dict[str, list] = {}  # p_<category> -> values, for corrected shares
-        self.p_uncertain: list = []  # the classifier's uncertain flag, for classifier.json
+        self.p_proba: dict[str, array] = {}  # p_<category> -> values, for corrected shares
+        self.p_uncertain = array("b")  # the classifier's uncertain flag, for classifier.json
         self.p_chars = array("q")
         # word counts as (doc index, word, count) columns; words are factorised at the end
         self.w_doc = array("i")
@@ -70,15 +105,17 @@ class Collector:
         texts = cols["text"]
         ana = res.get("analysis")
         if ana is not None:
+            # compact: a few shared label and kind strings, floats in arrays; what stays of a
+            # huge document must not pin the heap its rows were unpickled into
             self.p_doc.extend([d_index] * len(texts))
-            self.p_label.extend(cols["label"])
+            self.p_label.extend(map(sys.intern, cols["label"]))
             self.p_chars.extend(cols["n_chars"])
-            self.p_kind.extend(cols["kind"])
+            self.p_kind.extend(map(sys.intern, cols["kind"]))
             for col, values in cols.items():
                 if col.startswith("p_"):
-                    self.p_proba.setdefault(col, []).extend(values)
+                    self.p_proba.setdefault(col, array("d")).extend(values)
             if "uncertain" in cols:
-                self.p_uncertain.extend(cols["uncertain"])
+                self.p_uncertain.extend(map(bool, cols["uncertain"]))
             self.term_hits.extend((did, t, c) for t, c in sorted(ana["term_hits"].items()))
             words = ana["words"]
             self.w_doc.extend([d_index] * len(words))
@@ -86,9 +123,10 @@ class Collector:
             self.w_count.extend(words.values())
         self.paragraphs.write_rendered(chunk)
         self.n_paragraphs += len(texts)
-        if self.discovery_chars < DISCOVERY_CHAR_BUDGET:
-            self.discovery.append((did, doc.get("year"), texts))
-            self.discovery_chars += sum(map(len, texts))
+        if self.discovery_chars < DISCOVERY_CHAR_BUDGET:  # a huge document gives its first paragraphs only
+            sample = Texts(texts, DISCOVERY_CHAR_BUDGET - self.discovery_chars)
+            self.discovery.append((did, doc.get("year"), sample))
+            self.discovery_chars += sample.chars
 
     def commit(self) -> list[str]:
         """Publish the streamed tables (temp files renamed into place); returns their names."""
@@ -104,8 +142,6 @@ class Collector:
 
     def release_words(self) -> None:
         """Free the word-count arrays once the keyword tables are written."""
-        from array import array
-
         self.w_doc, self.w_word, self.w_count = array("i"), [], array("i")
 
 

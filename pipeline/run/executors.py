@@ -17,6 +17,10 @@ from pipeline.run.forked import die_with_parent
 from pipeline.run.resources import resources_for
 from pipeline.run.signals import reset_in_child
 
+#: a chunk of files larger than this is processed in a worker process even when the run has one
+#: worker (a 200 MB text file left ~900 MB of fragmented heap in the main process)
+IN_PROCESS_MAX_BYTES = 16 * 1024 * 1024
+
 
 def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[list[tuple]]:
     """Group consecutive tasks so one model call serves several small documents."""
@@ -106,13 +110,19 @@ def start_pool(settings: Settings, workers: int):
 def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -> Iterator[dict]:
     """Ordered results from a process pool, a bounded number of chunks in flight. A worker
     that dies costs only the file it was on: the chunk is retried file by file.
-    ``while_waiting()`` is called once, as soon as the first chunks are submitted."""
+    ``while_waiting()`` is called once, as soon as the first chunks are submitted. With one
+    worker (or one file) chunks are processed here, except those over
+    :data:`IN_PROCESS_MAX_BYTES` (in a one-off worker process). Large results come back through
+    a file (``worker.process_files_spilled`` / ``worker.unspill``)."""
     if workers <= 1 or len(tasks) <= 1:
         stop_pool(pool)
         if while_waiting is not None:
             while_waiting()
         for chunk in chunked(tasks):
-            yield from worker.process_files(chunk)
+            if _chunk_bytes(chunk) > IN_PROCESS_MAX_BYTES:
+                yield from _in_child(chunk)
+            else:
+                yield from worker.process_files(chunk)
         return
     from collections import deque
     from concurrent.futures.process import BrokenProcessPool
@@ -128,13 +138,13 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
         while pending or inflight:
             while pending and len(inflight) < window:
                 chunk = pending.popleft()
-                inflight.append((chunk, pool.submit(worker.process_files, chunk)))
+                inflight.append((chunk, pool.submit(worker.process_files_spilled, chunk)))
             if while_waiting is not None:
                 while_waiting()
                 while_waiting = None
             chunk, fut = inflight.popleft()
             try:
-                yield from fut.result()
+                yield from worker.unspill(fut.result())
                 continue
             except BrokenProcessPool:
                 pass
@@ -157,6 +167,36 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
         grace = 2.0  # every result is in: the workers are idle and end at once
     finally:
         stop_pool(pool, grace)
+
+
+def _chunk_bytes(chunk: list[tuple]) -> int:
+    total = 0
+    for t in chunk:
+        try:
+            total += Path(t[0]).stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _in_child(chunk: list[tuple]) -> list[dict]:
+    """``worker.process_files(chunk)`` in a one-off worker process (large results come back
+    through a file, read after the worker has ended): a huge document's rows and
+    the heap they fragment go away with it, instead of staying in the main process (and in every
+    process it forks later). A worker that dies costs the files of the chunk (one, usually)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    solo = _pool(chunk[0][3], 1)
+    try:
+        value = solo.submit(worker.process_files_spilled, chunk).result()
+    except BrokenProcessPool:
+        return [
+            worker.failed(Path(t[0]).relative_to(t[1]).as_posix(), "worker process died on this file (out of memory or a crash in a parser)")
+            for t in chunk
+        ]
+    finally:
+        stop_pool(solo, grace=0.0)
+    return worker.unspill(value)  # read once the worker is gone: its memory is back
 
 
 def map_dask(tasks: list[tuple], workers: int, scheduler: str | None) -> Iterator[dict]:

@@ -3,6 +3,7 @@ of a run (candidate discovery, charts) and the pool's workers."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 
@@ -22,7 +23,11 @@ class Forked:
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
             self._proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
-            self._proc.start()
+            gc.freeze()  # the child's collections leave the inherited objects alone (no copy-on-write)
+            try:
+                self._proc.start()
+            finally:
+                gc.unfreeze()
             send.close()
 
     def __call__(self):

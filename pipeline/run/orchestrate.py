@@ -45,7 +45,7 @@ from pipeline.run.manifest import (
     up_to_date,
 )
 from pipeline.run.reporting import CHART_TABLES, draw_charts, write_report
-from pipeline.run.resources import model_labels
+from pipeline.run.resources import model_labels, release_free_memory
 from pipeline.run.summary import RunSummary, no_documents, summarize
 from pipeline.run.worker import ingest_only_task
 from pipeline.store.filehash import FileHashes
@@ -240,6 +240,7 @@ def run(
             acc = collector.Collector(tables.para_writer(stage, labels), tables.removed_writer(stage))
             lap("setup")
             collector.accumulate(acc, logs, it, len(tasks), "documents", progress)
+            release_free_memory()  # a huge document's rows are gone: before the forks copy the heap
             lap("documents")
             if not acc.docs:
                 raise no_documents(raw_dir, out_dir, acc.logs)
@@ -281,6 +282,7 @@ def run(
             notes = trends.series_gaps(aggregates["documents"])
             del words, aggregates
             acc.release_words()
+            release_free_memory()
             files += acc.commit()
             lap("tables")
             files += discovery()

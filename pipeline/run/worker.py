@@ -18,7 +18,7 @@ from pipeline.config import Settings
 from pipeline.run.analysis import analyse, analyse_many
 from pipeline.run.blobs import analysis_check, valid_ingest
 from pipeline.run.cache import Cache
-from pipeline.run.resources import resources_for
+from pipeline.run.resources import release_free_memory, resources_for
 from pipeline.run.tables import REMOVED_COLUMNS, REMOVED_TYPES, para_spec
 
 
@@ -155,6 +155,80 @@ def process_files(tasks: list[tuple]) -> list[dict]:
     return [_render(r, spec) for r in results]  # type: ignore[arg-type]
 
 
+#: a chunk's results holding more paragraph text than this reach the main process through a
+#: file written and read by pickle as a stream, not as one message (a 200 MB text file's
+#: results made a 500 MB message, held whole in the worker while sent and in the main process
+#: while received)
+SPILL_CHARS = 4_000_000
+SPILL_NAME = "results.pickle"
+
+
+class Spilled:
+    """Where :func:`process_files_spilled` left a chunk's results (read by :func:`unspill`)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+
+def process_files_spilled(tasks: list[tuple]) -> list[dict] | Spilled:
+    """:func:`process_files` for a process pool: large results are written to a private folder
+    under ``.cache/tmp`` (0700, a file only this user can have written; removed by
+    :func:`unspill`, or by the next sweep of a killed run) and the worker frees what they held."""
+    results = process_files(tasks)
+    root = tasks[0][5] if tasks else None
+    if root is None or sum(len(r["para_chunk"][0]) for r in results if "para_chunk" in r) < SPILL_CHARS:
+        return results
+    spilled = _spill(results, Path(root) / "tmp")
+    if spilled is None:  # no room for the file: as one message after all
+        return results
+    del results
+    release_free_memory()
+    return spilled
+
+
+def _spill(results: list[dict], folder: Path) -> Spilled | None:
+    import pickle
+    import shutil
+    import tempfile
+
+    private = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        private = tempfile.mkdtemp(prefix="spill-", dir=folder)
+        path = os.path.join(private, SPILL_NAME)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return Spilled(path)
+    except OSError:
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
+        return None
+
+
+def unspill(value: list[dict] | Spilled) -> list[dict]:
+    """The results :func:`process_files_spilled` returned or left in a file (read as a stream,
+    then removed). Only a file in a folder of this user that no one else may write is loaded."""
+    if not isinstance(value, Spilled):
+        return value
+    import pickle
+    import shutil
+    import stat
+
+    folder = os.path.dirname(value.path)
+    try:
+        fd = os.open(value.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st, dst = os.fstat(fh.fileno()), os.lstat(folder)
+            uid = os.getuid()
+            private = stat.S_ISREG(st.st_mode) and stat.S_ISDIR(dst.st_mode) and st.st_uid == dst.st_uid == uid
+            if not private or (st.st_mode | dst.st_mode) & 0o022 or os.path.basename(value.path) != SPILL_NAME:
+                raise RuntimeError(f"worker results at {value.path} are not a private file of this run; not read")
+            return pickle.load(fh)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _new(cache: Cache | None, before: int) -> int:
     return cache.rejected - before if cache is not None else 0
 
@@ -170,7 +244,8 @@ def _render(result: dict, spec: tuple[list[str], dict]) -> dict:
     paras = result.pop("paragraphs")
     ana = result.get("analysis")
     if ana is not None:
-        paras = [{**p, **lab} for p, lab in zip(paras, ana["labels"])]
+        for p, lab in zip(paras, ana["labels"]):  # in place: a huge document's rows are not copied
+            p.update(lab)
         result["analysis"] = {k: v for k, v in ana.items() if k != "labels"}
     result["para_chunk"] = render_rows(paras, *spec)
     removed = result.pop("removed", [])
