@@ -128,6 +128,7 @@ def _session(out_dir: Path):
                 sweep(out_dir, deep=repaired is not None)
                 (out_dir / CACHE_DIR / "manifest.json").unlink(missing_ok=True)  # the manifest before generations
             hashes = FileHashes(out_dir / CACHE_DIR / FILE_HASHES)
+            stop.hold()  # across the yield: the caller's body arms it first (pipeline.run.signals)
             yield stop, hashes
         finally:
             with signals.deferred():
@@ -161,6 +162,7 @@ def ingest_only(raw_dir: Path, out_dir: Path, settings: Settings | None = None, 
     guard_out(raw_dir, out_dir)
     require_folder(raw_dir)
     with _session(out_dir) as (stop, hashes):
+        stop.arm()
         staging = acc = it = None
         try:
             with signals.deferred():
@@ -202,6 +204,7 @@ def run(
     guard_out(raw_dir, out_dir)
     require_folder(raw_dir)
     with _session(out_dir) as (stop, hashes):
+        stop.arm()
         found = discover(raw_dir, settings, out_dir)
         static = static_key(settings, f"{engine}", report, hashes)
         previous = previous_run(out_dir)

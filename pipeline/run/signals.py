@@ -67,6 +67,14 @@ class Stop:
             signum, self.pending = self.pending, 0
             raise self.stop(signum)
 
+    def hold(self) -> None:
+        """Hold signals back again until the next :meth:`arm`: before handing the state across a
+        context manager's ``yield`` to the code that enters it (whose body arms it first), so a
+        signal in between is raised inside that body, never in ``__enter__``. A no-op inside a
+        :func:`deferred` block, outside a run and while stopping."""
+        if self.active and not self.stopping and not self.deferring:
+            self.deferring = self.armable = True
+
     def stop(self, signum: int) -> RunInterrupted:
         self.stopping = True
         self.watchdog = threading.Timer(EXIT_GRACE, _forced_exit, args=(signum,))

@@ -91,3 +91,40 @@ def test_the_console_entry_says_an_unsaid_interrupt(capsys):
     signals.say_unsaid(err)
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "stopped by SIGINT" in lines[0] and err.said
+
+
+def test_a_signal_while_a_session_hands_over_is_raised_in_the_callers_body(capsys):
+    """A context manager built on interruptible() (as pipeline.run's session is) holds signals
+    across its yield; the caller's body arms them and the signal ends the block with its line."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def session():
+        with signals.interruptible("OUT") as stop:
+            stop.arm()
+            stop.hold()
+            os.kill(os.getpid(), signal.SIGTERM)  # lands while the state is handed over
+            time.sleep(0.1)
+            yield stop
+
+    reached = []
+    with pytest.raises(signals.RunInterrupted) as info:
+        with session() as stop:
+            reached.append("body")
+            stop.arm()
+            reached.append("never")
+    assert reached == ["body"] and info.value.said and info.value.code == 143
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_hold_is_a_no_op_inside_a_deferred_block():
+    with pytest.raises(signals.RunInterrupted):
+        with signals.interruptible() as stop:
+            stop.arm()
+            with signals.deferred():
+                stop.hold()
+                stop.arm()  # not armable: the deferred block still holds the signal
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.1)
+                held = True
+            assert held
