@@ -91,7 +91,7 @@ def test_a_signal_stops_the_run_cleanly(tmp_path, runs, sig, code, group):
         proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
     assert time.monotonic() - t0 < 15, "the stop took too long"
-    assert proc.returncode == code, (proc.returncode, stderr)
+    assert proc.returncode == code, (proc.returncode, stderr, stdout[-2000:], time.monotonic() - t0)
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and f"stopped by {signal.Signals(sig).name}" in lines[0] and "keeps the previous outputs" in lines[0], stderr
     assert "Traceback" not in stderr
