@@ -8,17 +8,15 @@ from typing import Annotated
 
 import typer
 
-#: seconds an interrupted command may spend in the interpreter's exit (joining pool threads and
-#: children) after the run has cleaned up and said so, before the process ends at once
-EXIT_AFTER_INTERRUPT = 5.0
-
 
 class _App(typer.Typer):
     """The console entry: a run stopped by SIGINT/SIGTERM has already stopped its workers, removed
-    its temp files, released the lock and printed its one line; its exit is then bounded (a daemon
-    timer ends the process with the same code if the interpreter's exit joins hang, as the
-    process pool's exit join was seen to do under load). Only the console entry does this; a
-    notebook or CliRunner calling the package gets the exception."""
+    its temp files, released the lock and printed its one line; the process then ends at once
+    with 130/143 (:func:`end_after_interrupt`) instead of running the interpreter's exit, whose
+    joins were seen to hang for 120 s (a stop also once ended with a segfault, exit -11 after
+    SIGTERM, in about 60 stops of the signal tests; its cause was not found, and the
+    interpreter's finalisation is one candidate this removes). Only the console entry does this;
+    a notebook or CliRunner calling the package gets the exception."""
 
     def __call__(self, *args, **kwargs):
         from pipeline.run.signals import RunInterrupted, say_unsaid
@@ -27,25 +25,27 @@ class _App(typer.Typer):
             return super().__call__(*args, **kwargs)
         except RunInterrupted as err:
             say_unsaid(err)
-            bounded_exit(int(err.code))
+            end_after_interrupt(int(err.code))
             raise
 
 
-def bounded_exit(code: int, after: float | None = None) -> None:
-    """Flush stdout/stderr and arm a daemon timer that ends the process with ``code`` after
-    ``after`` seconds (:data:`EXIT_AFTER_INTERRUPT`) if it has not ended by then."""
+def end_after_interrupt(code: int) -> None:
+    """Flush stdout, stderr and the logging handlers, then end the process with ``code`` at once
+    (``os._exit``: no atexit joins, no finalisation; everything the run wrote is closed)."""
+    import logging
     import os
     import sys
-    import threading
 
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
-    timer = threading.Timer(EXIT_AFTER_INTERRUPT if after is None else after, os._exit, args=(code,))
-    timer.daemon = True
-    timer.start()
+    try:
+        logging.shutdown()
+    except Exception:  # a broken handler must not keep the process alive
+        pass
+    os._exit(code)
 
 
 app = _App(
