@@ -14,7 +14,7 @@ class _App(typer.Typer):
     its temp files, released the lock and printed its one line; the process then ends at once
     with 130/143 (:func:`end_after_interrupt`) instead of running the interpreter's exit, whose
     joins were seen to hang for 120 s (a stop also once ended with a segfault, exit -11 after
-    SIGTERM, in about 60 stops of the signal tests; its cause was not found, and the
+    SIGTERM, in about 190 stops of the signal tests; its cause was not found, and the
     interpreter's finalisation is one candidate this removes). Only the console entry does this;
     a notebook or CliRunner calling the package gets the exception."""
 
