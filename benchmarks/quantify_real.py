@@ -10,6 +10,8 @@ discipline, education, enterprise, government, grassroots, national-reports, oth
   calibration set is computed on those six only, and years are composed from the documents of
   the left-out group (a kind of organisation the model and the calibration never saw: what an
   analyst's new collection is).
+* ``sites`` five folds of sites (``StratifiedGroupKFold`` by a web page's host or a file's
+  collection, ``pipeline.classify.sources.site_of``): new organisations of kinds in training.
 * ``docs``  five folds of documents (``StratifiedGroupKFold`` by document): the left-out fold's
   documents come from source kinds that are also in training.
 
@@ -41,6 +43,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.classify.sources import site_of  # noqa: E402
 from pipeline.quantify import Calibration, estimate_shares  # noqa: E402
 
 LABELS = ("政治建设", "组织建设", "作风建设", "其他")
@@ -76,6 +79,7 @@ def load(labels_dir: Path | None = None) -> pd.DataFrame:
     data["group"] = kind.map(SOURCE_GROUPS).fillna("other")
     doc = data["doc"].astype(str)
     data["doc"] = doc.where(doc != "", "row:" + data.index.astype(str))
+    data["site"] = data["doc"].map(site_of)
     return data
 
 
@@ -118,14 +122,15 @@ class Fitter:
         return out
 
 
-def cv_folds(data: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
-    """Fold (0..FOLDS-1) of every row of ``mask`` (StratifiedGroupKFold by document), -1 elsewhere."""
+def cv_folds(data: pd.DataFrame, mask: np.ndarray, by: str = "doc") -> np.ndarray:
+    """Fold (0..FOLDS-1) of every row of ``mask`` (StratifiedGroupKFold by ``by``: document or
+    site), -1 elsewhere."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     idx = np.flatnonzero(mask)
     fold = np.full(len(data), -1)
     split = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    for f, (_, te) in enumerate(split.split(idx, data["truth"].to_numpy()[idx], data["doc"].to_numpy()[idx])):
+    for f, (_, te) in enumerate(split.split(idx, data["truth"].to_numpy()[idx], data[by].to_numpy()[idx])):
         fold[idx[te]] = f
     return fold
 
@@ -139,7 +144,7 @@ def fold_data(fitter: Fitter, design: str, kinds=("cv", "loso")) -> list[dict]:
     if design == "loso":
         tests = [(g, groups == g) for g in names]
     else:
-        fold = cv_folds(data, np.ones(len(data), dtype=bool))
+        fold = cv_folds(data, np.ones(len(data), dtype=bool), by="site" if design == "sites" else "doc")
         tests = [(f"fold{f}", fold == f) for f in range(FOLDS)]
     out = []
     for name, test in tests:
@@ -162,7 +167,7 @@ def fold_data(fitter: Fitter, design: str, kinds=("cv", "loso")) -> list[dict]:
                 p = fitter.proba(~both, both, f"loso-pair-{'-'.join(sorted((name, h)))}")
                 loso[sel] = p[sel[both]]
             else:
-                loso[sel] = fitter.proba(train & ~sel, sel, f"docs-{name}-loso-{h}")
+                loso[sel] = fitter.proba(train & ~sel, sel, f"{design}-{name}-loso-{h}")
         if "loso" in kinds:
             entry["cal_loso"] = loso[train]
         out.append(entry)
@@ -362,7 +367,7 @@ def _print(table: pd.DataFrame, title: str) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--designs", nargs="+", default=["loso", "docs"], choices=["loso", "docs"])
+    ap.add_argument("--designs", nargs="+", default=["loso", "docs"], choices=["loso", "sites", "docs"])
     ap.add_argument("--model", default=None, help="classifier (default: the project's DEFAULT_MODEL)")
     ap.add_argument("--years", type=int, default=40, help="years per fold")
     ap.add_argument("--n-boot", type=int, default=200)

@@ -1,13 +1,15 @@
 """Evaluation of the classifier: scores of predictions against gold labels, the held-out split,
-and out-of-fold posteriors by two protocols:
+and out-of-fold posteriors by three protocols:
 
 * grouped k-fold CV (``oof_cv``): StratifiedGroupKFold by ``doc``, so paragraphs of one
   document never straddle training and test;
 * leave one source group out (``oof_loso``): train on six source groups
   (``pipeline.classify.sources``), score the seventh - how the model does on a kind of
-  collection it has never seen.
+  collection it has never seen;
+* site-grouped k-fold CV (``oof_sites``): StratifiedGroupKFold by the document's site (web host
+  or file collection) - new organisations of kinds the labels cover.
 
-Both return an :class:`OOF` (every labelled paragraph's posterior from a model that did not see
+All return an :class:`OOF` (every labelled paragraph's posterior from a model that did not see
 it); ``summarise`` turns one into macro-F1 (mean over folds / groups), per-class F1 and a 95%
 bootstrap interval over documents. The same OOF posteriors are the calibration data the run
 uses to correct category shares (``pipeline.classify.calibration``).
@@ -24,6 +26,7 @@ import pandas as pd
 from pipeline.classify.candidates import DEFAULT_MODEL, SEED
 from pipeline.classify.features import labels_from_array
 from pipeline.classify.model import ParagraphClassifier
+from pipeline.classify.sources import site_of
 
 N_BOOT = 1000  # bootstrap resamples of documents for the 95% intervals
 
@@ -97,7 +100,7 @@ class OOF:
     ``gold`` are the targets the model was trained on (four- or six-way), ``docs`` the document
     of each row. ``base_labels``/``rollup`` give the four-way level of six-way labels."""
 
-    protocol: str  # "cv" or "loso"
+    protocol: str  # "cv", "sites" or "loso"
     model: str
     labels: list[str]
     base_labels: list[str]
@@ -156,19 +159,40 @@ def _oof(data, y, splits, names, protocol, model, taxonomy, lexicon_dir, params)
     return OOF(protocol, model, list(clf.labels_), list(clf.base_labels_), dict(clf.rollup_), y, proba, fold, list(names), doc_groups(data))
 
 
+def _grouped_folds(data, y, groups, folds, seed, protocol, model, taxonomy, lexicon_dir, params) -> OOF:
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    folds = max(2, min(folds, len(set(groups))))
+    splits = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(data, y, groups))
+    return _oof(data, y, splits, [f"fold{i}" for i in range(len(splits))], protocol, model, taxonomy, lexicon_dir, params)
+
+
 def oof_cv(
     data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", folds: int = 5, seed: int = SEED, lexicon_dir=None, **params
 ) -> OOF:
     """Out-of-fold posteriors by StratifiedGroupKFold(``folds``, shuffled, ``seed``) grouped by
     ``doc``; ``y`` defaults to ``data['label']``."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
     data = data.reset_index(drop=True)
     y = data["label"].to_numpy() if y is None else np.asarray(y)
-    docs = doc_groups(data)
-    folds = max(2, min(folds, len(set(docs))))
-    splits = list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(data, y, docs))
-    return _oof(data, y, splits, [f"fold{i}" for i in range(len(splits))], "cv", model, taxonomy, lexicon_dir, params)
+    return _grouped_folds(data, y, doc_groups(data), folds, seed, "cv", model, taxonomy, lexicon_dir, params)
+
+
+def site_groups(data: pd.DataFrame) -> np.ndarray:
+    """The site of each row's document (``pipeline.classify.sources.site_of``)."""
+    return np.asarray([site_of(d) for d in doc_groups(data)], dtype=object)
+
+
+def oof_sites(
+    data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", folds: int = 5, seed: int = SEED, lexicon_dir=None, **params
+) -> OOF:
+    """Out-of-fold posteriors by StratifiedGroupKFold grouped by *site* (a web page's host, a
+    file's collection): every row is scored by a model that saw no document of its site, but
+    saw other organisations of its kind - an analyst's collection from new organisations of
+    kinds the labels cover. Between grouped CV (same sites in training) and LOSO (the whole
+    kind left out)."""
+    data = data.reset_index(drop=True)
+    y = data["label"].to_numpy() if y is None else np.asarray(y)
+    return _grouped_folds(data, y, site_groups(data), folds, seed, "sites", model, taxonomy, lexicon_dir, params)
 
 
 def oof_loso(data: pd.DataFrame, y=None, model: str = DEFAULT_MODEL, *, taxonomy: str = "four", lexicon_dir=None, **params) -> OOF | None:

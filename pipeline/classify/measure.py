@@ -3,8 +3,9 @@ quality block built from them, as one JSON-ready *calibration* dict (the only ca
 it is stored next to the model as ``classifier-<taxonomy>.calibration.json`` by
 ``training.train`` or, on first use, by ``pipeline.classify.calibrate.get_calibration``).
 
-``compute`` fits the candidate 5 times (doc-grouped CV, ``evaluate.oof_cv``) and once per source
-group (leave one source group out, ``evaluate.oof_loso``), never on the row it scores. Keys:
+``compute`` fits the candidate 5 times (doc-grouped CV, ``evaluate.oof_cv``), 5 times more
+(site-grouped CV, ``evaluate.oof_sites``: new organisations of kinds in the labels) and once per
+source group (leave one source group out, ``evaluate.oof_loso``), never on the row it scores. Keys:
 
 ``format``           FORMAT (``files.CALIBRATION_FORMAT``; written and read by ``files``)
 ``taxonomy``, ``model``
@@ -21,10 +22,12 @@ group (leave one source group out, ``evaluate.oof_loso``), never on the row it s
 
 The quality block keeps the keys the run and the report read (``macro_f1``, ``macro_f1_low``,
 ``macro_f1_high``, ``per_class_f1``, ``evaluation``, ``n_labels``, ``cv_macro_f1``,
-``experimental``) and adds the full summaries (``loso``, ``cv``), ``by_source_group``,
+``experimental``) and adds the full summaries (``loso``, ``cv``, ``sites``), ``sites_macro_f1``
+(with ``_low``/``_high``), ``by_source_group``,
 ``label_counts`` and, for a six-way model, ``reference_macro_f1`` and ``note``. The headline
 (``macro_f1``) is the LOSO mean over source groups: how the model does on a kind of collection it
-has not seen; grouped CV is the optimistic number (other documents of the same kind in training).
+has not seen; site-grouped CV is a collection from new organisations of kinds the labels cover;
+doc-grouped CV is the optimistic number (other documents of the same sites in training).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.classify.evaluate import OOF, oof_cv, oof_loso, summarise
+from pipeline.classify.evaluate import OOF, oof_cv, oof_loso, oof_sites, summarise
 from pipeline.classify.files import CALIBRATION_FORMAT as FORMAT
 
 #: the six-way model is "experimental" while its LOSO macro-F1 is more than this below the four-way model's
@@ -52,13 +55,17 @@ def _evaluation(head: str, cv: dict, loso: dict | None) -> str:
     return "5-fold cross-validation grouped by document (out-of-fold predictions of every labelled paragraph)"
 
 
-def quality_block(data: pd.DataFrame, y, cv: OOF, loso: OOF | None, *, taxonomy: str, reference_macro_f1: float | None = None) -> dict:
+def quality_block(
+    data: pd.DataFrame, y, cv: OOF, loso: OOF | None, *, taxonomy: str, reference_macro_f1: float | None = None, sites: OOF | None = None
+) -> dict:
     """The quality of one model from its out-of-fold posteriors (plain JSON types).
 
     ``reference_macro_f1``: for a six-way model, the four-way model's LOSO macro-F1 on the same
     labels; ``experimental`` is true unless the six-way headline is within EXPERIMENTAL_MARGIN of
-    it (the four-way model itself is never experimental)."""
+    it (the four-way model itself is never experimental). ``sites``: site-grouped posteriors
+    (``evaluate.oof_sites``), reported next to the headline."""
     cv_summary = summarise(cv)
+    sites_summary = summarise(sites) if sites is not None else None
     loso_summary = summarise(loso) if loso is not None else None
     head = "loso" if loso_summary else "cv"
     main = loso_summary or cv_summary
@@ -75,9 +82,13 @@ def quality_block(data: pd.DataFrame, y, cv: OOF, loso: OOF | None, *, taxonomy:
         "by_source_group": {g: v["macro_f1"] for g, v in loso_summary["folds"].items()} if loso_summary else {},
         "loso": loso_summary,
         "cv": cv_summary,
+        "sites": sites_summary,
         "label_counts": label_counts(data, y),
         "n_labels": int(len(cv.gold)),
     }
+    if sites_summary is not None:
+        block["sites_macro_f1"] = sites_summary["macro_f1"]
+        block["sites_macro_f1_low"], block["sites_macro_f1_high"] = sites_summary["macro_f1_ci"]
     if not all(cv.rollup[lab] == lab for lab in cv.labels):  # six-way: also on the four-way level
         block["rolled_up"] = {"cv": summarise(cv.rolled_up()), "loso": summarise(loso.rolled_up()) if loso is not None else None}
     if taxonomy == "four":
@@ -100,6 +111,7 @@ def compute(data: pd.DataFrame, y=None, *, model: str, taxonomy: str = "four", l
     y = np.asarray([str(v) for v in y], dtype=object)
     cv = oof_cv(data, y, model, taxonomy=taxonomy, lexicon_dir=lexicon_dir)
     loso = oof_loso(data, y, model, taxonomy=taxonomy, lexicon_dir=lexicon_dir)
+    sites = oof_sites(data, y, model, taxonomy=taxonomy, lexicon_dir=lexicon_dir) if loso is not None else None
     out = {
         "format": FORMAT,
         "taxonomy": taxonomy,
@@ -111,7 +123,7 @@ def compute(data: pd.DataFrame, y=None, *, model: str, taxonomy: str = "four", l
         "weights": data["text"].astype(str).str.len().tolist(),
         "source_group": data["group"].astype(str).tolist() if "group" in data.columns else ["other"] * len(data),
         "sources": data["org_kind"].fillna("").astype(str).tolist() if "org_kind" in data.columns else [""] * len(data),
-        "quality": quality_block(data, y, cv, loso, taxonomy=taxonomy, reference_macro_f1=reference_macro_f1),
+        "quality": quality_block(data, y, cv, loso, taxonomy=taxonomy, reference_macro_f1=reference_macro_f1, sites=sites),
     }
     if loso is not None and list(loso.labels) == list(cv.labels):
         out["posteriors_loso"] = np.round(loso.proba, 6).tolist()

@@ -33,3 +33,32 @@ def source_group(org_kind) -> str:
     """The source group of one ``org_kind`` (case and surrounding spaces ignored)."""
     key = str(org_kind or "").strip().lower()
     return SOURCE_GROUPS.get(key, OTHER_GROUP)
+
+
+_SCHEME = ("http://", "https://")
+_HOST_PREFIXES = ("www.", "m.", "wap.", "big5.")
+
+
+def site_of(doc) -> str:
+    """The site a labelled document comes from: the host of a web page's URL (without ``www.``,
+    ``m.``, ``wap.``, ``big5.``; a mobile or traditional-character mirror is the same site), or
+    the collection of a file (its first folder, after an optional ``corpus/``: one school's
+    reports are one source). A bare name without a folder is its own site. Site-grouped cross-validation
+    (``pipeline.classify.evaluate.oof_sites``) keeps every site's rows in one fold: the model is
+    scored on organisations it has not seen, of kinds it has."""
+    doc = str(doc or "").strip()
+    low = doc.lower()
+    if low.startswith(_SCHEME):
+        host = low.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
+        stripped = True
+        while stripped:  # big5.www.x.cn -> x.cn; www.com stays
+            stripped = False
+            for prefix in _HOST_PREFIXES:
+                if host.startswith(prefix) and host.count(".") > 1:
+                    host, stripped = host[len(prefix) :], True
+                    break
+        return host
+    parts = [p for p in doc.replace("\\", "/").split("/") if p]
+    if len(parts) > 2 and parts[0] == "corpus":
+        parts = parts[1:]
+    return parts[0] if len(parts) > 1 else doc

@@ -61,6 +61,12 @@ class TrainResult:
                 + ", ".join(f"{g} {v['macro_f1']:.3f}" for g, v in q["loso"]["folds"].items())
                 + ")"
             )
+        if q.get("sites"):
+            lo, hi = q["sites"]["macro_f1_ci"]
+            lines.append(
+                f"{len(q['sites']['folds'])}-fold site-grouped CV macro-F1 {q['sites']['macro_f1']:.3f} ± {q['sites']['std']:.3f}"
+                f" (95% CI {lo:.3f}-{hi:.3f}; new organisations of kinds in the labels)"
+            )
         if q.get("cv"):
             lo, hi = q["cv"]["macro_f1_ci"]
             lines.append(

@@ -195,6 +195,9 @@ class Quality:
     macro_f1_high: object = None
     cv_macro_f1: object = None
     uncertain_share: object = None
+    sites_macro_f1: object = None
+    sites_macro_f1_low: object = None
+    sites_macro_f1_high: object = None
     share_method: str = ""
     experimental: bool = False
     n_labels: object = None
@@ -246,6 +249,9 @@ def quality(info: dict | None) -> Quality:
         _number(info.get("macro_f1_high")),
         _number(info.get("cv_macro_f1")),
         _number(info.get("uncertain_share")),
+        _number(info.get("sites_macro_f1")),
+        _number(info.get("sites_macro_f1_low")),
+        _number(info.get("sites_macro_f1_high")),
         text["share_method"],
         is_experimental(info),
         info.get("n_labels"),

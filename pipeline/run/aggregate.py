@@ -147,7 +147,8 @@ def _ci(block: dict, key: str = "macro_f1") -> tuple:
 def classifier_info(settings, calibration: dict | None, paras, shares, model: str | None = None) -> dict:
     """What ``classifier.json`` says: the model, its measured macro-F1 with a 95% interval (the
     headline evaluation, and the document-grouped cross-validation one as ``cv_macro_f1``; the
-    leave-one-source-group-out one as ``loso_macro_f1`` when measured), per-category F1, the
+    leave-one-source-group-out one as ``loso_macro_f1`` and the site-grouped one as
+    ``sites_macro_f1`` when measured), per-category F1, the
     share of the run's paragraphs flagged uncertain, and how the shares were corrected."""
     quality = dict((calibration or {}).get("quality") or {})
     method = str(shares["method"].iloc[0]) if shares is not None and len(shares) and "method" in shares else "cc"
@@ -168,6 +169,7 @@ def classifier_info(settings, calibration: dict | None, paras, shares, model: st
     else:
         cv_f1 = cv_low = cv_high = None
     loso = quality.get("loso") if isinstance(quality.get("loso"), dict) else None
+    sites = quality.get("sites") if isinstance(quality.get("sites"), dict) else None
     flags = paras["uncertain"] if "uncertain" in paras else None
     info = {
         "taxonomy": settings.taxonomy,
@@ -186,6 +188,7 @@ def classifier_info(settings, calibration: dict | None, paras, shares, model: st
         "cv_macro_f1_low": cv_low,
         "cv_macro_f1_high": cv_high,
         **({"loso_macro_f1": _ci(loso)[0], "loso_macro_f1_low": _ci(loso)[1], "loso_macro_f1_high": _ci(loso)[2]} if loso else {}),
+        **({"sites_macro_f1": _ci(sites)[0], "sites_macro_f1_low": _ci(sites)[1], "sites_macro_f1_high": _ci(sites)[2]} if sites else {}),
         "per_class_f1": quality.get("per_class_f1"),
         **{k: quality[k] for k in ("by_source_kind", "n_labels", "label_counts") if k in quality},
         "uncertain_share": round(float(flags.mean()), 4) if flags is not None and len(flags) else None,
@@ -226,6 +229,8 @@ def quality_line(info: dict) -> str:
     if info.get("macro_f1") is not None:
         ci = f" [95% {f(info.get('macro_f1_low'))}–{f(info.get('macro_f1_high'))}]" if info.get("macro_f1_low") is not None else ""
         parts.append(f"macro-F1 {f(info['macro_f1'])}{ci} ({info.get('evaluation') or 'measured'})")
+        if info.get("sites_macro_f1") is not None:
+            parts.append(f"new organisations of known kinds {f(info['sites_macro_f1'])}")
         if info.get("loso_macro_f1") is not None and info.get("cv_macro_f1") is not None:
             parts.append(f"cross-validation {f(info['cv_macro_f1'])}")
     else:

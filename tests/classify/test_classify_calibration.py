@@ -44,6 +44,8 @@ def test_trained_model_has_its_measured_quality(trained, taxonomy):
     assert q["cv_macro_f1"] == q["cv"]["macro_f1"] and q["cv_macro_f1_low"] <= q["cv_macro_f1"] <= q["cv_macro_f1_high"]
     assert set(q["loso"]["folds"]) == set(classify.load_labels(labels)["group"]) == set(q["by_source_group"])
     assert len(q["cv"]["folds"]) == 5 and "leave one source group out" in q["evaluation"]
+    assert q["sites"]["protocol"] == "sites" and q["sites_macro_f1"] == q["sites"]["macro_f1"]
+    assert q["sites_macro_f1_low"] <= q["sites_macro_f1"] <= q["sites_macro_f1_high"]
     n = sum(sum(v.values()) for v in q["label_counts"].values())
     assert n == q["n_train"] == q["n_labels"]
     assert isinstance(q["experimental"], bool)

@@ -46,6 +46,33 @@ def test_cv_folds_are_grouped_by_document(data):
     assert (cv.fold >= 0).all() and len(cv.fold_names) == 5
 
 
+def test_site_folds_keep_every_site_together(data):
+    # three documents of one site (a host with and without www., a mobile mirror) and a corpus
+    # collection written two ways: one site each
+    docs = ["https://www.ex.gov.cn/a.html", "http://ex.gov.cn/b", "https://m.ex.gov.cn/c?id=1"]
+    data = data.copy()
+    data.loc[data.index[:3], "doc"] = docs
+    data.loc[data.index[3:6], "doc"] = ["corpus/sx1z/2019.md", "sx1z/2020.md", "corpus/sx1z/x/2021.md"]
+    sites = E.site_groups(data)
+    assert set(sites[:3]) == {"ex.gov.cn"} and set(sites[3:6]) == {"sx1z"}
+    oof = E.oof_sites(data)
+    assert oof.protocol == "sites" and (oof.fold >= 0).all()
+    for site, folds in data.assign(fold=oof.fold, site=sites).groupby("site")["fold"]:
+        assert folds.nunique() == 1, site
+    assert E.summarise(oof, n_boot=50)["protocol"] == "sites"
+
+
+def test_site_of_names_hosts_and_collections():
+    from pipeline.classify.sources import site_of
+
+    assert site_of("HTTPS://WWW.Example.com/x") == "example.com"
+    assert site_of("http://www.com/x") == "www.com"  # a prefix is kept when it is all there is
+    assert site_of("http://big5.www.gov.cn/p") == "gov.cn"
+    assert site_of("http://111.205.184.227:8081/a") == "111.205.184.227:8081"
+    assert site_of("seeds/000_abc.txt") == "seeds" and site_of("gov-work-reports/1954.md") == "gov-work-reports"
+    assert site_of("row:7") == "row:7" and site_of("") == "" and site_of(None) == ""
+
+
 def test_summary_has_interval_around_the_mean(loso):
     s = E.summarise(loso)
     assert s["protocol"] == "loso" and set(s["folds"]) == set(loso.fold_names)

@@ -143,8 +143,11 @@ def test_classifier_info_reads_either_quality_block():
         "per_class_f1": dict(zip(FOUR, [0.8, 0.7, 0.8, 0.85])),
         "loso": {"macro_f1": 0.785, "macro_f1_ci": [0.758, 0.803]},
         "cv": {"macro_f1": 0.863, "macro_f1_ci": [0.848, 0.875]},
+        "sites": {"macro_f1": 0.857, "macro_f1_ci": [0.84, 0.87]},
     }
     info = classifier_info(s, {"quality": loso_block}, paras, shares, "char_svm")
+    assert (info["sites_macro_f1"], info["sites_macro_f1_low"], info["sites_macro_f1_high"]) == (0.857, 0.84, 0.87)
+    assert "new organisations of known kinds 0.857" in quality_line(info)
     assert (info["macro_f1"], info["macro_f1_low"], info["macro_f1_high"]) == (0.785, 0.758, 0.803)
     assert (info["cv_macro_f1"], info["cv_macro_f1_low"], info["cv_macro_f1_high"]) == (0.863, 0.848, 0.875)
     assert info["evaluation"].startswith("leave one source group out") and info["loso_macro_f1"] == 0.785
