@@ -2,11 +2,14 @@
 
 ``normalize`` is what ingest applies to every document. ``fold_width`` is a 1:1 character
 mapping used for matching, so offsets found on folded text are valid on the original.
+``budget_runs`` cuts a stream of texts into runs of about a character budget (counting, the
+readability sample and discovery's reading budget share it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK and full-width punctuation, plus ASCII brackets/punctuation that sit next to Han text
@@ -112,3 +115,20 @@ def han_count(text: str) -> int:
 
 def has_han(text: str) -> bool:
     return _HAN_CHAR.search(text) is not None
+
+
+def budget_runs(texts: Iterable[str], budget: int, sep: str = "\n") -> Iterator[list[str]]:
+    """Consecutive runs of ``texts`` whose joined length (with ``sep`` between them) stays within
+    ``budget``, cut only at text ends: a run closes before the text that would overflow it, and
+    a text longer than the budget is a run of its own (never split, never dropped). Lazy: the
+    first run of a huge stream reads one text past it."""
+    run: list[str] = []
+    size = 0
+    for text in texts:
+        if run and size + len(text) > budget:
+            yield run
+            run, size = [], 0
+        run.append(text)
+        size += len(text) + len(sep)
+    if run:
+        yield run

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pipeline.run.resources import Resources
 from pipeline.terms.simplify import simplified
-from pipeline.text import has_han
+from pipeline.text import budget_runs, has_han
 
 CLASSIFY_BATCH = 2000
 #: characters segmented and matched in one call (the backends' memory grows with their input)
@@ -27,17 +27,8 @@ def _keep_word(word: str, stopwords) -> bool:
 def _joined(paragraphs: list[dict], budget: int) -> Iterator[str]:
     """The paragraphs' texts joined by newlines, in pieces of about ``budget`` characters cut
     at paragraph ends (one piece for any ordinary document)."""
-    buf: list[str] = []
-    size = 0
-    for p in paragraphs:
-        text = p["text"]
-        if buf and size + len(text) > budget:
-            yield "\n".join(buf)
-            buf, size = [], 0
-        buf.append(text)
-        size += len(text) + 1
-    if buf:
-        yield "\n".join(buf)
+    for run in budget_runs((p["text"] for p in paragraphs), budget):
+        yield "\n".join(run)
 
 
 def _counts(paragraphs: list[dict], res: Resources) -> tuple[dict, dict]:

@@ -10,6 +10,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 
 from pipeline.run.tables import document_columns
+from pipeline.text import budget_runs
 
 #: paragraph text candidate discovery reads (the first documents, in input order)
 DISCOVERY_CHAR_BUDGET = 6_000_000
@@ -22,16 +23,7 @@ class Texts(Sequence):
 
     def __init__(self, texts: Iterable[str], limit: int | None = None):
         """``limit``: keep the first paragraphs up to about that many characters (at least one)."""
-        if limit is None:
-            texts = list(texts)
-        else:
-            kept, size = [], 0
-            for t in texts:
-                if kept and size + len(t) > limit:
-                    break
-                kept.append(t)
-                size += len(t)
-            texts = kept
+        texts = list(texts) if limit is None else next(budget_runs(texts, limit, sep=""), [])
         self._joined = "".join(texts)
         self._ends = array("q", itertools.accumulate(map(len, texts)))
         self.chars = len(self._joined)
