@@ -22,24 +22,35 @@ from pipeline.run.signals import reset_in_child
 IN_PROCESS_MAX_BYTES = 16 * 1024 * 1024
 
 
-def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[list[tuple]]:
-    """Group consecutive tasks so one model call serves several small documents."""
-    chunks: list[list[tuple]] = []
+def _file_size(path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def sized_chunks(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[tuple[list[tuple], int]]:
+    """Consecutive tasks grouped so one model call serves several small documents (at most
+    ``max_files`` files, about ``max_bytes`` bytes), each group with its files' total bytes
+    (every file is stat'ed once)."""
+    chunks: list[tuple[list[tuple], int]] = []
     cur: list[tuple] = []
     size = 0
     for t in tasks:
-        try:
-            n = Path(t[0]).stat().st_size
-        except OSError:
-            n = 0
+        n = _file_size(t[0])
         if cur and (len(cur) >= max_files or size + n > max_bytes):
-            chunks.append(cur)
+            chunks.append((cur, size))
             cur, size = [], 0
         cur.append(t)
         size += n
     if cur:
-        chunks.append(cur)
+        chunks.append((cur, size))
     return chunks
+
+
+def chunked(tasks: list[tuple], *, max_files: int = 16, max_bytes: int = 400_000) -> list[list[tuple]]:
+    """The groups of :func:`sized_chunks` without their sizes."""
+    return [chunk for chunk, _ in sized_chunks(tasks, max_files=max_files, max_bytes=max_bytes)]
 
 
 def _worker_init(settings: Settings) -> None:
@@ -118,8 +129,8 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
         stop_pool(pool)
         if while_waiting is not None:
             while_waiting()
-        for chunk in chunked(tasks):
-            if _chunk_bytes(chunk) > IN_PROCESS_MAX_BYTES:
+        for chunk, size in sized_chunks(tasks):
+            if size > IN_PROCESS_MAX_BYTES:
                 yield from _in_child(chunk)
             else:
                 yield from worker.process_files(chunk)
@@ -167,16 +178,6 @@ def map_local(tasks: list[tuple], workers: int, pool=None, while_waiting=None) -
         grace = 2.0  # every result is in: the workers are idle and end at once
     finally:
         stop_pool(pool, grace)
-
-
-def _chunk_bytes(chunk: list[tuple]) -> int:
-    total = 0
-    for t in chunk:
-        try:
-            total += Path(t[0]).stat().st_size
-        except OSError:
-            pass
-    return total
 
 
 def _in_child(chunk: list[tuple]) -> list[dict]:

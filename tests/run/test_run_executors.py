@@ -10,7 +10,7 @@ from run_helpers import csvs, reference_run
 
 from pipeline import run as engine
 from pipeline.run import worker
-from pipeline.run.executors import chunked
+from pipeline.run.executors import chunked, sized_chunks
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,6 @@ def test_chunked_keeps_order_and_bounds(tmp_path):
     assert all(len(c) <= 2 for c in chunks)
     assert [len(c) for c in chunks] == [2, 1, 2, 1]  # the big file starts a chunk of its own
     assert chunked([]) == []
+    sized = sized_chunks(files + [(tmp_path / "gone.txt",)], max_files=2, max_bytes=100)
+    assert [c for c, _ in sized][:3] == chunks[:3] and [n for _, n in sized] == [20, 500, 20, 10]  # a missing file counts 0
+    assert sized[-1][0] == [files[-1], (tmp_path / "gone.txt",)]
