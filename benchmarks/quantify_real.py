@@ -135,9 +135,9 @@ def cv_folds(data: pd.DataFrame, mask: np.ndarray, by: str = "doc") -> np.ndarra
     return fold
 
 
-def fold_data(fitter: Fitter, design: str, kinds=("cv", "loso")) -> list[dict]:
-    """Per fold: the test rows with posteriors, and the training rows with their ``cv`` and
-    ``loso`` out-of-fold posteriors (the two calibration sets; ``kinds`` says which)."""
+def fold_data(fitter: Fitter, design: str, kinds=("cv", "sites", "loso")) -> list[dict]:
+    """Per fold: the test rows with posteriors, and the training rows with their ``cv``,
+    ``sites`` and ``loso`` out-of-fold posteriors (the calibration sets; ``kinds`` says which)."""
     data = fitter.data
     groups = data["group"].to_numpy()
     names = sorted(set(groups))
@@ -157,6 +157,13 @@ def fold_data(fitter: Fitter, design: str, kinds=("cv", "loso")) -> list[dict]:
                 sel = fold == f
                 cv[sel] = fitter.proba(train & ~sel, sel, f"{design}-{name}-cv{f}")
             entry["cal_cv"] = cv[train]
+        if "sites" in kinds:
+            by_site = np.zeros((len(data), len(LABELS)))
+            fold = cv_folds(data, train, by="site")
+            for f in range(FOLDS):
+                sel = fold == f
+                by_site[sel] = fitter.proba(train & ~sel, sel, f"{design}-{name}-sites{f}")
+            entry["cal_sites"] = by_site[train]
         loso = np.zeros((len(data), len(LABELS)))
         for h in names if "loso" in kinds else ():
             sel = train & (groups == h)
@@ -211,7 +218,7 @@ def truth_table(years: pd.DataFrame) -> pd.DataFrame:
 
 
 def calibration(fold: dict, data: pd.DataFrame, kind: str) -> Calibration:
-    """The fold's calibration set: ``cv`` or ``loso`` posteriors, sources = the 7 source groups;
+    """The fold's calibration set: ``cv``, ``sites`` or ``loso`` posteriors, sources = the 7 source groups;
     ``cv-kind``: the ``cv`` posteriors with ``org_kind`` (13 kinds) as sources, as
     ``pipeline.classify.calibrate`` stores them."""
     train = data[fold["train"]]
@@ -300,6 +307,9 @@ VARIANTS = (
     ("acc, loso calibration", "acc", "loso", {}),
     ("pacc, loso calibration", "pacc", "loso", {}),
     ("blend, loso calibration", "blend", "loso", {}),
+    ("acc, sites calibration", "acc", "sites", {}),
+    ("pacc, sites calibration", "pacc", "sites", {}),
+    ("blend, sites calibration", "blend", "sites", {}),
     ("cc, no source term", "cc", "cv", {"shift": False}),
     ("pacc, no source term", "pacc", "cv", {"shift": False}),
     ("blend, no source term", "blend", "cv", {"shift": False}),

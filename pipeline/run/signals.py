@@ -142,8 +142,7 @@ def interruptible(out_dir=None):
         state.deferring = True  # the block is done: a signal from here on is held back (below)
     except RunInterrupted as err:
         _end_children(children)
-        _say(err.name, out_dir, state.published)
-        err.said = True
+        _say(err, out_dir, state.published)
         raise
     except BaseException:
         state.deferring = True  # an error is on its way out: a signal now must not replace it
@@ -158,9 +157,8 @@ def interruptible(out_dir=None):
         if state.watchdog is not None:
             state.watchdog.cancel()
     if state.pending and not state.stopping:  # a signal in the block's last instant: still one line
-        _say(signal.Signals(state.pending).name, out_dir, state.published)
         err = RunInterrupted(state.pending)
-        err.said = True
+        _say(err, out_dir, state.published)
         raise err
 
 
@@ -168,17 +166,17 @@ def say_unsaid(err: RunInterrupted) -> None:
     """The console entry's safety net: a RunInterrupted that escaped before any run's block could
     print its line (nothing had started, so nothing was left) still ends with one line."""
     if not err.said:
-        _say(err.name, None, False)
-        err.said = True
+        _say(err, None, False)
 
 
-def _say(name: str, out_dir, published: bool) -> None:
-    """The one line an interrupted run prints."""
+def _say(err: RunInterrupted, out_dir, published: bool) -> None:
+    """The one line an interrupted run prints; ``err`` is marked as said."""
     from pipeline.ingest import display_path
 
     where = f" {display_path(out_dir)}" if out_dir is not None else " the output folder"
     outcome = "has the new outputs" if published else "keeps the previous outputs"
-    print(f"dangjian: stopped by {name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
+    print(f"dangjian: stopped by {err.name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
+    err.said = True
 
 
 def _children() -> set[int]:
