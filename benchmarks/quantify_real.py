@@ -48,21 +48,6 @@ from pipeline.quantify import Calibration, estimate_shares  # noqa: E402
 
 LABELS = ("政治建设", "组织建设", "作风建设", "其他")
 CACHE = ROOT / ".bench" / "quantify_real"
-SOURCE_GROUPS = {
-    "enterprise": "enterprise",
-    "school": "education",
-    "university": "education",
-    "village": "grassroots",
-    "community": "grassroots",
-    "discipline": "discipline",
-    "government": "government",
-    "central": "government",
-    "provincial": "government",
-    "congress-report": "national-reports",
-    "government-report": "national-reports",
-    "seed": "other",
-    "other": "other",
-}
 FOLDS = 5
 SEED = 0
 
@@ -75,8 +60,6 @@ def load(labels_dir: Path | None = None) -> pd.DataFrame:
     data = data[data["label"].isin(LABELS)].reset_index(drop=True)
     data["truth"] = data["label"].map({lab: i for i, lab in enumerate(LABELS)}).astype(np.int64)
     data["n_chars"] = data["text"].astype(str).str.len()
-    kind = data["org_kind"].fillna("").astype(str).str.strip().str.lower() if "org_kind" in data else pd.Series("", index=data.index)
-    data["group"] = kind.map(SOURCE_GROUPS).fillna("other")
     doc = data["doc"].astype(str)
     data["doc"] = doc.where(doc != "", "row:" + data.index.astype(str))
     data["site"] = data["doc"].map(site_of)

@@ -8,30 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from lexicon_helpers import SMALL, entry
 
 from pipeline.errors import BackendMissing, InputError
-from pipeline.lexicon import Entry, Lexicon
+from pipeline.lexicon import Lexicon
 from pipeline.segment import JiebaSegmenter, PkusegSegmenter, SegmenterName, make_segmenter
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def entry(term, *aliases):
-    return Entry(term, tuple(aliases), "组织", None, "local", "", 0)
-
-
-SMALL = Lexicon(
-    [
-        entry("两个维护"),
-        entry("三会一课"),
-        entry("两服务一改进"),
-        entry("三个更加突出"),
-        entry("三级联述联评联考"),
-        entry("四强", "四强党支部"),
-        entry("不忘初心、牢记使命"),
-        entry("一岗双责"),
-    ]
-)
 
 
 def test_unknown_segmenter_lists_valid_names():

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from lexicon_helpers import project_or_small_lexicon
 
-from pipeline import config
-from pipeline.lexicon import Entry, Lexicon, load_lexicon
-
-
-def entry(term, *aliases):
-    return Entry(term, tuple(aliases), "组织", None, "local", "", 0)
-
-
-SMALL = Lexicon(
-    [
-        entry("两个维护"),
-        entry("三会一课"),
-        entry("两服务一改进"),
-        entry("三个更加突出"),
-        entry("三级联述联评联考"),
-        entry("四强", "四强党支部"),
-        entry("不忘初心、牢记使命"),
-        entry("一岗双责"),
-    ]
-)
+from pipeline.lexicon import Lexicon
 
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
-    if (config.LEXICON_DIR / config.FORMULATIONS_FILE).exists():
-        return load_lexicon()
-    return SMALL
+    return project_or_small_lexicon()
 
 
 def test_spacy_language_with_formulation_spans(lexicon):
