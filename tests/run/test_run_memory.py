@@ -108,3 +108,18 @@ def test_discovery_reads_at_most_its_budget_of_a_huge_document(monkeypatch):
 class _Sink:
     def write_rendered(self, rendered):
         pass
+
+
+@pytest.mark.parametrize("threshold, calls", [(0, 2), (10**9, 0)])
+def test_freed_memory_is_returned_only_after_large_runs(tmp_path, sample_dir, local_run, monkeypatch, threshold, calls):
+    """A full collection + malloc_trim after the documents and after the tables, from
+    TRIM_FROM_PARAGRAPHS paragraphs on (a small run skips the ~0.1 s it costs); the tables are the same."""
+    from pipeline.run import orchestrate
+
+    seen = []
+    monkeypatch.setattr(orchestrate, "TRIM_FROM_PARAGRAPHS", threshold)
+    monkeypatch.setattr(orchestrate, "release_free_memory", lambda: seen.append(1))
+    out = tmp_path / "out"
+    engine.run(sample_dir, out, workers=1, report=False, progress=False)
+    assert len(seen) == calls
+    assert csvs(out) == csvs(local_run)
