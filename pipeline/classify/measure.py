@@ -1,4 +1,4 @@
-"""Measuring a model: out-of-fold posteriors of every labelled paragraph by two protocols and the
+"""Measuring a model: out-of-fold posteriors of every labelled paragraph by three protocols and the
 quality block built from them, as one JSON-ready *calibration* dict (the only calibration format;
 it is stored next to the model as ``classifier-<taxonomy>.calibration.json`` by
 ``training.train`` or, on first use, by ``pipeline.classify.calibrate.get_calibration``).

@@ -6,7 +6,7 @@ Whether a saved model is current or must be trained again is decided in one plac
 The six-way model is trained on the six-way labels (``data.six_way_targets``) when at least
 MIN_SIX_COVERAGE of the rows have one and every six-way class has MIN_SIX_PER_CLASS examples;
 otherwise (a labels folder with four-way labels only) it falls back to the keyword split of the
-four-way model. ``quality`` (on by default) adds 12 fits - 5 doc-grouped CV folds and 7 source
+four-way model. ``quality`` (on by default) adds 17 fits - 5 doc-grouped and 5 site-grouped CV folds, 7 source
 groups left out - whose out-of-fold posteriors and quality become the model's calibration file
 (``pipeline.classify.measure``; read by ``pipeline.classify.calibrate``).
 """
