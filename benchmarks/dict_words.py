@@ -86,19 +86,24 @@ def word_block_class():
     return DictWordTfidf
 
 
-def candidate(full):
-    """char 1-2-grams (as ``char_svm``) + dictionary words -> LinearSVC(C=1), sigmoid-calibrated."""
-    from sklearn.calibration import CalibratedClassifierCV
+def char_block():
+    """``char_svm``'s char 1-2-gram TF-IDF."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion, make_pipeline
-    from sklearn.svm import LinearSVC
 
     from pipeline.classify.features import char_preprocess
 
-    char = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, preprocessor=char_preprocess, dtype=np.float32)
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, preprocessor=char_preprocess, dtype=np.float32)
+
+
+def candidate(full):
+    """char 1-2-grams (as ``char_svm``) + dictionary words -> LinearSVC(C=1), sigmoid-calibrated."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.svm import LinearSVC
+
     words = word_block_class()(full=full)
     svm = CalibratedClassifierCV(LinearSVC(C=1.0, random_state=0), method="sigmoid", cv=5)
-    return make_pipeline(FeatureUnion([("char", char), ("words", words)]), svm)
+    return make_pipeline(FeatureUnion([("char", char_block()), ("words", words)]), svm)
 
 
 def oof_of(data, texts, y, splits, names, protocol, full, labels) -> E.OOF:
@@ -149,7 +154,7 @@ def main(argv=None) -> int:
         print(f"difference {diff['diff']:+.4f} (95% {diff['ci'][0]:+.4f} to {diff['ci'][1]:+.4f})")
         print(f"  by fold (candidate/char_svm): {per}")
     block = word_block_class()(full=full).fit(texts)
-    char = candidate(full).steps[0][1].transformer_list[0][1].fit(texts)
+    char = char_block().fit(texts)
     timings = {}
     for name, fn in (
         ("word block (tokenize + TF-IDF)", block.transform),

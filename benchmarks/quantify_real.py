@@ -118,6 +118,17 @@ def cv_folds(data: pd.DataFrame, mask: np.ndarray, by: str = "doc") -> np.ndarra
     return fold
 
 
+def _grouped_oof(fitter: Fitter, train: np.ndarray, by: str, tag: str) -> np.ndarray:
+    """Out-of-fold posteriors of the ``train`` rows, FOLDS folds grouped by ``by`` (fits cached
+    as ``<tag><fold>``)."""
+    out = np.zeros((len(fitter.data), len(LABELS)))
+    fold = cv_folds(fitter.data, train, by=by)
+    for f in range(FOLDS):
+        sel = fold == f
+        out[sel] = fitter.proba(train & ~sel, sel, f"{tag}{f}")
+    return out[train]
+
+
 def fold_data(fitter: Fitter, design: str, kinds=("cv", "sites", "loso")) -> list[dict]:
     """Per fold: the test rows with posteriors, and the training rows with their ``cv``,
     ``sites`` and ``loso`` out-of-fold posteriors (the calibration sets; ``kinds`` says which)."""
@@ -133,20 +144,9 @@ def fold_data(fitter: Fitter, design: str, kinds=("cv", "sites", "loso")) -> lis
     for name, test in tests:
         train = ~test
         entry = {"name": name, "test": test, "train": train, "p_test": fitter.proba(train, test, f"{design}-{name}-test")}
-        if "cv" in kinds:
-            cv = np.zeros((len(data), len(LABELS)))
-            fold = cv_folds(data, train)
-            for f in range(FOLDS):
-                sel = fold == f
-                cv[sel] = fitter.proba(train & ~sel, sel, f"{design}-{name}-cv{f}")
-            entry["cal_cv"] = cv[train]
-        if "sites" in kinds:
-            by_site = np.zeros((len(data), len(LABELS)))
-            fold = cv_folds(data, train, by="site")
-            for f in range(FOLDS):
-                sel = fold == f
-                by_site[sel] = fitter.proba(train & ~sel, sel, f"{design}-{name}-sites{f}")
-            entry["cal_sites"] = by_site[train]
+        for kind, by in (("cv", "doc"), ("sites", "site")):
+            if kind in kinds:
+                entry[f"cal_{kind}"] = _grouped_oof(fitter, train, by, f"{design}-{name}-{kind}")
         loso = np.zeros((len(data), len(LABELS)))
         for h in names if "loso" in kinds else ():
             sel = train & (groups == h)

@@ -39,6 +39,14 @@ _SCHEME = ("http://", "https://")
 _HOST_PREFIXES = ("www.", "m.", "wap.", "big5.")
 
 
+def _bare_host(host: str) -> str:
+    """``host`` without its mirror prefixes: big5.www.x.cn -> x.cn; www.com stays."""
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") > 1:
+            return _bare_host(host[len(prefix) :])
+    return host
+
+
 def site_of(doc) -> str:
     """The site a labelled document comes from: the host of a web page's URL (without ``www.``,
     ``m.``, ``wap.``, ``big5.``; a mobile or traditional-character mirror is the same site), or
@@ -49,15 +57,7 @@ def site_of(doc) -> str:
     doc = str(doc or "").strip()
     low = doc.lower()
     if low.startswith(_SCHEME):
-        host = low.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
-        stripped = True
-        while stripped:  # big5.www.x.cn -> x.cn; www.com stays
-            stripped = False
-            for prefix in _HOST_PREFIXES:
-                if host.startswith(prefix) and host.count(".") > 1:
-                    host, stripped = host[len(prefix) :], True
-                    break
-        return host
+        return _bare_host(low.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0])
     parts = [p for p in doc.replace("\\", "/").split("/") if p]
     if len(parts) > 2 and parts[0] == "corpus":
         parts = parts[1:]

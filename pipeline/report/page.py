@@ -239,23 +239,23 @@ def quality(info: dict | None) -> Quality:
         rows = [(str(k), _number(v)) for k, v in per.items()]
         per_class = Table(["类别 category", "F1"], rows, 2)
     text = {k: "" if _missing(info.get(k)) else str(info.get(k)) for k in ("taxonomy", "model", "evaluation", "share_method")}
+    numbers = (
+        "macro_f1",
+        "macro_f1_low",
+        "macro_f1_high",
+        "cv_macro_f1",
+        "uncertain_share",
+        "sites_macro_f1",
+        "sites_macro_f1_low",
+        "sites_macro_f1_high",
+    )
     return Quality(
         True,
-        text["taxonomy"],
-        text["model"],
-        text["evaluation"],
-        _number(info.get("macro_f1")),
-        _number(info.get("macro_f1_low")),
-        _number(info.get("macro_f1_high")),
-        _number(info.get("cv_macro_f1")),
-        _number(info.get("uncertain_share")),
-        _number(info.get("sites_macro_f1")),
-        _number(info.get("sites_macro_f1_low")),
-        _number(info.get("sites_macro_f1_high")),
-        text["share_method"],
-        is_experimental(info),
-        info.get("n_labels"),
-        per_class,
+        **text,
+        **{k: _number(info.get(k)) for k in numbers},
+        experimental=is_experimental(info),
+        n_labels=info.get("n_labels"),
+        per_class=per_class,
     )
 
 

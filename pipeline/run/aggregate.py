@@ -144,6 +144,14 @@ def _ci(block: dict, key: str = "macro_f1") -> tuple:
     return block.get(key), low, high
 
 
+def _named_ci(name: str, block: dict | None) -> dict:
+    """``<name>_macro_f1``, ``_low`` and ``_high`` of a summary block ({} without one)."""
+    if not block:
+        return {}
+    value, low, high = _ci(block)
+    return {f"{name}_macro_f1": value, f"{name}_macro_f1_low": low, f"{name}_macro_f1_high": high}
+
+
 def classifier_info(settings, calibration: dict | None, paras, shares, model: str | None = None) -> dict:
     """What ``classifier.json`` says: the model, its measured macro-F1 with a 95% interval (the
     headline evaluation, and the document-grouped cross-validation one as ``cv_macro_f1``; the
@@ -187,8 +195,8 @@ def classifier_info(settings, calibration: dict | None, paras, shares, model: st
         "cv_macro_f1": cv_f1,
         "cv_macro_f1_low": cv_low,
         "cv_macro_f1_high": cv_high,
-        **({"loso_macro_f1": _ci(loso)[0], "loso_macro_f1_low": _ci(loso)[1], "loso_macro_f1_high": _ci(loso)[2]} if loso else {}),
-        **({"sites_macro_f1": _ci(sites)[0], "sites_macro_f1_low": _ci(sites)[1], "sites_macro_f1_high": _ci(sites)[2]} if sites else {}),
+        **_named_ci("loso", loso),
+        **_named_ci("sites", sites),
         "per_class_f1": quality.get("per_class_f1"),
         **{k: quality[k] for k in ("by_source_kind", "n_labels", "label_counts") if k in quality},
         "uncertain_share": round(float(flags.mean()), 4) if flags is not None and len(flags) else None,

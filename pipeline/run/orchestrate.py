@@ -144,6 +144,12 @@ def _session(out_dir: Path):
                     lock.__exit__(None, None, None)
 
 
+def _release_if_large(acc) -> None:
+    """Freed memory back to the system after a run of TRIM_FROM_PARAGRAPHS paragraphs or more."""
+    if acc.n_paragraphs >= TRIM_FROM_PARAGRAPHS:
+        release_free_memory()
+
+
 def _abandon(it, pool, acc, children, staging: Staging | None) -> None:
     """A run that fails or is stopped: workers stopped (bounded), side processes killed,
     streamed tables and the staging folder removed; nothing is published. Each step is done
@@ -247,8 +253,7 @@ def run(
             acc = collector.Collector(tables.para_writer(stage, labels), tables.removed_writer(stage))
             lap("setup")
             collector.accumulate(acc, logs, it, len(tasks), "documents", progress)
-            if acc.n_paragraphs >= TRIM_FROM_PARAGRAPHS:
-                release_free_memory()  # a huge document's rows are gone: before the forks copy the heap
+            _release_if_large(acc)  # a huge document's rows are gone: before the forks copy the heap
             lap("documents")
             if not acc.docs:
                 raise no_documents(raw_dir, out_dir, acc.logs)
@@ -290,8 +295,7 @@ def run(
             notes = trends.series_gaps(aggregates["documents"])
             del words, aggregates
             acc.release_words()
-            if acc.n_paragraphs >= TRIM_FROM_PARAGRAPHS:
-                release_free_memory()
+            _release_if_large(acc)
             files += acc.commit()
             lap("tables")
             files += discovery()
