@@ -16,13 +16,15 @@ class _App(typer.Typer):
     joins were seen to hang for 120 s (a stop also once ended with a segfault, exit -11 after
     SIGTERM, in about 190 stops of the signal tests; its cause was not found, and the
     interpreter's finalisation is one candidate this removes). Only the console entry does this;
-    a notebook or CliRunner calling the package gets the exception."""
+    a notebook or CliRunner calling the package gets the exception. The signals raise it for the
+    whole command (:func:`pipeline.run.signals.console`), not only inside a run."""
 
     def __call__(self, *args, **kwargs):
-        from pipeline.run.signals import RunInterrupted, say_unsaid
+        from pipeline.run.signals import RunInterrupted, console, say_unsaid
 
         try:
-            return super().__call__(*args, **kwargs)
+            with console():
+                return super().__call__(*args, **kwargs)
         except RunInterrupted as err:
             say_unsaid(err)
             end_after_interrupt(int(err.code))

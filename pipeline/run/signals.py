@@ -19,6 +19,10 @@ one line is printed to stderr.
   the next run repairs that (``pipeline.store.generation.recover``).
 * Processes forked during a run (pool workers, the side jobs) ignore SIGINT, which a terminal
   sends to the whole process group, and take SIGTERM's default: the parent decides when they stop.
+* Outside a run's block the console entry's handlers (:func:`console`) raise the same
+  exception, so a signal while a command imports its libraries, parses its arguments or prints
+  its summary also ends with one line and 130/143. Without them typer turns SIGINT into a silent
+  ``Exit(130)`` (the kill loop caught that too) and SIGTERM ends the process with no line.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class Stop:
         self.published = False  # set by the run once its outputs are switched into place
         self.watchdog: threading.Timer | None = None
         self.armable = False  # set by the outermost interruptible() block, cleared by arm()
+        self.ended = False  # the block is over (what a later signal's line reports)
+        self.out_dir = None
 
     def arm(self) -> None:
         """Let signals interrupt from here on (the first statement of the block's body); one
@@ -131,6 +137,7 @@ def interruptible(out_dir=None):
         yield _STATE
         return
     state = _STATE = Stop()
+    state.out_dir = out_dir
     old = {s: signal.getsignal(s) for s in SIGNALS}
     state.active = True
     state.deferring = state.armable = True  # held back until the body arms them (Stop.arm): see the module docstring
@@ -154,6 +161,7 @@ def interruptible(out_dir=None):
         for s, handler in old.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
         state.active = False
+        state.ended = True
         if state.watchdog is not None:
             state.watchdog.cancel()
     if state.pending and not state.stopping:  # a signal in the block's last instant: still one line
@@ -162,11 +170,52 @@ def interruptible(out_dir=None):
         raise err
 
 
+class _Outside:
+    """The console entry's handler outside a run's block: the first signal raises
+    :class:`RunInterrupted`; a later one, or one after a run's block has begun stopping, is
+    ignored (its line is said or about to be)."""
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def __call__(self, signum, frame) -> None:
+        if self.raised or _STATE.stopping:
+            return
+        self.raised = True
+        raise RunInterrupted(signum)
+
+
+@contextlib.contextmanager
+def console():
+    """The console entry's whole command: SIGINT/SIGTERM raise :class:`RunInterrupted` outside
+    a run's block too (a run's :func:`interruptible` replaces the handlers and restores these).
+    Only in the main thread; the previous handlers are restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.getsignal(s) for s in SIGNALS}
+    handler = _Outside()
+    for s in SIGNALS:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, previous in old.items():
+            signal.signal(s, previous if previous is not None else signal.SIG_DFL)
+
+
 def say_unsaid(err: RunInterrupted) -> None:
-    """The console entry's safety net: a RunInterrupted that escaped before any run's block could
-    print its line (nothing had started, so nothing was left) still ends with one line."""
-    if not err.said:
-        _say(err, None, False)
+    """The console entry's safety net: a RunInterrupted that no run's block reported (it came
+    before the block began, or after it ended) still ends with one line. After a block it says
+    what that block left in its output folder; before any, there is nothing to report."""
+    if err.said:
+        return
+    last = _STATE
+    if last.ended:
+        _say(err, last.out_dir, last.published)
+    else:
+        print(f"dangjian: stopped by {err.name}", file=sys.stderr, flush=True)
+        err.said = True
 
 
 def _say(err: RunInterrupted, out_dir, published: bool) -> None:
