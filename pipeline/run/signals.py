@@ -214,8 +214,7 @@ def say_unsaid(err: RunInterrupted) -> None:
     if last.ended:
         _say(err, last.out_dir, last.published)
     else:
-        print(f"dangjian: stopped by {err.name}", file=sys.stderr, flush=True)
-        err.said = True
+        _line(err, "")
 
 
 def _say(err: RunInterrupted, out_dir, published: bool) -> None:
@@ -224,7 +223,12 @@ def _say(err: RunInterrupted, out_dir, published: bool) -> None:
 
     where = f" {display_path(out_dir)}" if out_dir is not None else " the output folder"
     outcome = "has the new outputs" if published else "keeps the previous outputs"
-    print(f"dangjian: stopped by {err.name}: workers stopped, temp files removed;{where} {outcome}", file=sys.stderr, flush=True)
+    _line(err, f": workers stopped, temp files removed;{where} {outcome}")
+
+
+def _line(err: RunInterrupted, detail: str) -> None:
+    """``dangjian: stopped by <SIGNAL><detail>`` on stderr, flushed; ``err`` marked as said."""
+    print(f"dangjian: stopped by {err.name}{detail}", file=sys.stderr, flush=True)
     err.said = True
 
 
